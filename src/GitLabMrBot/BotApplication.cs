@@ -1,0 +1,41 @@
+using Carter;
+using GitLabMrBot.Cli;
+using GitLabMrBot.Health;
+using GitLabMrBot.Inbox;
+using GitLabMrBot.Webhooks;
+
+namespace GitLabMrBot;
+
+/// <summary>
+/// Builds the bot's web host: one <c>AddXxx()</c> per feature area, in the order data flows
+/// (webhooks in, inbox, worker). Tests use the same builder and replace single services.
+/// </summary>
+public static class BotApplication
+{
+    public static WebApplicationBuilder CreateBuilder(string[] args)
+    {
+        var builder = WebApplication.CreateBuilder(CommandLine.HostArguments(args));
+        builder.Configuration.AddCommandLine(CommandLine.HostArguments(args), CommandLine.SwitchMappings);
+
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddBotSettings(builder.Configuration);
+        builder.Services.AddWebhooks(builder.Configuration);
+        builder.Services.AddInbox(builder.Configuration);
+        builder.Services.AddHealth();
+        builder.Services.AddCarter(configurator: c => c.WithModule<WebhookModule>().WithModule<HealthModule>());
+        return builder;
+    }
+
+    public static WebApplication MapBot(this WebApplication app)
+    {
+        app.MapCarter();
+        return app;
+    }
+
+    /// <summary>The configuration the host would see, for checks that run before it is built.</summary>
+    public static IConfiguration ReadConfiguration(string[] args) =>
+        new ConfigurationBuilder()
+            .AddEnvironmentVariables()
+            .AddCommandLine(CommandLine.HostArguments(args), CommandLine.SwitchMappings)
+            .Build();
+}

@@ -1,0 +1,92 @@
+namespace GitLabMrBot.Inbox;
+
+/// <summary>
+/// The durable inbox: every accepted webhook delivery is committed here before the webhook answers,
+/// and the worker claims, processes and completes deliveries from here. SQLite by default,
+/// PostgreSQL for several instances; both pass the same contract tests.
+/// </summary>
+public interface IInboxStore
+{
+    /// <summary>
+    /// Commits a delivery durably (group commit: concurrent calls share one transaction) and returns
+    /// whether it was new or a duplicate of an earlier one with the same <see cref="NewDelivery.DedupeKey"/>.
+    /// Throws <see cref="InboxUnavailableException"/> when the store cannot commit.
+    /// </summary>
+    Task<AppendResult> AppendAsync(NewDelivery delivery, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Claims, under a lease held by <paramref name="owner"/>, every due pending delivery of the subject
+    /// whose oldest due delivery is oldest, skipping subjects that have a delivery in flight (unexpired lease).
+    /// Deliveries in flight whose lease expired count as pending again. Returns null when nothing is due.
+    /// </summary>
+    Task<ClaimedBatch?> ClaimNextAsync(string owner, TimeSpan lease, CancellationToken cancellationToken);
+
+    /// <summary>Extends the lease of a batch still being processed; false when the lease was lost.</summary>
+    Task<bool> RenewLeaseAsync(ClaimedBatch batch, TimeSpan lease, CancellationToken cancellationToken);
+
+    /// <summary>Marks every delivery of the batch done.</summary>
+    Task CompleteAsync(ClaimedBatch batch, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Records a failed attempt for every delivery of the batch: pending again at <paramref name="retryAt"/>,
+    /// or dead-lettered with <paramref name="error"/> when <paramref name="retryAt"/> is null. Never deletes.
+    /// </summary>
+    Task FailAsync(ClaimedBatch batch, string error, DateTimeOffset? retryAt, CancellationToken cancellationToken);
+
+    /// <summary>When the next pending delivery becomes due (null: none pending), so the worker can sleep until then.</summary>
+    Task<DateTimeOffset?> NextDueAsync(CancellationToken cancellationToken);
+
+    /// <summary>Deletes done deliveries completed before <paramref name="completedBefore"/>; dead letters stay.</summary>
+    Task<int> PruneAsync(DateTimeOffset completedBefore, CancellationToken cancellationToken);
+
+    /// <summary>True when the store answers (for /readyz and doctor).</summary>
+    Task<bool> PingAsync(CancellationToken cancellationToken);
+
+    /// <summary>The deliveries in the store, oldest first (for tests, doctor and operators).</summary>
+    Task<IReadOnlyList<StoredDelivery>> ListAsync(DeliveryStatus? status, CancellationToken cancellationToken);
+}
+
+/// <summary>Raised when the store cannot commit; the webhook answers 503 so GitLab's delivery is not lost silently.</summary>
+public sealed class InboxUnavailableException(string message, Exception? inner = null) : Exception(message, inner);
+
+public enum DeliveryStatus
+{
+    Pending,
+    Processing,
+    Done,
+    Dead,
+}
+
+/// <summary>
+/// What the webhook stores. <see cref="Subject"/> is the unit of ordering and coalescing
+/// (e.g. <c>mr:42:7</c> for MR !7 of project 42): never two deliveries of one subject in flight.
+/// </summary>
+public sealed record NewDelivery(
+    string DedupeKey,
+    string Event,
+    string Subject,
+    string? EventUuid,
+    DateTimeOffset ReceivedAt,
+    ReadOnlyMemory<byte> Body);
+
+public sealed record AppendResult(string DeliveryId, bool Duplicate);
+
+public sealed record StoredDelivery(
+    string Id,
+    string DedupeKey,
+    string Event,
+    string Subject,
+    string? EventUuid,
+    DateTimeOffset ReceivedAt,
+    ReadOnlyMemory<byte> Body,
+    DeliveryStatus Status,
+    int Attempts,
+    DateTimeOffset NextAttemptAt,
+    string? LastError);
+
+/// <summary>Deliveries of one subject claimed together, oldest first; processed as one evaluation.</summary>
+public sealed record ClaimedBatch(string Owner, string Subject, IReadOnlyList<StoredDelivery> Deliveries)
+{
+    /// <summary>The attempt number this processing is (1 for the first), the highest among the batch.</summary>
+    public int Attempt => Deliveries.Count == 0 ? 1 : Deliveries.Max(d => d.Attempts) + 1;
+}

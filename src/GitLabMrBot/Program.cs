@@ -1,0 +1,21 @@
+using GitLabMrBot;
+using GitLabMrBot.Cli;
+
+// Every verb but `serve` is a short command-line task; `serve` is the webhook server and worker.
+if (!CommandLine.IsServe(args))
+{
+    return await CommandLine.RunAsync(args);
+}
+
+if (!BotSettings.TryLoad(BotApplication.ReadConfiguration(args), out _, out var problems))
+{
+    await Console.Error.WriteLineAsync(BotSettings.DescribeProblems(problems));
+    return 2;
+}
+
+var app = BotApplication.CreateBuilder(args).Build();
+app.MapBot();
+await app.RunAsync();
+return 0;
+
+public partial class Program;

@@ -61,6 +61,18 @@ internal sealed class ApiPipeline(GitLabState state, ApiRouter router, TimeProvi
 
     public async Task HandleAsync(HttpContext context)
     {
+        try
+        {
+            await ServeAsync(context);
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            // The client gave up (its timeout during injected latency, typically): nobody is left to answer.
+        }
+    }
+
+    private async Task ServeAsync(HttpContext context)
+    {
         var receivedAt = time.GetUtcNow();
         var raw = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? context.Request.Path.Value ?? "/";
         var q = raw.IndexOf('?', StringComparison.Ordinal);

@@ -58,13 +58,14 @@ internal static class TextDiff
             {
                 ops.Add(new Op(' ', x++, y++));
             }
-            else if (y < b.Length && (x == a.Length || lcs[x, y + 1] >= lcs[x + 1, y]))
+            else if (x < a.Length && (y == b.Length || lcs[x + 1, y] >= lcs[x, y + 1]))
             {
-                ops.Add(new Op('+', x, y++));
+                // Deletions first, as git prints them.
+                ops.Add(new Op('-', x++, y));
             }
             else
             {
-                ops.Add(new Op('-', x++, y));
+                ops.Add(new Op('+', x, y++));
             }
         }
 

@@ -59,6 +59,15 @@ internal sealed class HookPayloads(Urls urls)
         ["http_url"] = urls.GitHttp(p),
     };
 
+    /// <summary>MR <c>source</c>/<c>target</c> project objects: the project hook attrs without <c>id</c> and <c>ci_config_path</c>.</summary>
+    private JsonObject SourceOrTarget(ProjectEntity p)
+    {
+        var o = Project(p);
+        o.Remove("id");
+        o.Remove("ci_config_path");
+        return o;
+    }
+
     private JsonObject Repository(ProjectEntity p) => new()
     {
         ["name"] = p.Path,
@@ -132,8 +141,8 @@ internal sealed class HookPayloads(Urls urls)
         ["human_time_change"] = null,
         ["human_time_estimate"] = null,
         ["url"] = urls.MergeRequest(mr),
-        ["source"] = Project(mr.Project),
-        ["target"] = Project(mr.Project),
+        ["source"] = SourceOrTarget(mr.Project),
+        ["target"] = SourceOrTarget(mr.Project),
         ["last_commit"] = LastCommit(mr),
         ["labels"] = Labels(mr.Labels),
         ["detailed_merge_status"] = mr.DetailedMergeStatus,
@@ -199,8 +208,8 @@ internal sealed class HookPayloads(Urls urls)
             ["description"] = mr.Description,
             ["position"] = 0,
             ["labels"] = Labels(mr.Labels),
-            ["source"] = Project(mr.Project),
-            ["target"] = Project(mr.Project),
+            ["source"] = SourceOrTarget(mr.Project),
+            ["target"] = SourceOrTarget(mr.Project),
             ["last_commit"] = LastCommit(mr),
             ["work_in_progress"] = mr.Draft,
             ["draft"] = mr.Draft,

@@ -5,13 +5,13 @@ public sealed partial class LoggingMergeRequestReconciler(ILogger<LoggingMergeRe
 {
     public Task ReconcileAsync(MergeRequestRef mergeRequest, ReconcileContext context, CancellationToken cancellationToken)
     {
-        Log.Reconcile(logger, mergeRequest.ProjectId, mergeRequest.Iid, context.DeliveryIds.Count, string.Join(',', context.DeliveryIds));
+        Log.Reconcile(logger, mergeRequest.ProjectId, mergeRequest.Iid, context.DeliveryIds.Count, context.DeliveryIds);
         return Task.CompletedTask;
     }
 
     private static partial class Log
     {
         [LoggerMessage(EventId = 3901, Level = LogLevel.Information, Message = "Reconcile {ProjectId}!{Iid} for {Count} deliveries ({DeliveryIds}); no policy engine registered yet")]
-        public static partial void Reconcile(ILogger logger, long projectId, long iid, int count, string deliveryIds);
+        public static partial void Reconcile(ILogger logger, long projectId, long iid, int count, IReadOnlyList<string> deliveryIds);
     }
 }

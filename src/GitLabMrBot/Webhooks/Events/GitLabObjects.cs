@@ -15,8 +15,12 @@ public sealed record GitLabUser
     [JsonPropertyName("name")]
     public string? Name { get; init; }
 
+    /// <summary>
+    /// Every field the bot does not model. Settable only because System.Text.Json's source generator cannot
+    /// bind extension data through <c>init</c>; nothing but the serializer writes it.
+    /// </summary>
     [JsonExtensionData]
-    public Dictionary<string, JsonElement>? ExtensionData { get; init; }
+    public Dictionary<string, JsonElement>? ExtensionData { get; set; }
 }
 
 /// <summary>The <c>project</c> object of a webhook payload.</summary>
@@ -34,8 +38,9 @@ public sealed record GitLabProject
     [JsonPropertyName("web_url")]
     public string? WebUrl { get; init; }
 
+    /// <inheritdoc cref="GitLabUser.ExtensionData"/>
     [JsonExtensionData]
-    public Dictionary<string, JsonElement>? ExtensionData { get; init; }
+    public Dictionary<string, JsonElement>? ExtensionData { get; set; }
 }
 
 /// <summary>A label as webhooks show it; only the title matters to policies.</summary>
@@ -47,8 +52,9 @@ public sealed record GitLabLabel
     [JsonPropertyName("title")]
     public required string Title { get; init; }
 
+    /// <inheritdoc cref="GitLabUser.ExtensionData"/>
     [JsonExtensionData]
-    public Dictionary<string, JsonElement>? ExtensionData { get; init; }
+    public Dictionary<string, JsonElement>? ExtensionData { get; set; }
 }
 
 /// <summary>One entry of an MR event's <c>changes</c>: <c>{"previous": …, "current": …}</c>.</summary>

@@ -31,8 +31,9 @@ public sealed record MergeRequestEvent
     [JsonPropertyName("reviewers")]
     public IReadOnlyList<GitLabUser>? Reviewers { get; init; }
 
+    /// <inheritdoc cref="GitLabUser.ExtensionData"/>
     [JsonExtensionData]
-    public Dictionary<string, JsonElement>? ExtensionData { get; init; }
+    public Dictionary<string, JsonElement>? ExtensionData { get; set; }
 }
 
 /// <summary>The MR's <c>object_attributes</c>.</summary>
@@ -80,8 +81,9 @@ public sealed record MergeRequestAttributes
     [JsonPropertyName("labels")]
     public IReadOnlyList<GitLabLabel>? Labels { get; init; }
 
+    /// <inheritdoc cref="GitLabUser.ExtensionData"/>
     [JsonExtensionData]
-    public Dictionary<string, JsonElement>? ExtensionData { get; init; }
+    public Dictionary<string, JsonElement>? ExtensionData { get; set; }
 }
 
 /// <summary>The MR event's <c>changes</c>: the keys the bot reacts to; the rest stays raw.</summary>
@@ -108,6 +110,7 @@ public sealed record MergeRequestChanges
     [JsonPropertyName("reviewers")]
     public Change<IReadOnlyList<GitLabUser>>? Reviewers { get; init; }
 
+    /// <inheritdoc cref="GitLabUser.ExtensionData"/>
     [JsonExtensionData]
-    public Dictionary<string, JsonElement>? ExtensionData { get; init; }
+    public Dictionary<string, JsonElement>? ExtensionData { get; set; }
 }

@@ -28,8 +28,9 @@ public sealed record NoteEvent
     [JsonPropertyName("merge_request")]
     public NoteMergeRequest? MergeRequest { get; init; }
 
+    /// <inheritdoc cref="GitLabUser.ExtensionData"/>
     [JsonExtensionData]
-    public Dictionary<string, JsonElement>? ExtensionData { get; init; }
+    public Dictionary<string, JsonElement>? ExtensionData { get; set; }
 
     /// <summary>The project id, from <c>project.id</c> or else <c>project_id</c>.</summary>
     [JsonIgnore]
@@ -62,8 +63,9 @@ public sealed record NoteAttributes
     [JsonPropertyName("updated_at")]
     public DateTimeOffset? UpdatedAt { get; init; }
 
+    /// <inheritdoc cref="GitLabUser.ExtensionData"/>
     [JsonExtensionData]
-    public Dictionary<string, JsonElement>? ExtensionData { get; init; }
+    public Dictionary<string, JsonElement>? ExtensionData { get; set; }
 }
 
 /// <summary>The <c>merge_request</c> object of a note on an MR.</summary>
@@ -87,6 +89,7 @@ public sealed record NoteMergeRequest
     [JsonPropertyName("target_branch")]
     public string? TargetBranch { get; init; }
 
+    /// <inheritdoc cref="GitLabUser.ExtensionData"/>
     [JsonExtensionData]
-    public Dictionary<string, JsonElement>? ExtensionData { get; init; }
+    public Dictionary<string, JsonElement>? ExtensionData { get; set; }
 }

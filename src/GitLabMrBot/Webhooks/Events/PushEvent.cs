@@ -44,8 +44,9 @@ public sealed record PushEvent
     [JsonPropertyName("total_commits_count")]
     public int? TotalCommitsCount { get; init; }
 
+    /// <inheritdoc cref="GitLabUser.ExtensionData"/>
     [JsonExtensionData]
-    public Dictionary<string, JsonElement>? ExtensionData { get; init; }
+    public Dictionary<string, JsonElement>? ExtensionData { get; set; }
 
     /// <summary>The project id, from <c>project_id</c> or else <c>project.id</c>.</summary>
     [JsonIgnore]
@@ -74,6 +75,7 @@ public sealed record PushCommit
     [JsonPropertyName("removed")]
     public IReadOnlyList<string>? Removed { get; init; }
 
+    /// <inheritdoc cref="GitLabUser.ExtensionData"/>
     [JsonExtensionData]
-    public Dictionary<string, JsonElement>? ExtensionData { get; init; }
+    public Dictionary<string, JsonElement>? ExtensionData { get; set; }
 }

@@ -1,5 +1,6 @@
 using Carter;
 using GitLabMrBot.Cli;
+using GitLabMrBot.GitLab;
 using GitLabMrBot.Health;
 using GitLabMrBot.Inbox;
 using GitLabMrBot.Webhooks;
@@ -21,6 +22,7 @@ public static class BotApplication
         builder.Services.AddBotSettings(builder.Configuration);
         builder.Services.AddWebhooks(builder.Configuration);
         builder.Services.AddInbox(builder.Configuration);
+        builder.Services.AddGitLab(builder.Configuration);
         builder.Services.AddHealth();
         builder.Services.AddCarter(configurator: c => c.WithModule<WebhookModule>().WithModule<HealthModule>());
         return builder;

@@ -15,7 +15,10 @@ public sealed class GitLabClientOptions
     [Range(1, 100_000)]
     public int RequestsPerMinute { get; set; } = 1_800;
 
-    /// <summary>Requests allowed at once before the per-minute pace applies.</summary>
+    /// <summary>
+    /// Requests allowed at once before the per-minute pace applies. The bucket refills once a second
+    /// (or once per request below 60/min), so it holds at least one second's worth.
+    /// </summary>
     [Range(1, 10_000)]
     public int RateLimitBurst { get; set; } = 30;
 

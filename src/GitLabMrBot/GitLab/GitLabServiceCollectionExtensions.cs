@@ -24,7 +24,7 @@ public static class GitLabServiceCollectionExtensions
         services.TryAddTransient<GitLabCallLoggingHandler>();
 
         var refitSettings = new RefitSettings(new SystemTextJsonContentSerializer(GitLabJsonContext.Default.Options));
-        var http = services.AddRefitClient<IGitLabApi>(refitSettings)
+        var http = services.AddRefitGeneratedClient<IGitLabApi>(refitSettings)
             .ConfigureHttpClient((provider, client) =>
             {
                 client.BaseAddress = ApiBaseAddress(provider.GetRequiredService<BotSettings>().GitLabUrl);

@@ -43,5 +43,7 @@ public sealed class GitLabApiException : Exception
     private static string Describe(string method, string path, HttpStatusCode? status, string? message, Exception? inner) =>
         status is { } s
             ? $"GitLab {method} {path} answered {(int)s} {s}{(string.IsNullOrEmpty(message) ? "" : $": {message}")}"
-            : $"GitLab {method} {path} failed without an answer: {inner?.GetType().Name ?? "unknown"}{(inner is null ? "" : $" ({inner.Message})")}";
+            : message is not null
+                ? $"GitLab {method} {path} failed: {message}"
+                : $"GitLab {method} {path} failed without an answer: {inner?.GetType().Name ?? "unknown"}{(inner is null ? "" : $" ({inner.Message})")}";
 }

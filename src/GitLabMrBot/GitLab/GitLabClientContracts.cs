@@ -33,7 +33,7 @@ public interface IMergeRequestWriter
     Task<GitLabNote> CreateNoteAsync(MergeRequestRef mergeRequest, string body, CancellationToken cancellationToken);
     Task<GitLabNote> UpdateNoteAsync(MergeRequestRef mergeRequest, long noteId, string body, CancellationToken cancellationToken);
 
-    /// <summary>Creates the project labels that do not exist yet, with their colours; returns the names created.</summary>
+    /// <summary>Creates the project labels that do not exist yet, with their colours (409 "already exists" counts as done); returns the names it saw created.</summary>
     Task<IReadOnlyList<string>> EnsureLabelsAsync(long projectId, IEnumerable<LabelDefinition> labels, CancellationToken cancellationToken);
 }
 

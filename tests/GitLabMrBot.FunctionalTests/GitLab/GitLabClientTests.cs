@@ -276,6 +276,19 @@ public sealed class GitLabClientTests
     }
 
     [Fact]
+    public async Task Label_create_is_marked_retry_safe_so_a_500_is_retried()
+    {
+        await using var h = await GitLabClientHarness.StartAsync();
+        h.Server.Inject("POST", "/api/v4/projects/1/labels", new Fault(500));
+
+        var created = await h.Client.EnsureLabelsAsync(MiniGitLab.ProjectId, [new("size::S", "#0000FF")], Ct);
+
+        Assert.Equal(["size::S"], created);
+        Assert.Equal(2, h.Server.RequestsTo("POST", "/api/v4/projects/1/labels").Count);
+        Assert.Contains("size::S", h.Server.ProjectLabels);
+    }
+
+    [Fact]
     public async Task User_lookups_return_null_for_unknown_users()
     {
         await using var h = await GitLabClientHarness.StartAsync();

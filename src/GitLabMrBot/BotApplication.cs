@@ -1,5 +1,6 @@
 using Carter;
 using GitLabMrBot.Cli;
+using GitLabMrBot.GitLab;
 using GitLabMrBot.Handlers;
 using GitLabMrBot.Health;
 using GitLabMrBot.Inbox;
@@ -23,6 +24,7 @@ public static class BotApplication
         builder.Services.AddWebhooks(builder.Configuration);
         builder.Services.AddInbox(builder.Configuration);
         builder.Services.AddHandlers();
+        builder.Services.AddGitLab(builder.Configuration);
         builder.Services.AddHealth();
         builder.Services.AddCarter(configurator: c => c.WithModule<WebhookModule>().WithModule<HealthModule>());
         return builder;

@@ -2,6 +2,7 @@ using Carter;
 using GitLabMrBot.Cli;
 using GitLabMrBot.Health;
 using GitLabMrBot.Inbox;
+using GitLabMrBot.Policies;
 using GitLabMrBot.Webhooks;
 
 namespace GitLabMrBot;
@@ -19,6 +20,7 @@ public static class BotApplication
 
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddBotSettings(builder.Configuration);
+        builder.Services.AddPolicies(builder.Configuration);
         builder.Services.AddWebhooks(builder.Configuration);
         builder.Services.AddInbox(builder.Configuration);
         builder.Services.AddHealth();

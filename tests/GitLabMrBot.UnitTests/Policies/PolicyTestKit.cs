@@ -82,15 +82,15 @@ internal static class Eventually
 {
     public static async Task Until(Func<bool> condition, string because, TimeSpan? timeout = null)
     {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(20));
+        var limit = timeout ?? TimeSpan.FromSeconds(20);
+        var watch = System.Diagnostics.Stopwatch.StartNew();
         while (!condition())
         {
-            if (DateTime.UtcNow > deadline)
+            if (watch.Elapsed > limit)
             {
-                Assert.Fail($"timed out waiting until {because}");
+                Assert.Fail($"timed out after {limit} waiting until {because}");
             }
-            await Task.Yield();
-            await Task.Delay(20);
+            await Task.Delay(20); // a polling interval, not a synchronization
         }
     }
 }

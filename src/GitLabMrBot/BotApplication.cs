@@ -4,6 +4,7 @@ using GitLabMrBot.GitLab;
 using GitLabMrBot.Handlers;
 using GitLabMrBot.Health;
 using GitLabMrBot.Inbox;
+using GitLabMrBot.Policies;
 using GitLabMrBot.Webhooks;
 
 namespace GitLabMrBot;
@@ -21,6 +22,7 @@ public static class BotApplication
 
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddBotSettings(builder.Configuration);
+        builder.Services.AddPolicies(builder.Configuration);
         builder.Services.AddWebhooks(builder.Configuration);
         builder.Services.AddInbox(builder.Configuration);
         builder.Services.AddHandlers();

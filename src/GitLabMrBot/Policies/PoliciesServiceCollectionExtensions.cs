@@ -17,6 +17,7 @@ public static class PoliciesServiceCollectionExtensions
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<PolicyConfigProvider>>()));
         services.AddHostedService<PolicyConfigStartup>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<Health.IReadinessCheck, PolicyConfigReadinessCheck>());
         return services;
     }
 
@@ -45,4 +46,12 @@ internal sealed class PolicyConfigStartup(PolicyConfigProvider provider) : IHost
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}
+
+/// <summary>/readyz answers 503 until a valid policy config is in force.</summary>
+internal sealed class PolicyConfigReadinessCheck(PolicyConfigProvider provider) : Health.IReadinessCheck
+{
+    public string Name => "config";
+
+    public Task<bool> IsReadyAsync(CancellationToken cancellationToken) => Task.FromResult(provider.IsLoaded);
 }

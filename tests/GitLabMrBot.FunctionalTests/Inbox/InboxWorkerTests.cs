@@ -64,16 +64,19 @@ public sealed class InboxWorkerTests : IDisposable
     public async Task Processing_interrupted_by_a_stop_resumes_in_the_next_host_once_the_lease_expires()
     {
         var lease = TimeSpan.FromSeconds(1);
-        var entered = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var hanging = new TestProcessor(async (_, cancellationToken) =>
         {
-            entered.TrySetResult(Stopwatch.GetTimestamp());
+            entered.TrySetResult();
             await Task.Delay(System.Threading.Timeout.Infinite, cancellationToken);
         });
         string id;
+        long appendedAt;
         using (var first = WorkerHost.Build(DatabasePath, hanging, s => s["Inbox:Lease"] = WorkerHost.Ms(lease.TotalMilliseconds)))
         {
             await first.StartAsync();
+            // Before the claim, so claim + lease (the earliest legal re-claim) is after appendedAt + lease.
+            appendedAt = Stopwatch.GetTimestamp();
             id = await Append(first, "k1", "mr:1:1");
             await entered.Task.WaitAsync(Timeout);
             await first.StopAsync();
@@ -94,7 +97,8 @@ public sealed class InboxWorkerTests : IDisposable
 
         Assert.Equal(id, resumedId);
         // Not before the first claim's lease ran out: the interrupted batch was never taken early.
-        Assert.True(Stopwatch.GetElapsedTime(await entered.Task, at) >= lease - TimeSpan.FromMilliseconds(10));
+        var waited = Stopwatch.GetElapsedTime(appendedAt, at);
+        Assert.True(waited >= lease - TimeSpan.FromMilliseconds(10), $"re-claimed after {waited.TotalMilliseconds} ms, before the {lease.TotalMilliseconds} ms lease ran out");
     }
 
     [Fact]
@@ -246,5 +250,39 @@ public sealed class InboxWorkerTests : IDisposable
         Assert.Contains("Inbox:Concurrency", error.Message);
         Assert.Contains("Inbox:MaxAttempts", error.Message);
         Assert.Contains("Inbox:RetryBaseDelay", error.Message);
+    }
+
+    [Fact]
+    public async Task Done_deliveries_are_pruned_after_the_retention_period_and_dead_letters_stay()
+    {
+        var processor = new TestProcessor((batch, _) =>
+            batch.Subject == "mr:1:dead" ? throw new InvalidOperationException("always") : Task.CompletedTask);
+        using var host = WorkerHost.Build(DatabasePath, processor, s =>
+        {
+            s["Inbox:Retention"] = "00:00:00.200";
+            s["Inbox:MaxAttempts"] = "1";
+        });
+        await host.StartAsync();
+
+        await Append(host, "done", "mr:1:done");
+        var dead = await Append(host, "dead", "mr:1:dead");
+        await Eventually.HoldsAsync(
+            async () => (await Store(host).ListAsync(null, CancellationToken.None)) is [{ Status: DeliveryStatus.Dead }],
+            "the done delivery pruned, the dead letter kept");
+        await host.StopAsync();
+
+        Assert.Equal(dead, Assert.Single(await Store(host).ListAsync(null, CancellationToken.None)).Id);
+    }
+
+    [Fact]
+    public async Task A_postgres_database_setting_fails_start_up_clearly_until_that_provider_exists()
+    {
+        using var host = WorkerHost.Build(DatabasePath, new TestProcessor((_, _) => Task.CompletedTask),
+            s => s[BotSettings.DatabaseKey] = "Host=localhost;Database=mrbot;Username=bot");
+
+        var error = await Assert.ThrowsAsync<NotSupportedException>(() => host.StartAsync());
+
+        Assert.Contains(BotSettings.DatabaseKey, error.Message);
+        Assert.Contains("PostgreSQL", error.Message);
     }
 }

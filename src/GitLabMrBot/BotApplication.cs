@@ -1,7 +1,10 @@
 using Carter;
 using GitLabMrBot.Cli;
+using GitLabMrBot.GitLab;
+using GitLabMrBot.Handlers;
 using GitLabMrBot.Health;
 using GitLabMrBot.Inbox;
+using GitLabMrBot.Policies;
 using GitLabMrBot.Webhooks;
 
 namespace GitLabMrBot;
@@ -19,8 +22,11 @@ public static class BotApplication
 
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddBotSettings(builder.Configuration);
+        builder.Services.AddPolicies(builder.Configuration);
         builder.Services.AddWebhooks(builder.Configuration);
         builder.Services.AddInbox(builder.Configuration);
+        builder.Services.AddHandlers();
+        builder.Services.AddGitLab(builder.Configuration);
         builder.Services.AddHealth();
         builder.Services.AddCarter(configurator: c => c.WithModule<WebhookModule>().WithModule<HealthModule>());
         return builder;

@@ -1,0 +1,358 @@
+using System.Globalization;
+using System.Net;
+using GitLabMrBot.Handlers;
+using Microsoft.Extensions.Options;
+using Polly.RateLimiting;
+using Polly.Timeout;
+using Refit;
+
+namespace GitLabMrBot.GitLab;
+
+/// <summary>
+/// The bot's GitLab API: typed calls over <see cref="IGitLabApi"/> with pagination, one error type
+/// (<see cref="GitLabApiException"/>) and idempotent note writes. Resilience (timeouts, retries,
+/// rate limiting) lives in the HTTP pipeline (<see cref="GitLabResilience"/>), not here — except the
+/// note create, which is never re-sent blindly (<see cref="UpsertMarkedNoteAsync"/>).
+/// </summary>
+public sealed partial class GitLabClient(
+    IGitLabApi api,
+    GitLabIdentityCache identity,
+    IOptions<GitLabClientOptions> options,
+    TimeProvider timeProvider,
+    ILogger<GitLabClient> logger) : IMergeRequestReader, IMergeRequestWriter, IGitLabDirectory
+{
+    private const string NotesSort = "asc";
+    private const string NotesOrderBy = "created_at";
+    private readonly GitLabClientOptions _options = options.Value;
+
+    // ---- Reads -------------------------------------------------------------------------------
+
+    /// <summary>The bot's own user (<c>GET /user</c>), fetched once per process: its id tells our notes and events apart.</summary>
+    public async Task<GitLabUser> GetCurrentUserAsync(CancellationToken cancellationToken)
+    {
+        if (identity.User is { } cached)
+        {
+            return cached;
+        }
+        var user = await ReadAsync(api.GetCurrentUserAsync(cancellationToken), "GET", "/user", cancellationToken);
+        identity.User = user;
+        return user;
+    }
+
+    public Task<GitLabProject> GetProjectAsync(long projectId, CancellationToken cancellationToken) =>
+        ReadAsync(api.GetProjectAsync(projectId, cancellationToken), "GET", $"/projects/{projectId}", cancellationToken);
+
+    public Task<GitLabMergeRequest> GetMergeRequestAsync(MergeRequestRef mergeRequest, CancellationToken cancellationToken) =>
+        ReadAsync(api.GetMergeRequestAsync(mergeRequest.ProjectId, mergeRequest.Iid, cancellationToken), "GET", MrPath(mergeRequest), cancellationToken);
+
+    public Task<IReadOnlyList<GitLabDiff>> GetAllDiffsAsync(MergeRequestRef mergeRequest, CancellationToken cancellationToken) =>
+        GetAllPagesAsync($"{MrPath(mergeRequest)}/diffs", (page, size, ct) => api.GetDiffsAsync(mergeRequest.ProjectId, mergeRequest.Iid, page, size, ct), cancellationToken);
+
+    public Task<IReadOnlyList<GitLabCommit>> GetCommitsAsync(MergeRequestRef mergeRequest, CancellationToken cancellationToken) =>
+        GetAllPagesAsync($"{MrPath(mergeRequest)}/commits", (page, size, ct) => api.GetCommitsAsync(mergeRequest.ProjectId, mergeRequest.Iid, page, size, ct), cancellationToken);
+
+    public Task<IReadOnlyList<GitLabLabelEvent>> GetLabelEventsAsync(MergeRequestRef mergeRequest, CancellationToken cancellationToken) =>
+        GetAllPagesAsync($"{MrPath(mergeRequest)}/resource_label_events", (page, size, ct) => api.GetLabelEventsAsync(mergeRequest.ProjectId, mergeRequest.Iid, page, size, ct), cancellationToken);
+
+    /// <summary>Every note of the MR, system notes included, oldest first.</summary>
+    public Task<IReadOnlyList<GitLabNote>> GetNotesAsync(MergeRequestRef mergeRequest, CancellationToken cancellationToken) =>
+        GetAllPagesAsync($"{MrPath(mergeRequest)}/notes", (page, size, ct) => api.GetNotesAsync(mergeRequest.ProjectId, mergeRequest.Iid, page, size, NotesSort, NotesOrderBy, ct), cancellationToken);
+
+    /// <summary>Project labels, including those inherited from its groups.</summary>
+    public Task<IReadOnlyList<GitLabLabel>> GetLabelsAsync(long projectId, CancellationToken cancellationToken) =>
+        GetAllPagesAsync($"/projects/{projectId}/labels", (page, size, ct) => api.GetLabelsAsync(projectId, page, size, ct), cancellationToken);
+
+    public async Task<string?> GetFileAsync(long projectId, string filePath, string? gitRef, CancellationToken cancellationToken)
+    {
+        var encoded = GitLabPaths.EncodeFilePath(filePath);
+        var response = await SendAsync(api.GetRawFileAsync(projectId, encoded, string.IsNullOrWhiteSpace(gitRef) ? null : gitRef, cancellationToken), "GET", $"/projects/{projectId}/repository/files/{encoded}/raw", cancellationToken, allowNotFound: true);
+        return response.StatusCode == HttpStatusCode.NotFound ? null : response.Content ?? "";
+    }
+
+    // ---- Directory ---------------------------------------------------------------------------
+
+    public Task<IReadOnlyList<GitLabMember>> GetProjectMembersAsync(long projectId, CancellationToken cancellationToken) =>
+        GetAllPagesAsync($"/projects/{projectId}/members/all", (page, size, ct) => api.GetAllProjectMembersAsync(projectId, page, size, ct), cancellationToken);
+
+    public Task<IReadOnlyList<GitLabMember>> GetGroupMembersAsync(long groupId, bool includeInherited, CancellationToken cancellationToken) =>
+        includeInherited
+            ? GetAllPagesAsync($"/groups/{groupId}/members/all", (page, size, ct) => api.GetAllGroupMembersAsync(groupId, page, size, ct), cancellationToken)
+            : GetAllPagesAsync($"/groups/{groupId}/members", (page, size, ct) => api.GetDirectGroupMembersAsync(groupId, page, size, ct), cancellationToken);
+
+    public async Task<GitLabUserStatus?> GetUserStatusAsync(long userId, CancellationToken cancellationToken)
+    {
+        var response = await SendAsync(api.GetUserStatusAsync(userId, cancellationToken), "GET", $"/users/{userId}/status", cancellationToken, allowNotFound: true);
+        return response.StatusCode == HttpStatusCode.NotFound ? null : response.Content;
+    }
+
+    public async Task<GitLabUser?> FindUserAsync(string username, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(username);
+        var name = username.Trim().TrimStart('@');
+        var users = await ReadAsync(api.FindUsersAsync(name, cancellationToken), "GET", "/users", cancellationToken);
+        // The filter is exact but case-insensitive on GitLab's side; prefer the exact spelling if both exist.
+        return users.FirstOrDefault(u => string.Equals(u.Username, name, StringComparison.Ordinal))
+            ?? users.FirstOrDefault(u => string.Equals(u.Username, name, StringComparison.OrdinalIgnoreCase));
+    }
+
+    public Task<IReadOnlyList<GitLabMergeRequest>> ListMergeRequestsAsync(long projectId, MergeRequestFilter filter, CancellationToken cancellationToken)
+    {
+        var updatedAfter = filter.UpdatedAfter?.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+        return GetAllPagesAsync(
+            $"/projects/{projectId}/merge_requests",
+            (page, size, ct) => api.ListProjectMergeRequestsAsync(projectId, filter.State, filter.SourceBranch, filter.TargetBranch, updatedAfter, filter.ReviewerId, page, size, ct),
+            cancellationToken);
+    }
+
+    public Task<IReadOnlyList<GitLabMergeRequest>> ListMergeRequestsForReviewerAsync(long reviewerId, string? state, CancellationToken cancellationToken) =>
+        GetAllPagesAsync("/merge_requests", (page, size, ct) => api.ListMergeRequestsForReviewerAsync(reviewerId, state, "all", page, size, ct), cancellationToken);
+
+    // ---- Writes ------------------------------------------------------------------------------
+
+    public Task<GitLabMergeRequest> UpdateMergeRequestAsync(MergeRequestRef mergeRequest, MergeRequestUpdate update, CancellationToken cancellationToken)
+    {
+        if (update.IsEmpty)
+        {
+            // GitLab answers 400 to an empty PUT; a caller with nothing to change must not call at all.
+            throw new ArgumentException("The update changes nothing.", nameof(update));
+        }
+        var body = new UpdateMergeRequestBody
+        {
+            AddLabels = JoinLabels(update.AddLabels, nameof(update.AddLabels)),
+            RemoveLabels = JoinLabels(update.RemoveLabels, nameof(update.RemoveLabels)),
+            AssigneeIds = update.AssigneeIds,
+            ReviewerIds = update.ReviewerIds,
+        };
+        return ReadAsync(api.UpdateMergeRequestAsync(mergeRequest.ProjectId, mergeRequest.Iid, body, cancellationToken), "PUT", MrPath(mergeRequest), cancellationToken);
+    }
+
+    public Task<GitLabNote> CreateNoteAsync(MergeRequestRef mergeRequest, string body, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(body);
+        return ReadAsync(api.CreateNoteAsync(mergeRequest.ProjectId, mergeRequest.Iid, new NoteBody(body), cancellationToken), "POST", $"{MrPath(mergeRequest)}/notes", cancellationToken);
+    }
+
+    public Task<GitLabNote> UpdateNoteAsync(MergeRequestRef mergeRequest, long noteId, string body, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(body);
+        return ReadAsync(api.UpdateNoteAsync(mergeRequest.ProjectId, mergeRequest.Iid, noteId, new NoteBody(body), cancellationToken), "PUT", $"{MrPath(mergeRequest)}/notes/{noteId}", cancellationToken);
+    }
+
+    /// <summary>
+    /// Makes the bot's note holding <paramref name="marker"/> read <paramref name="body"/> (the marker is
+    /// appended when the body lacks it): edits it when it differs, leaves it when equal, else posts it.
+    /// A POST whose outcome is unknown (5xx, timeout, lost connection) may still have created the note,
+    /// so before posting again the notes are searched for the marker once more.
+    /// </summary>
+    public async Task<NoteUpsertResult> UpsertMarkedNoteAsync(MergeRequestRef mergeRequest, string marker, string body, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(marker);
+        ArgumentException.ThrowIfNullOrWhiteSpace(body);
+        var wanted = NoteMarkers.WithMarker(body, marker);
+        var me = await GetCurrentUserAsync(cancellationToken);
+        var posted = false;
+
+        for (var attempt = 1; ; attempt++)
+        {
+            var notes = await GetNotesAsync(mergeRequest, cancellationToken);
+            if (NoteMarkers.FindMarkedNote(notes, me.Id, marker) is { } existing)
+            {
+                if (NoteMarkers.SameBody(existing.Body, wanted))
+                {
+                    // Found after an uncertain POST of ours: that POST did create it.
+                    var outcome = posted ? NoteUpsertOutcome.Created : NoteUpsertOutcome.Unchanged;
+                    Log.NoteUpserted(logger, mergeRequest, existing.Id, outcome);
+                    return new NoteUpsertResult(existing, outcome);
+                }
+                var updated = await UpdateNoteAsync(mergeRequest, existing.Id, wanted, cancellationToken);
+                Log.NoteUpserted(logger, mergeRequest, updated.Id, NoteUpsertOutcome.Updated);
+                return new NoteUpsertResult(updated, posted ? NoteUpsertOutcome.Created : NoteUpsertOutcome.Updated);
+            }
+
+            try
+            {
+                posted = true;
+                var created = await CreateNoteAsync(mergeRequest, wanted, cancellationToken);
+                Log.NoteUpserted(logger, mergeRequest, created.Id, NoteUpsertOutcome.Created);
+                return new NoteUpsertResult(created, NoteUpsertOutcome.Created);
+            }
+            catch (GitLabApiException e) when (e.OutcomeUnknown && attempt < _options.NoteCreateAttempts)
+            {
+                var delay = Backoff(attempt);
+                Log.NoteCreateUncertain(logger, mergeRequest, attempt, e.StatusCode, delay);
+                await Task.Delay(delay, timeProvider, cancellationToken);
+            }
+        }
+    }
+
+    public async Task<IReadOnlyList<string>> EnsureLabelsAsync(long projectId, IEnumerable<LabelDefinition> labels, CancellationToken cancellationToken)
+    {
+        var wanted = labels.DistinctBy(l => l.Name, StringComparer.Ordinal).ToList();
+        if (wanted.Count == 0)
+        {
+            return [];
+        }
+        foreach (var label in wanted)
+        {
+            ValidateLabelName(label.Name, nameof(labels));
+        }
+
+        var existing = (await GetLabelsAsync(projectId, cancellationToken)).Select(l => l.Name).ToHashSet(StringComparer.Ordinal);
+        var created = new List<string>();
+        foreach (var label in wanted.Where(l => !existing.Contains(l.Name)))
+        {
+            var body = new CreateLabelBody(label.Name, label.Color, label.Description);
+            var response = await SendAsync(api.CreateLabelAsync(projectId, body, retrySafe: true, cancellationToken), "POST", $"/projects/{projectId}/labels", cancellationToken, allowConflict: true);
+            if (response.StatusCode == HttpStatusCode.Conflict)
+            {
+                // Created meanwhile (by a human, another instance, or our own earlier attempt whose answer was lost).
+                Log.LabelAlreadyExists(logger, projectId, label.Name);
+                continue;
+            }
+            Log.LabelCreated(logger, projectId, label.Name);
+            created.Add(label.Name);
+        }
+        return created;
+    }
+
+    // ---- Plumbing ----------------------------------------------------------------------------
+
+    private static string MrPath(MergeRequestRef mr) => $"/projects/{mr.ProjectId}/merge_requests/{mr.Iid}";
+
+    private static string? JoinLabels(IReadOnlyCollection<string>? labels, string parameter)
+    {
+        if (labels is null || labels.Count == 0)
+        {
+            return null;
+        }
+        foreach (var label in labels)
+        {
+            ValidateLabelName(label, parameter);
+        }
+        return string.Join(',', labels.Distinct(StringComparer.Ordinal));
+    }
+
+    private static void ValidateLabelName(string name, string parameter)
+    {
+        // GitLab's add_labels/remove_labels are comma-separated lists: a comma would split the name.
+        if (string.IsNullOrWhiteSpace(name) || name.Contains(',', StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"Label name '{name}' is blank or contains a comma.", parameter);
+        }
+    }
+
+    private TimeSpan Backoff(int attempt)
+    {
+        var delay = _options.RetryBaseDelay * Math.Pow(2, attempt - 1);
+        return delay < _options.MaxRetryDelay ? delay : _options.MaxRetryDelay;
+    }
+
+    private async Task<IReadOnlyList<T>> GetAllPagesAsync<T>(
+        string path,
+        Func<int, int, CancellationToken, Task<IApiResponse<List<T>>>> fetchPage,
+        CancellationToken cancellationToken)
+    {
+        var items = new List<T>();
+        var page = 1;
+        for (var pages = 1; ; pages++)
+        {
+            var response = await SendAsync(fetchPage(page, _options.PerPage, cancellationToken), "GET", path, cancellationToken);
+            items.AddRange(response.Content ?? []);
+            var next = GitLabPaths.ParseNextPage(response.Headers?.TryGetValues("x-next-page", out var values) == true ? values.FirstOrDefault() : null);
+            if (next is null)
+            {
+                return items;
+            }
+            if (next <= page || pages >= _options.MaxPages)
+            {
+                // A next page that goes backwards, or endless pages: stop instead of looping forever.
+                throw new GitLabApiException("GET", path, null, $"pagination did not end (page {page} points to {next}, {pages} pages read)");
+            }
+            page = next.Value;
+        }
+    }
+
+    private async Task<T> ReadAsync<T>(Task<IApiResponse<T>> call, string method, string path, CancellationToken cancellationToken)
+    {
+        var response = await SendAsync(call, method, path, cancellationToken);
+        return response.Content ?? throw new GitLabApiException(method, path, response.StatusCode, "the response had no body");
+    }
+
+    /// <summary>Awaits one call and turns every failure into <see cref="GitLabApiException"/> (caller cancellation stays an <see cref="OperationCanceledException"/>).</summary>
+    private async Task<IApiResponse<T>> SendAsync<T>(
+        Task<IApiResponse<T>> call,
+        string method,
+        string path,
+        CancellationToken cancellationToken,
+        bool allowNotFound = false,
+        bool allowConflict = false)
+    {
+        IApiResponse<T> response;
+        try
+        {
+            response = await call;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception e) when (e is HttpRequestException or TimeoutRejectedException or RateLimiterRejectedException or ApiExceptionBase or OperationCanceledException)
+        {
+            throw new GitLabApiException(method, path, null, null, null, Unwrap(e));
+        }
+
+        if (response.IsSuccessful)
+        {
+            return response;
+        }
+        if (!response.IsReceived)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            throw new GitLabApiException(method, path, null, null, null, Unwrap(response.Error));
+        }
+        if ((allowNotFound && response.StatusCode == HttpStatusCode.NotFound) || (allowConflict && response.StatusCode == HttpStatusCode.Conflict))
+        {
+            return response;
+        }
+        if (response.IsSuccessStatusCode)
+        {
+            throw new GitLabApiException(method, path, response.StatusCode, "the response body could not be read", null, response.Error);
+        }
+        var content = (response.Error as ApiException)?.Content;
+        var retryAfter = GitLabRetryRules.ParseServerDelay(
+            response.Headers.TryGetValues("Retry-After", out var r) ? r.FirstOrDefault() : null,
+            response.StatusCode == HttpStatusCode.TooManyRequests && response.Headers.TryGetValues("RateLimit-Reset", out var x) ? x.FirstOrDefault() : null,
+            timeProvider.GetUtcNow());
+        throw new GitLabApiException(method, path, response.StatusCode, GitLabPaths.ReadErrorMessage(content), retryAfter, response.Error);
+    }
+
+    // Refit wraps transport failures; the interesting cause (timeout, dropped connection, limiter) is inside.
+    private static Exception? Unwrap(Exception? e) => e is ApiRequestException { InnerException: { } inner } ? inner : e;
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 3101, Level = LogLevel.Debug, Message = "Note on {MergeRequest}: {Outcome} (note {NoteId})")]
+        public static partial void NoteUpserted(ILogger logger, MergeRequestRef mergeRequest, long noteId, NoteUpsertOutcome outcome);
+
+        [LoggerMessage(EventId = 3102, Level = LogLevel.Warning, Message = "Note create on {MergeRequest} attempt {Attempt} ended with status {Status} (outcome unknown); looking for its marker again in {Delay}")]
+        public static partial void NoteCreateUncertain(ILogger logger, MergeRequestRef mergeRequest, int attempt, HttpStatusCode? status, TimeSpan delay);
+
+        [LoggerMessage(EventId = 3103, Level = LogLevel.Debug, Message = "Label '{Label}' already exists in project {ProjectId}")]
+        public static partial void LabelAlreadyExists(ILogger logger, long projectId, string label);
+
+        [LoggerMessage(EventId = 3104, Level = LogLevel.Information, Message = "Created label '{Label}' in project {ProjectId}")]
+        public static partial void LabelCreated(ILogger logger, long projectId, string label);
+    }
+}
+
+/// <summary>The bot user, fetched once per process (it never changes while the token stays the same).</summary>
+public sealed class GitLabIdentityCache
+{
+    private volatile GitLabUser? _user;
+
+    public GitLabUser? User
+    {
+        get => _user;
+        set => _user = value;
+    }
+}

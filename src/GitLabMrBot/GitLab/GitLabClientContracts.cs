@@ -1,0 +1,104 @@
+using GitLabMrBot.Handlers;
+
+namespace GitLabMrBot.GitLab;
+
+// Narrow views of GitLabClient, one per kind of consumer (prow style): a class that only reads
+// cannot write, and a test double implements only what its subject calls.
+
+/// <summary>What reconciliation reads about one merge request and its project.</summary>
+public interface IMergeRequestReader
+{
+    Task<GitLabUser> GetCurrentUserAsync(CancellationToken cancellationToken);
+    Task<GitLabProject> GetProjectAsync(long projectId, CancellationToken cancellationToken);
+    Task<GitLabMergeRequest> GetMergeRequestAsync(MergeRequestRef mergeRequest, CancellationToken cancellationToken);
+    Task<IReadOnlyList<GitLabDiff>> GetAllDiffsAsync(MergeRequestRef mergeRequest, CancellationToken cancellationToken);
+    Task<IReadOnlyList<GitLabCommit>> GetCommitsAsync(MergeRequestRef mergeRequest, CancellationToken cancellationToken);
+    Task<IReadOnlyList<GitLabLabelEvent>> GetLabelEventsAsync(MergeRequestRef mergeRequest, CancellationToken cancellationToken);
+    Task<IReadOnlyList<GitLabNote>> GetNotesAsync(MergeRequestRef mergeRequest, CancellationToken cancellationToken);
+    Task<IReadOnlyList<GitLabLabel>> GetLabelsAsync(long projectId, CancellationToken cancellationToken);
+
+    /// <summary>A repository file's text at <paramref name="gitRef"/> (default branch when null); null when it does not exist.</summary>
+    Task<string?> GetFileAsync(long projectId, string filePath, string? gitRef, CancellationToken cancellationToken);
+}
+
+/// <summary>Every write the bot makes to GitLab.</summary>
+public interface IMergeRequestWriter
+{
+    Task<GitLabMergeRequest> UpdateMergeRequestAsync(MergeRequestRef mergeRequest, MergeRequestUpdate update, CancellationToken cancellationToken);
+
+    /// <summary>Creates or edits the bot's note carrying <paramref name="marker"/>; never posts it twice.</summary>
+    Task<NoteUpsertResult> UpsertMarkedNoteAsync(MergeRequestRef mergeRequest, string marker, string body, CancellationToken cancellationToken);
+
+    /// <summary>One plain POST, never repeated. Prefer <see cref="UpsertMarkedNoteAsync"/>.</summary>
+    Task<GitLabNote> CreateNoteAsync(MergeRequestRef mergeRequest, string body, CancellationToken cancellationToken);
+    Task<GitLabNote> UpdateNoteAsync(MergeRequestRef mergeRequest, long noteId, string body, CancellationToken cancellationToken);
+
+    /// <summary>Creates the project labels that do not exist yet, with their colours (409 "already exists" counts as done); returns the names it saw created.</summary>
+    Task<IReadOnlyList<string>> EnsureLabelsAsync(long projectId, IEnumerable<LabelDefinition> labels, CancellationToken cancellationToken);
+}
+
+/// <summary>People and merge request lookups (reviewer and assignee selection).</summary>
+public interface IGitLabDirectory
+{
+    Task<GitLabUser> GetCurrentUserAsync(CancellationToken cancellationToken);
+
+    /// <summary>Direct, inherited and invited members (<c>/members/all</c>), each with their highest access level.</summary>
+    Task<IReadOnlyList<GitLabMember>> GetProjectMembersAsync(long projectId, CancellationToken cancellationToken);
+
+    /// <summary><c>/groups/:id/members/all</c> when <paramref name="includeInherited"/>, else direct members only.</summary>
+    Task<IReadOnlyList<GitLabMember>> GetGroupMembersAsync(long groupId, bool includeInherited, CancellationToken cancellationToken);
+
+    /// <summary>Null when the user does not exist.</summary>
+    Task<GitLabUserStatus?> GetUserStatusAsync(long userId, CancellationToken cancellationToken);
+
+    /// <summary>Null when no user has that username.</summary>
+    Task<GitLabUser?> FindUserAsync(string username, CancellationToken cancellationToken);
+
+    Task<IReadOnlyList<GitLabMergeRequest>> ListMergeRequestsAsync(long projectId, MergeRequestFilter filter, CancellationToken cancellationToken);
+
+    /// <summary>Merge requests anywhere (<c>scope=all</c>) with this reviewer, e.g. to count a reviewer's load.</summary>
+    Task<IReadOnlyList<GitLabMergeRequest>> ListMergeRequestsForReviewerAsync(long reviewerId, string? state, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// One MR update. Null means "leave alone"; the id lists replace GitLab's lists whole (empty clears).
+/// All label changes go in one PUT (<c>add_labels</c>/<c>remove_labels</c>, idempotent).
+/// </summary>
+public sealed record MergeRequestUpdate
+{
+    public IReadOnlyCollection<string>? AddLabels { get; init; }
+    public IReadOnlyCollection<string>? RemoveLabels { get; init; }
+    public IReadOnlyList<long>? AssigneeIds { get; init; }
+    public IReadOnlyList<long>? ReviewerIds { get; init; }
+
+    public bool IsEmpty =>
+        (AddLabels is null || AddLabels.Count == 0) && (RemoveLabels is null || RemoveLabels.Count == 0) && AssigneeIds is null && ReviewerIds is null;
+}
+
+/// <summary>A project label the bot wants to exist. <paramref name="Color"/> is <c>#RRGGBB</c> or a CSS colour name.</summary>
+public sealed record LabelDefinition(string Name, string Color, string? Description = null);
+
+/// <summary>Filters of <c>GET /projects/:id/merge_requests</c>; null filters are not sent.</summary>
+public sealed record MergeRequestFilter
+{
+    /// <summary><c>opened</c>, <c>closed</c>, <c>locked</c>, <c>merged</c> or <c>all</c>.</summary>
+    public string? State { get; init; }
+    public string? SourceBranch { get; init; }
+    public string? TargetBranch { get; init; }
+    public DateTimeOffset? UpdatedAfter { get; init; }
+    public long? ReviewerId { get; init; }
+}
+
+public enum NoteUpsertOutcome
+{
+    /// <summary>The note existed with this text: no write.</summary>
+    Unchanged,
+
+    /// <summary>The note existed and was edited (one PUT).</summary>
+    Updated,
+
+    /// <summary>No note had the marker; one was posted.</summary>
+    Created,
+}
+
+public sealed record NoteUpsertResult(GitLabNote Note, NoteUpsertOutcome Outcome);

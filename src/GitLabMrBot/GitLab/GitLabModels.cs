@@ -1,0 +1,199 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace GitLabMrBot.GitLab;
+
+// GitLab API shapes, modelling only what the bot reads (STYLE habit 5). Property names map to
+// GitLab's snake_case through GitLabJsonContext; unknown fields are ignored.
+
+public sealed record GitLabUser
+{
+    public required long Id { get; init; }
+    public string Username { get; init; } = "";
+    public string? Name { get; init; }
+    public string? State { get; init; }
+    public bool? Bot { get; init; }
+}
+
+public sealed record GitLabNamespace
+{
+    public required long Id { get; init; }
+    public string? Kind { get; init; }
+    public string? FullPath { get; init; }
+}
+
+public sealed record GitLabProject
+{
+    public required long Id { get; init; }
+    public string? PathWithNamespace { get; init; }
+    public string? DefaultBranch { get; init; }
+    public string? WebUrl { get; init; }
+    public GitLabNamespace? Namespace { get; init; }
+}
+
+public sealed record GitLabDiffRefs
+{
+    public string? BaseSha { get; init; }
+    public string? HeadSha { get; init; }
+    public string? StartSha { get; init; }
+}
+
+public sealed record GitLabMergeRequest
+{
+    public required long Id { get; init; }
+    public required long Iid { get; init; }
+    public long ProjectId { get; init; }
+    public string Title { get; init; } = "";
+    public string? Description { get; init; }
+
+    /// <summary><c>opened</c>, <c>closed</c>, <c>locked</c> or <c>merged</c>.</summary>
+    public string State { get; init; } = "";
+    public bool Draft { get; init; }
+    public string SourceBranch { get; init; } = "";
+    public string TargetBranch { get; init; } = "";
+    public IReadOnlyList<string> Labels { get; init; } = [];
+    public GitLabUser? Author { get; init; }
+    public IReadOnlyList<GitLabUser> Assignees { get; init; } = [];
+    public IReadOnlyList<GitLabUser> Reviewers { get; init; } = [];
+    public string? Sha { get; init; }
+    public GitLabDiffRefs? DiffRefs { get; init; }
+    public string? WebUrl { get; init; }
+    public DateTimeOffset? UpdatedAt { get; init; }
+    public string? DetailedMergeStatus { get; init; }
+
+    /// <summary>A string in GitLab's API: a number, or e.g. <c>"1000+"</c> past its diff limits.</summary>
+    public string? ChangesCount { get; init; }
+}
+
+public sealed record GitLabDiff
+{
+    public string OldPath { get; init; } = "";
+    public string NewPath { get; init; } = "";
+    public string? Diff { get; init; }
+    public bool NewFile { get; init; }
+    public bool RenamedFile { get; init; }
+    public bool DeletedFile { get; init; }
+    public bool? GeneratedFile { get; init; }
+}
+
+public sealed record GitLabCommit
+{
+    public required string Id { get; init; }
+    public string? ShortId { get; init; }
+    public string? Title { get; init; }
+    public string? Message { get; init; }
+    public string? AuthorName { get; init; }
+    public string? AuthorEmail { get; init; }
+    public DateTimeOffset? CreatedAt { get; init; }
+}
+
+public sealed record GitLabNote
+{
+    public required long Id { get; init; }
+    public string Body { get; init; } = "";
+    public GitLabUser? Author { get; init; }
+    public bool System { get; init; }
+    public DateTimeOffset? CreatedAt { get; init; }
+    public DateTimeOffset? UpdatedAt { get; init; }
+}
+
+public sealed record GitLabLabelRef
+{
+    public required long Id { get; init; }
+    public string Name { get; init; } = "";
+    public string? Color { get; init; }
+}
+
+/// <summary>A resource label event: who added or removed a label, and when (FACTS.md §3.3).</summary>
+public sealed record GitLabLabelEvent
+{
+    public required long Id { get; init; }
+    public GitLabUser? User { get; init; }
+    public DateTimeOffset? CreatedAt { get; init; }
+
+    /// <summary>Null when the label was deleted since.</summary>
+    public GitLabLabelRef? Label { get; init; }
+
+    /// <summary><c>add</c> or <c>remove</c>.</summary>
+    public string Action { get; init; } = "";
+}
+
+public sealed record GitLabLabel
+{
+    public required long Id { get; init; }
+    public string Name { get; init; } = "";
+    public string? Color { get; init; }
+    public string? Description { get; init; }
+}
+
+public sealed record GitLabMember
+{
+    public required long Id { get; init; }
+    public string Username { get; init; } = "";
+    public string? Name { get; init; }
+    public string? State { get; init; }
+    public int AccessLevel { get; init; }
+}
+
+public sealed record GitLabUserStatus
+{
+    public string? Emoji { get; init; }
+
+    /// <summary><c>not_set</c> or <c>busy</c>.</summary>
+    public string? Availability { get; init; }
+    public string? Message { get; init; }
+    public DateTimeOffset? ClearStatusAt { get; init; }
+}
+
+/// <summary>GitLab's error body: <c>{"message": …}</c> (a string, array or object) or <c>{"error": "…"}</c>.</summary>
+public sealed record GitLabErrorBody
+{
+    public JsonElement? Message { get; init; }
+    public string? Error { get; init; }
+}
+
+// Request bodies. Null fields are omitted (GitLabJsonContext), so a PUT only names what it changes.
+
+public sealed record UpdateMergeRequestBody
+{
+    /// <summary>Comma-separated label names.</summary>
+    public string? AddLabels { get; init; }
+
+    /// <summary>Comma-separated label names.</summary>
+    public string? RemoveLabels { get; init; }
+
+    /// <summary>Replaces the whole list; empty unassigns everyone.</summary>
+    public IReadOnlyList<long>? AssigneeIds { get; init; }
+
+    /// <summary>Replaces the whole list; empty removes every reviewer.</summary>
+    public IReadOnlyList<long>? ReviewerIds { get; init; }
+}
+
+public sealed record NoteBody(string Body);
+
+public sealed record CreateLabelBody(string Name, string Color, string? Description);
+
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    PropertyNameCaseInsensitive = true)]
+[JsonSerializable(typeof(GitLabUser))]
+[JsonSerializable(typeof(List<GitLabUser>))]
+[JsonSerializable(typeof(GitLabProject))]
+[JsonSerializable(typeof(GitLabMergeRequest))]
+[JsonSerializable(typeof(List<GitLabMergeRequest>))]
+[JsonSerializable(typeof(List<GitLabDiff>))]
+[JsonSerializable(typeof(List<GitLabCommit>))]
+[JsonSerializable(typeof(GitLabNote))]
+[JsonSerializable(typeof(List<GitLabNote>))]
+[JsonSerializable(typeof(List<GitLabLabelEvent>))]
+[JsonSerializable(typeof(GitLabLabel))]
+[JsonSerializable(typeof(List<GitLabLabel>))]
+[JsonSerializable(typeof(List<GitLabMember>))]
+[JsonSerializable(typeof(GitLabUserStatus))]
+[JsonSerializable(typeof(GitLabErrorBody))]
+[JsonSerializable(typeof(UpdateMergeRequestBody))]
+[JsonSerializable(typeof(NoteBody))]
+[JsonSerializable(typeof(CreateLabelBody))]
+[JsonSerializable(typeof(string))]
+public sealed partial class GitLabJsonContext : JsonSerializerContext;

@@ -1,0 +1,117 @@
+using System.Net;
+using System.Threading.RateLimiting;
+using Microsoft.Extensions.Http.Resilience;
+using Microsoft.Extensions.Options;
+using Polly;
+using Polly.Timeout;
+
+namespace GitLabMrBot.GitLab;
+
+/// <summary>
+/// The one resilience pipeline of the GitLab client, outermost first:
+/// total timeout → retry (safe requests only; backoff with jitter, honouring Retry-After) →
+/// rate limiter (every attempt spends a token; requests wait, not fail) → per-attempt timeout.
+/// </summary>
+public static partial class GitLabResilience
+{
+    public const string PipelineName = "gitlab";
+
+    public static void Configure(ResiliencePipelineBuilder<HttpResponseMessage> builder, ResilienceHandlerContext context)
+    {
+        var services = context.ServiceProvider;
+        var options = services.GetRequiredService<IOptions<GitLabClientOptions>>().Value;
+        var limiter = services.GetRequiredService<GitLabRateLimiter>();
+        var timeProvider = services.GetRequiredService<TimeProvider>();
+        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(GitLabResilience).FullName!);
+
+        builder
+            .AddTimeout(options.TotalTimeout)
+            .AddRetry(RetryOptions(options, timeProvider, logger))
+            .AddRateLimiter(limiter.Limiter)
+            .AddTimeout(options.AttemptTimeout);
+    }
+
+    internal static HttpRetryStrategyOptions RetryOptions(GitLabClientOptions options, TimeProvider timeProvider, ILogger logger) => new()
+    {
+        MaxRetryAttempts = Math.Max(options.MaxRetryAttempts, 0),
+        BackoffType = DelayBackoffType.Exponential,
+        UseJitter = true,
+        Delay = options.RetryBaseDelay,
+        MaxDelay = options.MaxRetryDelay,
+
+        // Our DelayGenerator reads Retry-After and also RateLimit-Reset.
+        ShouldRetryAfterHeader = false,
+        ShouldHandle = args => ValueTask.FromResult(ShouldRetry(args.Outcome, args.Context, options, timeProvider)),
+        DelayGenerator = args => ValueTask.FromResult(
+            args.Outcome.Result is { } response ? GitLabRetryRules.ServerDelay(response, timeProvider.GetUtcNow()) : null),
+        OnRetry = args =>
+        {
+            var request = args.Outcome.Result?.RequestMessage ?? args.Context.GetRequestMessage();
+            Log.Retrying(
+                logger,
+                request?.Method.Method ?? "?",
+                request?.RequestUri?.AbsolutePath ?? "?",
+                args.Outcome.Result is { } r ? ((int)r.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture) : args.Outcome.Exception?.GetType().Name ?? "?",
+                args.AttemptNumber + 1,
+                args.RetryDelay);
+            return ValueTask.CompletedTask;
+        },
+    };
+
+    /// <summary>
+    /// Retry a transient failure (408/429/5xx, network error, attempt timeout) of a request that is
+    /// safe to repeat; an unsafe request only on 429 (refused before processing). A 429/503 asking for
+    /// a longer wait than <see cref="GitLabClientOptions.MaxRetryDelay"/> is handed to the caller.
+    /// </summary>
+    internal static bool ShouldRetry(Outcome<HttpResponseMessage> outcome, ResilienceContext context, GitLabClientOptions options, TimeProvider timeProvider)
+    {
+        if (outcome.Result is { } response)
+        {
+            if (!GitLabRetryRules.IsTransientStatus(response.StatusCode))
+            {
+                return false;
+            }
+            if (GitLabRetryRules.ServerDelay(response, timeProvider.GetUtcNow()) > options.MaxRetryDelay)
+            {
+                return false;
+            }
+            return GitLabRetryRules.ProvesNotApplied(response.StatusCode) || GitLabRetryRules.IsRetrySafe(response.RequestMessage ?? context.GetRequestMessage());
+        }
+        // A lost connection or an attempt timeout: the request may have been applied, so only safe ones.
+        return outcome.Exception is HttpRequestException or TimeoutRejectedException
+            && GitLabRetryRules.IsRetrySafe(context.GetRequestMessage());
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 3010, Level = LogLevel.Warning, Message = "GitLab {Method} {Path} failed ({Failure}); attempt {NextAttempt} in {Delay}")]
+        public static partial void Retrying(ILogger logger, string method, string path, string failure, int nextAttempt, TimeSpan delay);
+    }
+}
+
+/// <summary>
+/// The client-side request budget (<see cref="GitLabClientOptions.RequestsPerMinute"/>), shared by every
+/// GitLab call of the process: a token bucket that lets requests queue rather than fail.
+/// </summary>
+public sealed class GitLabRateLimiter : IDisposable
+{
+    public GitLabRateLimiter(IOptions<GitLabClientOptions> options)
+    {
+        var o = options.Value;
+        // Replenish in whole tokens at an exact pace: e.g. 1,800/min → 30 per second, 100/min → 1 per 600 ms.
+        var tokensPerPeriod = Math.Max(1, o.RequestsPerMinute / 60);
+        Limiter = new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
+        {
+            TokenLimit = Math.Max(o.RateLimitBurst, tokensPerPeriod),
+            TokensPerPeriod = tokensPerPeriod,
+            ReplenishmentPeriod = TimeSpan.FromMinutes(1) * tokensPerPeriod / o.RequestsPerMinute,
+            QueueLimit = o.RateLimitQueueLimit,
+            QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
+            AutoReplenishment = true,
+        });
+    }
+
+    public RateLimiter Limiter { get; }
+
+    public void Dispose() => Limiter.Dispose();
+}

@@ -1,0 +1,105 @@
+using Refit;
+
+namespace GitLabMrBot.GitLab;
+
+/// <summary>
+/// The subset of GitLab's REST API v4 the bot calls (FACTS.md §3), relative to <c>{GITLAB_URL}/api/v4</c>.
+/// Every method returns <see cref="IApiResponse{T}"/> so that <see cref="GitLabClient"/> sees headers
+/// (pagination) and maps every failure to <see cref="GitLabApiException"/> in one place.
+/// Use <see cref="GitLabClient"/>, not this interface, from the rest of the bot.
+/// </summary>
+public interface IGitLabApi
+{
+    [Get("/user")]
+    Task<IApiResponse<GitLabUser>> GetCurrentUserAsync(CancellationToken cancellationToken);
+
+    [Get("/projects/{projectId}")]
+    Task<IApiResponse<GitLabProject>> GetProjectAsync(long projectId, CancellationToken cancellationToken);
+
+    [Get("/projects/{projectId}/merge_requests/{iid}")]
+    Task<IApiResponse<GitLabMergeRequest>> GetMergeRequestAsync(long projectId, long iid, CancellationToken cancellationToken);
+
+    [Get("/projects/{projectId}/merge_requests/{iid}/diffs")]
+    Task<IApiResponse<List<GitLabDiff>>> GetDiffsAsync(long projectId, long iid, int page, [AliasAs("per_page")] int perPage, CancellationToken cancellationToken);
+
+    [Get("/projects/{projectId}/merge_requests/{iid}/commits")]
+    Task<IApiResponse<List<GitLabCommit>>> GetCommitsAsync(long projectId, long iid, int page, [AliasAs("per_page")] int perPage, CancellationToken cancellationToken);
+
+    /// <summary>PUT with the full desired change: <c>add_labels</c>/<c>remove_labels</c> and whole id lists, so a repeat is harmless.</summary>
+    [Put("/projects/{projectId}/merge_requests/{iid}")]
+    Task<IApiResponse<GitLabMergeRequest>> UpdateMergeRequestAsync(long projectId, long iid, [Body] UpdateMergeRequestBody body, CancellationToken cancellationToken);
+
+    [Get("/projects/{projectId}/merge_requests/{iid}/notes")]
+    Task<IApiResponse<List<GitLabNote>>> GetNotesAsync(
+        long projectId,
+        long iid,
+        int page,
+        [AliasAs("per_page")] int perPage,
+        string sort,
+        [AliasAs("order_by")] string orderBy,
+        CancellationToken cancellationToken);
+
+    /// <summary>Not idempotent: the resilience pipeline never re-sends it (see <see cref="GitLabRetryRules"/>).</summary>
+    [Post("/projects/{projectId}/merge_requests/{iid}/notes")]
+    Task<IApiResponse<GitLabNote>> CreateNoteAsync(long projectId, long iid, [Body] NoteBody body, CancellationToken cancellationToken);
+
+    [Put("/projects/{projectId}/merge_requests/{iid}/notes/{noteId}")]
+    Task<IApiResponse<GitLabNote>> UpdateNoteAsync(long projectId, long iid, long noteId, [Body] NoteBody body, CancellationToken cancellationToken);
+
+    [Get("/projects/{projectId}/merge_requests/{iid}/resource_label_events")]
+    Task<IApiResponse<List<GitLabLabelEvent>>> GetLabelEventsAsync(long projectId, long iid, int page, [AliasAs("per_page")] int perPage, CancellationToken cancellationToken);
+
+    [Get("/projects/{projectId}/labels")]
+    Task<IApiResponse<List<GitLabLabel>>> GetLabelsAsync(long projectId, int page, [AliasAs("per_page")] int perPage, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Safe to re-send: a second create of the same name answers 409, which the client treats as done.
+    /// The <see cref="PropertyAttribute"/> tells the resilience pipeline so (<see cref="GitLabRetryRules.RetrySafeOption"/>).
+    /// </summary>
+    [Post("/projects/{projectId}/labels")]
+    Task<IApiResponse<GitLabLabel>> CreateLabelAsync(
+        long projectId,
+        [Body] CreateLabelBody body,
+        [Property(GitLabRetryRules.RetrySafeOption)] bool retrySafe,
+        CancellationToken cancellationToken);
+
+    /// <summary><paramref name="encodedFilePath"/> is already one escaped segment (<see cref="GitLabPaths.EncodeFilePath"/>: <c>/</c> → <c>%2F</c>).</summary>
+    [Get("/projects/{projectId}/repository/files/{encodedFilePath}/raw")]
+    Task<IApiResponse<string>> GetRawFileAsync(long projectId, [Encoded] string encodedFilePath, [AliasAs("ref")] string? gitRef, CancellationToken cancellationToken);
+
+    [Get("/projects/{projectId}/members/all")]
+    Task<IApiResponse<List<GitLabMember>>> GetAllProjectMembersAsync(long projectId, int page, [AliasAs("per_page")] int perPage, CancellationToken cancellationToken);
+
+    [Get("/groups/{groupId}/members/all")]
+    Task<IApiResponse<List<GitLabMember>>> GetAllGroupMembersAsync(long groupId, int page, [AliasAs("per_page")] int perPage, CancellationToken cancellationToken);
+
+    [Get("/groups/{groupId}/members")]
+    Task<IApiResponse<List<GitLabMember>>> GetDirectGroupMembersAsync(long groupId, int page, [AliasAs("per_page")] int perPage, CancellationToken cancellationToken);
+
+    [Get("/users/{userId}/status")]
+    Task<IApiResponse<GitLabUserStatus>> GetUserStatusAsync(long userId, CancellationToken cancellationToken);
+
+    [Get("/users")]
+    Task<IApiResponse<List<GitLabUser>>> FindUsersAsync(string username, CancellationToken cancellationToken);
+
+    [Get("/projects/{projectId}/merge_requests")]
+    Task<IApiResponse<List<GitLabMergeRequest>>> ListProjectMergeRequestsAsync(
+        long projectId,
+        string? state,
+        [AliasAs("source_branch")] string? sourceBranch,
+        [AliasAs("target_branch")] string? targetBranch,
+        [AliasAs("updated_after")] string? updatedAfter,
+        [AliasAs("reviewer_id")] long? reviewerId,
+        int page,
+        [AliasAs("per_page")] int perPage,
+        CancellationToken cancellationToken);
+
+    [Get("/merge_requests")]
+    Task<IApiResponse<List<GitLabMergeRequest>>> ListMergeRequestsForReviewerAsync(
+        [AliasAs("reviewer_id")] long reviewerId,
+        string? state,
+        string scope,
+        int page,
+        [AliasAs("per_page")] int perPage,
+        CancellationToken cancellationToken);
+}

@@ -1,0 +1,25 @@
+using GitLabMrBot.Inbox;
+using GitLabMrBot.Webhooks.Events;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace GitLabMrBot.Handlers;
+
+public static class HandlerServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers the typed event processor as the inbox's <see cref="IDeliveryProcessor"/>, one handler per event type,
+    /// and a logging <see cref="IMergeRequestReconciler"/> that the policy engine replaces (registered with TryAdd).
+    /// </summary>
+    public static IServiceCollection AddHandlers(this IServiceCollection services)
+    {
+        // This processor is the processing step; it replaces any placeholder the inbox registered.
+        services.RemoveAll<IDeliveryProcessor>();
+        services.AddSingleton<IDeliveryProcessor, WebhookEventProcessor>();
+
+        services.TryAddScoped<IWebhookEventHandler<MergeRequestEvent>, MergeRequestEventHandler>();
+        services.TryAddScoped<IWebhookEventHandler<PushEvent>, PushEventHandler>();
+        services.TryAddScoped<IWebhookEventHandler<NoteEvent>, NoteEventHandler>();
+        services.TryAddSingleton<IMergeRequestReconciler, LoggingMergeRequestReconciler>();
+        return services;
+    }
+}

@@ -1,0 +1,66 @@
+using GitLabMrBot.Inbox;
+
+namespace GitLabMrBot.Handlers;
+
+/// <summary>What a handler sees of the batch: the delivery it handles and where to ask for reconciliations.</summary>
+public sealed class WebhookEventContext
+{
+    private readonly ReconcileSet _reconcileSet;
+
+    internal WebhookEventContext(StoredDelivery delivery, ReconcileSet reconcileSet)
+    {
+        Delivery = delivery;
+        _reconcileSet = reconcileSet;
+    }
+
+    public StoredDelivery Delivery { get; }
+
+    /// <summary>Asks for <paramref name="mergeRequest"/> to be reconciled after the batch; repeated asks coalesce.</summary>
+    public void ReconcileMergeRequest(MergeRequestRef mergeRequest) => _reconcileSet.Add(mergeRequest, Delivery);
+}
+
+/// <summary>The distinct MRs of one batch, in the order first asked for, with the deliveries behind each.</summary>
+internal sealed class ReconcileSet
+{
+    private readonly Dictionary<MergeRequestRef, Entry> _entries = [];
+    private readonly List<MergeRequestRef> _order = [];
+
+    public int Count => _order.Count;
+
+    public void Add(MergeRequestRef mergeRequest, StoredDelivery delivery)
+    {
+        if (!_entries.TryGetValue(mergeRequest, out var entry))
+        {
+            entry = new Entry();
+            _entries.Add(mergeRequest, entry);
+            _order.Add(mergeRequest);
+        }
+        entry.Add(delivery);
+    }
+
+    public IEnumerable<(MergeRequestRef MergeRequest, ReconcileContext Context)> Contexts() =>
+        _order.Select(mr => (mr, _entries[mr].ToContext()));
+
+    private sealed class Entry
+    {
+        private readonly List<string> _deliveryIds = [];
+        private string? _newestEventUuid;
+        private DateTimeOffset _newestReceivedAt = DateTimeOffset.MinValue;
+
+        public void Add(StoredDelivery delivery)
+        {
+            if (!_deliveryIds.Contains(delivery.Id))
+            {
+                _deliveryIds.Add(delivery.Id);
+            }
+            // The newest trigger's UUID is the one worth forwarding to GitLab (FACTS §1.8): later writes answer it.
+            if (delivery.EventUuid is not null && delivery.ReceivedAt >= _newestReceivedAt)
+            {
+                _newestEventUuid = delivery.EventUuid;
+                _newestReceivedAt = delivery.ReceivedAt;
+            }
+        }
+
+        public ReconcileContext ToContext() => new([.. _deliveryIds], _newestEventUuid);
+    }
+}

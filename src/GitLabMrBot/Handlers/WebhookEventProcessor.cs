@@ -1,0 +1,142 @@
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using GitLabMrBot.Inbox;
+using GitLabMrBot.Webhooks;
+using GitLabMrBot.Webhooks.Events;
+
+namespace GitLabMrBot.Handlers;
+
+/// <summary>
+/// The worker's processing step (in the manner of Octokit.Webhooks' <c>WebhookEventProcessor</c>): each delivery of a
+/// claimed batch is deserialized to the type its stored event header names (<c>System Hook</c>: its <c>object_kind</c>)
+/// and handed to that type's handler; then every distinct MR the handlers asked for is reconciled once.
+/// A payload that cannot be read throws, so the worker retries and finally dead-letters it.
+/// </summary>
+public sealed partial class WebhookEventProcessor(IServiceScopeFactory scopeFactory, ILogger<WebhookEventProcessor> logger) : IDeliveryProcessor
+{
+    public async Task ProcessAsync(ClaimedBatch batch, CancellationToken cancellationToken)
+    {
+        await using var scope = scopeFactory.CreateAsyncScope();
+        var services = scope.ServiceProvider;
+        var reconcileSet = new ReconcileSet();
+
+        foreach (var delivery in batch.Deliveries)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            await DispatchAsync(services, delivery, new WebhookEventContext(delivery, reconcileSet), cancellationToken);
+        }
+
+        if (reconcileSet.Count == 0)
+        {
+            return;
+        }
+
+        var reconciler = services.GetRequiredService<IMergeRequestReconciler>();
+        foreach (var (mergeRequest, context) in reconcileSet.Contexts())
+        {
+            using var logScope = logger.BeginScope(new Dictionary<string, object?>
+            {
+                ["DeliveryIds"] = context.DeliveryIds,
+                ["ProjectId"] = mergeRequest.ProjectId,
+                ["MergeRequestIid"] = mergeRequest.Iid,
+            });
+            Log.Reconciling(logger, mergeRequest.ProjectId, mergeRequest.Iid, context.DeliveryIds.Count);
+            await reconciler.ReconcileAsync(mergeRequest, context, cancellationToken);
+        }
+    }
+
+    private async Task DispatchAsync(IServiceProvider services, StoredDelivery delivery, WebhookEventContext context, CancellationToken cancellationToken)
+    {
+        switch (KindOf(delivery))
+        {
+            case WebhookEventKind.MergeRequest:
+                var mergeRequestEvent = Read(delivery, WebhookJsonContext.Default.MergeRequestEvent);
+                using (BeginDeliveryScope(delivery, mergeRequestEvent.Project.Id, mergeRequestEvent.ObjectAttributes.Iid))
+                {
+                    await services.GetRequiredService<IWebhookEventHandler<MergeRequestEvent>>().HandleAsync(mergeRequestEvent, context, cancellationToken);
+                }
+                break;
+
+            case WebhookEventKind.Note:
+                var noteEvent = Read(delivery, WebhookJsonContext.Default.NoteEvent);
+                using (BeginDeliveryScope(delivery, noteEvent.Project?.Id ?? noteEvent.ProjectId, noteEvent.MergeRequest?.Iid))
+                {
+                    await services.GetRequiredService<IWebhookEventHandler<NoteEvent>>().HandleAsync(noteEvent, context, cancellationToken);
+                }
+                break;
+
+            case WebhookEventKind.Push:
+                var pushEvent = Read(delivery, WebhookJsonContext.Default.PushEvent);
+                using (BeginDeliveryScope(delivery, pushEvent.ProjectId ?? pushEvent.Project?.Id, null))
+                {
+                    await services.GetRequiredService<IWebhookEventHandler<PushEvent>>().HandleAsync(pushEvent, context, cancellationToken);
+                }
+                break;
+
+            default:
+                // The webhook stores only handled events, so this is a delivery from a newer or older version:
+                // retrying would never help, so it is skipped rather than dead-lettered.
+                Log.UnknownEvent(logger, delivery.Id, delivery.Event);
+                break;
+        }
+    }
+
+    private static WebhookEventKind? KindOf(StoredDelivery delivery)
+    {
+        if (delivery.Event != WebhookRouter.SystemHook)
+        {
+            return WebhookRouter.KindOf(delivery.Event, null);
+        }
+
+        try
+        {
+            using var document = JsonDocument.Parse(delivery.Body);
+            var objectKind = document.RootElement.ValueKind == JsonValueKind.Object
+                && document.RootElement.TryGetProperty("object_kind"u8, out var kind)
+                && kind.ValueKind == JsonValueKind.String
+                    ? kind.GetString()
+                    : null;
+            return WebhookRouter.KindOf(delivery.Event, objectKind);
+        }
+        catch (JsonException e)
+        {
+            throw new WebhookPayloadException(delivery, "object_kind", e);
+        }
+    }
+
+    private static T Read<T>(StoredDelivery delivery, JsonTypeInfo<T> typeInfo)
+        where T : class
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(delivery.Body.Span, typeInfo)
+                ?? throw new WebhookPayloadException(delivery, typeof(T).Name, new JsonException("The payload is null."));
+        }
+        catch (JsonException e)
+        {
+            throw new WebhookPayloadException(delivery, typeof(T).Name, e);
+        }
+    }
+
+    private IDisposable? BeginDeliveryScope(StoredDelivery delivery, long? projectId, long? mergeRequestIid) =>
+        logger.BeginScope(new Dictionary<string, object?>
+        {
+            ["DeliveryId"] = delivery.Id,
+            ["Event"] = delivery.Event,
+            ["ProjectId"] = projectId,
+            ["MergeRequestIid"] = mergeRequestIid,
+        });
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 3001, Level = LogLevel.Warning, Message = "Delivery {DeliveryId} has event '{Event}', which no handler handles; skipped")]
+        public static partial void UnknownEvent(ILogger logger, string deliveryId, string @event);
+
+        [LoggerMessage(EventId = 3002, Level = LogLevel.Debug, Message = "Reconciling {ProjectId}!{Iid} for {Count} deliveries")]
+        public static partial void Reconciling(ILogger logger, long projectId, long iid, int count);
+    }
+}
+
+/// <summary>A stored delivery whose payload cannot be read as its event type; the worker retries, then dead-letters it.</summary>
+public sealed class WebhookPayloadException(StoredDelivery delivery, string expected, JsonException inner)
+    : Exception($"Delivery {delivery.Id} ({delivery.Event}) could not be read as {expected}: {inner.Message}", inner);

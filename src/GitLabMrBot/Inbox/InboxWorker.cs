@@ -1,0 +1,250 @@
+using System.Globalization;
+using Microsoft.Extensions.Options;
+
+namespace GitLabMrBot.Inbox;
+
+/// <summary>
+/// Drains the inbox: <see cref="InboxOptions.Concurrency"/> loops each claim one subject's due deliveries
+/// under a lease, process them in a DI scope, and complete them, or record the failure for a retry with
+/// backoff (dead letter after <see cref="InboxOptions.MaxAttempts"/>). A batch interrupted by shutdown or a
+/// crash stays leased; once the lease expires it is claimed again, so nothing accepted is lost.
+/// </summary>
+public sealed partial class InboxWorker(
+    IInboxStore store,
+    IServiceScopeFactory scopes,
+    InboxSignal signal,
+    IOptions<InboxOptions> options,
+    TimeProvider time,
+    ILogger<InboxWorker> logger) : BackgroundService
+{
+    /// <summary>A loop that found nothing never retries sooner than this, whatever the store says is due.</summary>
+    private static readonly TimeSpan MinIdle = TimeSpan.FromMilliseconds(5);
+
+    private static readonly TimeSpan MaxPruneInterval = TimeSpan.FromHours(1);
+
+    private readonly InboxOptions _options = options.Value;
+
+    // Unique per process start, so a restarted bot never mistakes its predecessor's leases for its own.
+    private readonly string _ownerPrefix = string.Create(CultureInfo.InvariantCulture,
+        $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid():N}");
+
+    protected override Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var loops = new Task[_options.Concurrency + 1];
+        for (var i = 0; i < _options.Concurrency; i++)
+        {
+            var owner = string.Create(CultureInfo.InvariantCulture, $"{_ownerPrefix}/{i}");
+            loops[i] = Task.Run(() => RunLoopAsync(owner, stoppingToken), CancellationToken.None);
+        }
+        loops[^1] = Task.Run(() => PruneLoopAsync(stoppingToken), CancellationToken.None);
+        return Task.WhenAll(loops);
+    }
+
+    /// <summary>How long to wait before the attempt after <paramref name="attempt"/> failed: exponential, capped, ±20% jitter.</summary>
+    internal static TimeSpan RetryDelay(int attempt, InboxOptions options, double random)
+    {
+        var exponent = Math.Min(Math.Max(attempt - 1, 0), 62);
+        var ticks = options.RetryBaseDelay.Ticks * Math.Pow(2, exponent);
+        var capped = Math.Min(ticks, options.MaxRetryDelay.Ticks);
+        // Jitter spreads the retries of deliveries that failed together (e.g. GitLab down) instead of retrying in lockstep.
+        var jittered = capped * (0.8 + (0.4 * random));
+        return TimeSpan.FromTicks((long)jittered);
+    }
+
+    private async Task RunLoopAsync(string owner, CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            // Taken before looking, so an append committed while we look still wakes us.
+            var wake = signal.NextPulse;
+            try
+            {
+                var batch = await store.ClaimNextAsync(owner, _options.Lease, stoppingToken);
+                if (batch is not null)
+                {
+                    await ProcessAsync(batch, stoppingToken);
+                    continue;
+                }
+                await IdleAsync(wake, stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                Log.StoreFailed(logger, e);
+                await SleepAsync(_options.PollInterval, wake: null, stoppingToken);
+            }
+        }
+    }
+
+    private async Task IdleAsync(Task wake, CancellationToken stoppingToken)
+    {
+        var wait = _options.PollInterval;
+        if (await store.NextDueAsync(stoppingToken) is { } due)
+        {
+            var untilDue = due - time.GetUtcNow();
+            if (untilDue < wait)
+            {
+                wait = untilDue < MinIdle ? MinIdle : untilDue;
+            }
+        }
+        await SleepAsync(wait, wake, stoppingToken);
+    }
+
+    /// <summary>Waits for the time, the wake-up or shutdown, whichever comes first; never throws.</summary>
+    private async Task SleepAsync(TimeSpan wait, Task? wake, CancellationToken stoppingToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        var delay = Task.Delay(wait, time, timeout.Token);
+        await (wake is null ? delay : (Task)Task.WhenAny(delay, wake)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        // Releases the timer at once when the wake-up came first.
+        await timeout.CancelAsync();
+    }
+
+    private async Task ProcessAsync(ClaimedBatch batch, CancellationToken stoppingToken)
+    {
+        using var logScope = logger.BeginScope(new Dictionary<string, object>
+        {
+            ["Subject"] = batch.Subject,
+            ["DeliveryIds"] = string.Join(',', batch.Deliveries.Select(d => d.Id)),
+            ["Attempt"] = batch.Attempt,
+        });
+        Log.Processing(logger, batch.Subject, batch.Deliveries.Count, batch.Attempt);
+
+        // Cancelled on shutdown or when the lease is lost: either way another worker may now take this batch.
+        using var processing = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        using var renewing = CancellationTokenSource.CreateLinkedTokenSource(processing.Token);
+        var renewal = RenewUntilDoneAsync(batch, processing, renewing.Token);
+        Exception? failure = null;
+        try
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            var processor = scope.ServiceProvider.GetRequiredService<IDeliveryProcessor>();
+            await processor.ProcessAsync(batch, processing.Token);
+        }
+        catch (OperationCanceledException) when (processing.IsCancellationRequested)
+        {
+            // Left leased on purpose: the lease expires and the batch is claimed again; nothing is lost.
+            await renewing.CancelAsync();
+            await renewal;
+            if (stoppingToken.IsCancellationRequested)
+            {
+                Log.Interrupted(logger, batch.Subject);
+                stoppingToken.ThrowIfCancellationRequested();
+            }
+            Log.LeaseLost(logger, batch.Subject);
+            return;
+        }
+        catch (Exception e)
+        {
+            failure = e;
+        }
+        await renewing.CancelAsync();
+        await renewal;
+
+        // Not cancellable by shutdown: the work is done (or failed) and recording it takes a moment.
+        if (failure is null)
+        {
+            await store.CompleteAsync(batch, CancellationToken.None);
+            Log.Completed(logger, batch.Subject, batch.Deliveries.Count);
+            return;
+        }
+
+        var error = $"{failure.GetType().Name}: {failure.Message}";
+        if (batch.Attempt >= _options.MaxAttempts)
+        {
+            await store.FailAsync(batch, error, retryAt: null, CancellationToken.None);
+            Log.DeadLettered(logger, batch.Subject, batch.Deliveries.Count, batch.Attempt, failure);
+            return;
+        }
+        var delay = RetryDelay(batch.Attempt, _options, Random.Shared.NextDouble());
+        await store.FailAsync(batch, error, time.GetUtcNow() + delay, CancellationToken.None);
+        Log.WillRetry(logger, batch.Subject, batch.Attempt, delay, failure);
+    }
+
+    private async Task RenewUntilDoneAsync(ClaimedBatch batch, CancellationTokenSource processing, CancellationToken done)
+    {
+        // A third of the lease: two renewals can fail (a busy store) before the lease actually runs out.
+        var interval = _options.Lease / 3;
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(interval, time, done);
+                bool renewed;
+                try
+                {
+                    renewed = await store.RenewLeaseAsync(batch, _options.Lease, done);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    Log.StoreFailed(logger, e);
+                    continue;
+                }
+                if (!renewed)
+                {
+                    await processing.CancelAsync();
+                    return;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (done.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async Task PruneLoopAsync(CancellationToken stoppingToken)
+    {
+        var interval = _options.Retention < MaxPruneInterval ? _options.Retention : MaxPruneInterval;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                var pruned = await store.PruneAsync(time.GetUtcNow() - _options.Retention, stoppingToken);
+                if (pruned > 0)
+                {
+                    Log.Pruned(logger, pruned);
+                }
+                await Task.Delay(interval, time, stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                Log.StoreFailed(logger, e);
+                await SleepAsync(interval, wake: null, stoppingToken);
+            }
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 1201, Level = LogLevel.Debug, Message = "Processing {Count} deliveries of {Subject} (attempt {Attempt})")]
+        public static partial void Processing(ILogger logger, string subject, int count, int attempt);
+
+        [LoggerMessage(EventId = 1202, Level = LogLevel.Debug, Message = "Completed {Count} deliveries of {Subject}")]
+        public static partial void Completed(ILogger logger, string subject, int count);
+
+        [LoggerMessage(EventId = 1203, Level = LogLevel.Warning, Message = "Processing {Subject} failed (attempt {Attempt}); retrying in {Delay}")]
+        public static partial void WillRetry(ILogger logger, string subject, int attempt, TimeSpan delay, Exception exception);
+
+        [LoggerMessage(EventId = 1204, Level = LogLevel.Error, Message = "Processing {Subject} failed {Attempt} times; {Count} deliveries dead-lettered")]
+        public static partial void DeadLettered(ILogger logger, string subject, int count, int attempt, Exception exception);
+
+        [LoggerMessage(EventId = 1205, Level = LogLevel.Warning, Message = "Lost the lease on {Subject} while processing; another worker will take it")]
+        public static partial void LeaseLost(ILogger logger, string subject);
+
+        [LoggerMessage(EventId = 1206, Level = LogLevel.Information, Message = "Processing {Subject} interrupted by shutdown; it is claimed again when its lease expires")]
+        public static partial void Interrupted(ILogger logger, string subject);
+
+        [LoggerMessage(EventId = 1207, Level = LogLevel.Error, Message = "The inbox store failed; retrying shortly")]
+        public static partial void StoreFailed(ILogger logger, Exception exception);
+
+        [LoggerMessage(EventId = 1208, Level = LogLevel.Information, Message = "Pruned {Count} done deliveries past retention")]
+        public static partial void Pruned(ILogger logger, int count);
+    }
+}

@@ -1,0 +1,644 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Threading.Channels;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace GitLabMrBot.Inbox;
+
+/// <summary>
+/// The embedded inbox: one SQLite file in WAL mode with <c>synchronous=FULL</c>, so a delivery is on disk
+/// before its 202. Appends are group-committed: callers queue, one writer drains the queue into one
+/// transaction (one fsync for many requests), then answers every caller of that batch.
+/// Times are stored as Unix milliseconds from the injected <see cref="TimeProvider"/>.
+/// </summary>
+public sealed partial class SqliteInboxStore : IInboxStore, IAsyncDisposable, IDisposable
+{
+    /// <summary>Bumped by each schema change; <c>PRAGMA user_version</c> records what the file has.</summary>
+    internal const int SchemaVersion = 1;
+
+    /// <summary>Most appends committed in one transaction: bounds the time one commit holds the write lock.</summary>
+    internal const int MaxGroupCommit = 256;
+
+    /// <summary>Most deliveries of one subject claimed at once: bounds the memory of one batch.</summary>
+    internal const int MaxClaim = 1000;
+
+    private const int MaxErrorLength = 4000;
+    private const int PruneChunk = 5000;
+
+    private const string Pending = "pending";
+    private const string Processing = "processing";
+    private const string Done = "done";
+    private const string Dead = "dead";
+
+    private const string Columns =
+        "id, dedupe_key, event, subject, event_uuid, received_at, body, status, attempts, next_attempt_at, last_error";
+
+    // The oldest claimable delivery: a due pending one or one whose lease expired, of a subject with no live lease.
+    // INDEXED BY pins the partial indexes: a plan that walks the whole table by rowid would also be "ordered by id".
+    private const string CandidateSql = """
+        SELECT id, subject FROM (
+          SELECT p.id, p.subject FROM deliveries AS p INDEXED BY ix_deliveries_pending
+          WHERE p.status = 'pending' AND p.next_attempt_at <= $now
+            AND NOT EXISTS (SELECT 1 FROM deliveries AS f INDEXED BY ix_deliveries_leased
+                            WHERE f.status = 'processing' AND f.subject = p.subject AND f.lease_until >= $now)
+          ORDER BY p.id LIMIT 1)
+        UNION ALL
+        SELECT id, subject FROM (
+          SELECT e.id, e.subject FROM deliveries AS e INDEXED BY ix_deliveries_leased
+          WHERE e.status = 'processing' AND e.lease_until < $now
+            AND NOT EXISTS (SELECT 1 FROM deliveries AS f INDEXED BY ix_deliveries_leased
+                            WHERE f.status = 'processing' AND f.subject = e.subject AND f.lease_until >= $now)
+          ORDER BY e.id LIMIT 1)
+        """;
+
+    // Claims every due delivery of one subject: this is where deliveries of one MR coalesce into one evaluation.
+    private const string ClaimSql = $"""
+        UPDATE deliveries SET status = 'processing', lease_owner = $owner, lease_until = $until
+        WHERE id IN (
+          SELECT id FROM (
+            SELECT id FROM deliveries WHERE subject = $subject AND status = 'pending' AND next_attempt_at <= $now
+            UNION ALL
+            SELECT id FROM deliveries WHERE subject = $subject AND status = 'processing' AND lease_until < $now)
+          ORDER BY id LIMIT $cap)
+        RETURNING {Columns}
+        """;
+
+    // Only rows the batch's owner still holds: a batch whose lease was lost must not touch its successor's work.
+    private const string OwnedRows =
+        "lease_owner = $owner AND status = 'processing' AND id IN (SELECT value FROM json_each($ids))";
+
+    private readonly string _connectionString;
+    private readonly TimeProvider _time;
+    private readonly InboxSignal? _signal;
+    private readonly ILogger _logger;
+    private readonly Channel<PendingAppend> _appends;
+    private readonly Task _writer;
+    private int _disposed;
+
+    public SqliteInboxStore(string path, TimeProvider time, InboxSignal? signal = null, ILogger<SqliteInboxStore>? logger = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        _time = time;
+        _signal = signal;
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+        Path = System.IO.Path.GetFullPath(path);
+        _connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = Path,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = true,
+            DefaultTimeout = 30,
+        }.ToString();
+
+        try
+        {
+            using var connection = Open();
+            CreateSchema(connection);
+        }
+        catch (SqliteException e)
+        {
+            throw new InboxUnavailableException($"Cannot open the SQLite inbox '{Path}': {e.Message}", e);
+        }
+
+        _appends = Channel.CreateUnbounded<PendingAppend>(new UnboundedChannelOptions { SingleReader = true });
+        _writer = Task.Run(WriteLoopAsync);
+    }
+
+    /// <summary>The full path of the database file.</summary>
+    public string Path { get; }
+
+    public Task<AppendResult> AppendAsync(NewDelivery delivery, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(delivery);
+        // Checked here, per caller: a bad delivery inside a group commit would fail every other caller's request.
+        ArgumentException.ThrowIfNullOrEmpty(delivery.DedupeKey, nameof(delivery));
+        ArgumentException.ThrowIfNullOrEmpty(delivery.Event, nameof(delivery));
+        ArgumentException.ThrowIfNullOrEmpty(delivery.Subject, nameof(delivery));
+        cancellationToken.ThrowIfCancellationRequested();
+
+        var pending = new PendingAppend(delivery);
+        if (!_appends.Writer.TryWrite(pending))
+        {
+            throw new InboxUnavailableException("The inbox is shut down.");
+        }
+        // A cancelled caller stops waiting, but its delivery may still commit: a retry then sees a duplicate.
+        return cancellationToken.CanBeCanceled ? pending.Task.WaitAsync(cancellationToken) : pending.Task;
+    }
+
+    public Task<ClaimedBatch?> ClaimNextAsync(string owner, TimeSpan lease, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(owner);
+        cancellationToken.ThrowIfCancellationRequested();
+        return Task.FromResult(Run(connection =>
+        {
+            var now = Now();
+            // Look first without the write lock (WAL readers never block the group-commit writer),
+            // so idle loops woken by every commit cost almost nothing when nothing is claimable.
+            if (FindCandidate(connection, null, now) is null)
+            {
+                return null;
+            }
+
+            using var transaction = connection.BeginTransaction(deferred: false);
+            var subject = FindCandidate(connection, transaction, now);
+            if (subject is null)
+            {
+                transaction.Commit();
+                return null;
+            }
+
+            using var claim = Command(connection, transaction, ClaimSql);
+            claim.Parameters.AddWithValue("$owner", owner);
+            claim.Parameters.AddWithValue("$until", now + (long)lease.TotalMilliseconds);
+            claim.Parameters.AddWithValue("$subject", subject);
+            claim.Parameters.AddWithValue("$now", now);
+            claim.Parameters.AddWithValue("$cap", MaxClaim);
+            var deliveries = ReadDeliveries(claim);
+            transaction.Commit();
+
+            // RETURNING gives no order guarantee; batches are oldest first.
+            deliveries.Sort(static (a, b) => long.Parse(a.Id, CultureInfo.InvariantCulture).CompareTo(long.Parse(b.Id, CultureInfo.InvariantCulture)));
+            return deliveries.Count == 0 ? null : new ClaimedBatch(owner, subject, deliveries);
+        }));
+    }
+
+    public Task<bool> RenewLeaseAsync(ClaimedBatch batch, TimeSpan lease, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        cancellationToken.ThrowIfCancellationRequested();
+        return Task.FromResult(Run(connection =>
+        {
+            using var renew = Command(connection, null, $"UPDATE deliveries SET lease_until = $until WHERE {OwnedRows}");
+            AddOwnedRows(renew, batch);
+            renew.Parameters.AddWithValue("$until", Now() + (long)lease.TotalMilliseconds);
+            return renew.ExecuteNonQuery() > 0;
+        }));
+    }
+
+    public Task CompleteAsync(ClaimedBatch batch, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        cancellationToken.ThrowIfCancellationRequested();
+        var changed = Run(connection =>
+        {
+            using var complete = Command(connection, null,
+                $"UPDATE deliveries SET status = 'done', completed_at = $now, lease_owner = NULL, lease_until = NULL WHERE {OwnedRows}");
+            AddOwnedRows(complete, batch);
+            complete.Parameters.AddWithValue("$now", Now());
+            return complete.ExecuteNonQuery();
+        });
+        if (changed < batch.Deliveries.Count)
+        {
+            Log.LeaseLost(_logger, batch.Subject, batch.Deliveries.Count - changed, "complete");
+        }
+        _signal?.Pulse();
+        return Task.CompletedTask;
+    }
+
+    public Task FailAsync(ClaimedBatch batch, string error, DateTimeOffset? retryAt, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        cancellationToken.ThrowIfCancellationRequested();
+        var changed = Run(connection =>
+        {
+            using var fail = Command(connection, null, $"""
+                UPDATE deliveries SET attempts = attempts + 1, last_error = $error,
+                  status = CASE WHEN $retry IS NULL THEN 'dead' ELSE 'pending' END,
+                  next_attempt_at = COALESCE($retry, next_attempt_at),
+                  completed_at = CASE WHEN $retry IS NULL THEN $now ELSE NULL END,
+                  lease_owner = NULL, lease_until = NULL
+                WHERE {OwnedRows}
+                """);
+            AddOwnedRows(fail, batch);
+            fail.Parameters.AddWithValue("$error", error.Length > MaxErrorLength ? error[..MaxErrorLength] : error);
+            fail.Parameters.AddWithValue("$retry", retryAt is { } at ? at.ToUnixTimeMilliseconds() : DBNull.Value);
+            fail.Parameters.AddWithValue("$now", Now());
+            return fail.ExecuteNonQuery();
+        });
+        if (changed < batch.Deliveries.Count)
+        {
+            Log.LeaseLost(_logger, batch.Subject, batch.Deliveries.Count - changed, "fail");
+        }
+        _signal?.Pulse();
+        return Task.CompletedTask;
+    }
+
+    public Task<DateTimeOffset?> NextDueAsync(CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return Task.FromResult(Run<DateTimeOffset?>(connection =>
+        {
+            // Pending deliveries of a subject in flight are left out: they become claimable when that lease
+            // expires (the second term) or when the batch completes (its loop claims again at once).
+            using var next = Command(connection, null, """
+                SELECT MIN(t) FROM (
+                  SELECT MIN(p.next_attempt_at) AS t FROM deliveries AS p INDEXED BY ix_deliveries_pending
+                  WHERE p.status = 'pending'
+                    AND NOT EXISTS (SELECT 1 FROM deliveries AS f INDEXED BY ix_deliveries_leased
+                                    WHERE f.status = 'processing' AND f.subject = p.subject AND f.lease_until >= $now)
+                  UNION ALL
+                  SELECT MIN(lease_until) FROM deliveries INDEXED BY ix_deliveries_leased WHERE status = 'processing')
+                """);
+            next.Parameters.AddWithValue("$now", Now());
+            return next.ExecuteScalar() is long at ? DateTimeOffset.FromUnixTimeMilliseconds(at) : null;
+        }));
+    }
+
+    public Task<int> PruneAsync(DateTimeOffset completedBefore, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return Task.FromResult(Run(connection =>
+        {
+            // In chunks, each its own transaction, so a large prune never holds the write lock for long.
+            using var prune = Command(connection, null, """
+                DELETE FROM deliveries WHERE id IN (
+                  SELECT id FROM deliveries INDEXED BY ix_deliveries_done
+                  WHERE status = 'done' AND completed_at < $before LIMIT $chunk)
+                """);
+            prune.Parameters.AddWithValue("$before", completedBefore.ToUnixTimeMilliseconds());
+            prune.Parameters.AddWithValue("$chunk", PruneChunk);
+            var total = 0;
+            int deleted;
+            do
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                deleted = prune.ExecuteNonQuery();
+                total += deleted;
+            }
+            while (deleted == PruneChunk);
+            return total;
+        }));
+    }
+
+    public Task<bool> PingAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var connection = Open();
+            using var ping = Command(connection, null, "SELECT COUNT(*) FROM deliveries WHERE 0");
+            ping.ExecuteScalar();
+            return Task.FromResult(Volatile.Read(ref _disposed) == 0 && !_writer.IsCompleted);
+        }
+        catch (SqliteException)
+        {
+            return Task.FromResult(false);
+        }
+    }
+
+    public Task<IReadOnlyList<StoredDelivery>> ListAsync(DeliveryStatus? status, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return Task.FromResult<IReadOnlyList<StoredDelivery>>(Run(connection =>
+        {
+            using var list = Command(connection, null,
+                status is null
+                    ? $"SELECT {Columns} FROM deliveries ORDER BY id"
+                    : $"SELECT {Columns} FROM deliveries WHERE status = $status ORDER BY id");
+            if (status is { } s)
+            {
+                list.Parameters.AddWithValue("$status", StatusText(s));
+            }
+            return ReadDeliveries(list);
+        }));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+        // Appends already queued are still committed: their callers are waiting for an answer.
+        _appends.Writer.TryComplete();
+        await _writer.ConfigureAwait(false);
+        using var connection = new SqliteConnection(_connectionString);
+        SqliteConnection.ClearPool(connection);
+    }
+
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
+
+    private async Task WriteLoopAsync()
+    {
+        var reader = _appends.Reader;
+        var batch = new List<PendingAppend>(MaxGroupCommit);
+        AppendWriter? writer = null;
+        try
+        {
+            while (await reader.WaitToReadAsync().ConfigureAwait(false))
+            {
+                // Everything queued while the previous commit was syncing goes into this one.
+                while (batch.Count < MaxGroupCommit && reader.TryRead(out var item))
+                {
+                    batch.Add(item);
+                }
+
+                try
+                {
+                    writer ??= new AppendWriter(Open());
+                    // Workers are woken first: by the time a caller sees its answer, they are already looking.
+                    if (writer.Commit(batch, Now()))
+                    {
+                        _signal?.Pulse();
+                    }
+                    for (var i = 0; i < batch.Count; i++)
+                    {
+                        batch[i].TrySetResult(batch[i].Result!);
+                    }
+                }
+                catch (Exception e)
+                {
+                    Log.GroupCommitFailed(_logger, batch.Count, e);
+                    var failure = new InboxUnavailableException("The inbox could not commit the delivery.", e);
+                    for (var i = 0; i < batch.Count; i++)
+                    {
+                        batch[i].TrySetException(failure);
+                    }
+                    // The connection may be broken (disk gone, file replaced): start afresh with the next batch.
+                    writer?.Dispose();
+                    writer = null;
+                }
+                batch.Clear();
+            }
+        }
+        finally
+        {
+            writer?.Dispose();
+        }
+    }
+
+    private string? FindCandidate(SqliteConnection connection, SqliteTransaction? transaction, long now)
+    {
+        using var find = Command(connection, transaction, CandidateSql);
+        find.Parameters.AddWithValue("$now", now);
+        using var reader = find.ExecuteReader();
+        string? subject = null;
+        var oldest = long.MaxValue;
+        while (reader.Read())
+        {
+            var id = reader.GetInt64(0);
+            if (id < oldest)
+            {
+                oldest = id;
+                subject = reader.GetString(1);
+            }
+        }
+        return subject;
+    }
+
+    private static List<StoredDelivery> ReadDeliveries(SqliteCommand command)
+    {
+        var deliveries = new List<StoredDelivery>();
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            deliveries.Add(new StoredDelivery(
+                Id: reader.GetInt64(0).ToString(CultureInfo.InvariantCulture),
+                DedupeKey: reader.GetString(1),
+                Event: reader.GetString(2),
+                Subject: reader.GetString(3),
+                EventUuid: reader.IsDBNull(4) ? null : reader.GetString(4),
+                ReceivedAt: DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(5)),
+                Body: reader.GetFieldValue<byte[]>(6),
+                Status: ParseStatus(reader.GetString(7)),
+                Attempts: reader.GetInt32(8),
+                NextAttemptAt: DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(9)),
+                LastError: reader.IsDBNull(10) ? null : reader.GetString(10)));
+        }
+        return deliveries;
+    }
+
+    private static void AddOwnedRows(SqliteCommand command, ClaimedBatch batch)
+    {
+        var ids = new StringBuilder("[");
+        foreach (var delivery in batch.Deliveries)
+        {
+            // Ids from elsewhere (another provider, a typo in a test) simply match nothing.
+            if (long.TryParse(delivery.Id, NumberStyles.None, CultureInfo.InvariantCulture, out var id))
+            {
+                ids.Append(ids.Length > 1 ? "," : "").Append(id);
+            }
+        }
+        command.Parameters.AddWithValue("$ids", ids.Append(']').ToString());
+        command.Parameters.AddWithValue("$owner", batch.Owner);
+    }
+
+    private T Run<T>(Func<SqliteConnection, T> work)
+    {
+        try
+        {
+            using var connection = Open();
+            return work(connection);
+        }
+        catch (SqliteException e)
+        {
+            throw new InboxUnavailableException($"The inbox is unavailable: {e.Message}", e);
+        }
+    }
+
+    private SqliteConnection Open()
+    {
+        var connection = new SqliteConnection(_connectionString);
+        try
+        {
+            connection.Open();
+            // Per connection (not stored in the file): FULL syncs the WAL at every commit, so a 202 survives power loss.
+            using var pragmas = Command(connection, null, "PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;");
+            pragmas.ExecuteNonQuery();
+            return connection;
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+    }
+
+    private static void CreateSchema(SqliteConnection connection)
+    {
+        using (var wal = Command(connection, null, "PRAGMA journal_mode = WAL;"))
+        {
+            var mode = wal.ExecuteScalar() as string;
+            if (!string.Equals(mode, "wal", StringComparison.OrdinalIgnoreCase))
+            {
+                throw new InboxUnavailableException($"The SQLite inbox could not switch to WAL mode (journal mode is '{mode}').");
+            }
+        }
+
+        using var transaction = connection.BeginTransaction(deferred: false);
+        long version;
+        using (var read = Command(connection, transaction, "PRAGMA user_version;"))
+        {
+            version = (long)read.ExecuteScalar()!;
+        }
+        if (version > SchemaVersion)
+        {
+            throw new InboxUnavailableException(
+                $"The SQLite inbox has schema version {version}, newer than this build understands ({SchemaVersion}): run a newer GitLabMrBot.");
+        }
+        if (version < 1)
+        {
+            using var create = Command(connection, transaction, """
+                CREATE TABLE deliveries (
+                  id INTEGER PRIMARY KEY AUTOINCREMENT,
+                  dedupe_key TEXT NOT NULL UNIQUE,
+                  event TEXT NOT NULL,
+                  subject TEXT NOT NULL,
+                  event_uuid TEXT NULL,
+                  received_at INTEGER NOT NULL,
+                  body BLOB NOT NULL,
+                  status TEXT NOT NULL,
+                  attempts INTEGER NOT NULL DEFAULT 0,
+                  next_attempt_at INTEGER NOT NULL,
+                  lease_owner TEXT NULL,
+                  lease_until INTEGER NULL,
+                  last_error TEXT NULL,
+                  completed_at INTEGER NULL
+                );
+                -- Claim: the oldest due pending delivery, in id order.
+                CREATE INDEX ix_deliveries_pending ON deliveries (id, subject, next_attempt_at) WHERE status = 'pending';
+                -- Claim: is a subject in flight; which leases expired.
+                CREATE INDEX ix_deliveries_leased ON deliveries (subject, lease_until) WHERE status = 'processing';
+                -- Claim: every due delivery of one subject, skipping its done history.
+                CREATE INDEX ix_deliveries_subject ON deliveries (subject, status, id);
+                -- Prune.
+                CREATE INDEX ix_deliveries_done ON deliveries (completed_at) WHERE status = 'done';
+                PRAGMA user_version = 1;
+                """);
+            create.ExecuteNonQuery();
+        }
+        transaction.Commit();
+    }
+
+    private static SqliteCommand Command(SqliteConnection connection, SqliteTransaction? transaction, string sql)
+    {
+        var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.Transaction = transaction;
+        return command;
+    }
+
+    private long Now() => _time.GetUtcNow().ToUnixTimeMilliseconds();
+
+    private static string StatusText(DeliveryStatus status) => status switch
+    {
+        DeliveryStatus.Pending => Pending,
+        DeliveryStatus.Processing => Processing,
+        DeliveryStatus.Done => Done,
+        DeliveryStatus.Dead => Dead,
+        _ => throw new ArgumentOutOfRangeException(nameof(status), status, "Unknown delivery status."),
+    };
+
+    private static DeliveryStatus ParseStatus(string text) => text switch
+    {
+        Pending => DeliveryStatus.Pending,
+        Processing => DeliveryStatus.Processing,
+        Done => DeliveryStatus.Done,
+        Dead => DeliveryStatus.Dead,
+        _ => throw new InvalidDataException($"Unknown delivery status '{text}' in the inbox."),
+    };
+
+    /// <summary>One caller waiting for the group commit that carries its delivery.</summary>
+    private sealed class PendingAppend(NewDelivery delivery)
+        : TaskCompletionSource<AppendResult>(TaskCreationOptions.RunContinuationsAsynchronously)
+    {
+        public NewDelivery Delivery { get; } = delivery;
+
+        /// <summary>Known once inserted, handed to the caller only once the transaction committed.</summary>
+        public AppendResult? Result { get; set; }
+    }
+
+    /// <summary>The writer's own connection with its two statements prepared once and reused for every append.</summary>
+    private sealed class AppendWriter : IDisposable
+    {
+        private readonly SqliteConnection _connection;
+        private readonly SqliteCommand _insert;
+        private readonly SqliteCommand _existing;
+        private readonly SqliteParameter _key;
+        private readonly SqliteParameter _event;
+        private readonly SqliteParameter _subject;
+        private readonly SqliteParameter _uuid;
+        private readonly SqliteParameter _receivedAt;
+        private readonly SqliteParameter _body;
+        private readonly SqliteParameter _now;
+        private readonly SqliteParameter _existingKey;
+
+        public AppendWriter(SqliteConnection connection)
+        {
+            _connection = connection;
+            _insert = Command(connection, null, """
+                INSERT INTO deliveries (dedupe_key, event, subject, event_uuid, received_at, body, status, attempts, next_attempt_at)
+                VALUES ($key, $event, $subject, $uuid, $received, $body, 'pending', 0, $now)
+                ON CONFLICT (dedupe_key) DO NOTHING
+                RETURNING id
+                """);
+            _key = _insert.Parameters.Add("$key", SqliteType.Text);
+            _event = _insert.Parameters.Add("$event", SqliteType.Text);
+            _subject = _insert.Parameters.Add("$subject", SqliteType.Text);
+            _uuid = _insert.Parameters.Add("$uuid", SqliteType.Text);
+            _receivedAt = _insert.Parameters.Add("$received", SqliteType.Integer);
+            _body = _insert.Parameters.Add("$body", SqliteType.Blob);
+            _now = _insert.Parameters.Add("$now", SqliteType.Integer);
+            _existing = Command(connection, null, "SELECT id FROM deliveries WHERE dedupe_key = $key");
+            _existingKey = _existing.Parameters.Add("$key", SqliteType.Text);
+        }
+
+        /// <summary>Inserts the batch in one transaction; true when at least one delivery was new.</summary>
+        public bool Commit(List<PendingAppend> batch, long now)
+        {
+            using var transaction = _connection.BeginTransaction(deferred: false);
+            _insert.Transaction = transaction;
+            _existing.Transaction = transaction;
+            _now.Value = now;
+            var added = false;
+            for (var i = 0; i < batch.Count; i++)
+            {
+                var pending = batch[i];
+                var delivery = pending.Delivery;
+                _key.Value = delivery.DedupeKey;
+                _event.Value = delivery.Event;
+                _subject.Value = delivery.Subject;
+                _uuid.Value = (object?)delivery.EventUuid ?? DBNull.Value;
+                _receivedAt.Value = delivery.ReceivedAt.ToUnixTimeMilliseconds();
+                _body.Value = AsArray(delivery.Body);
+                if (_insert.ExecuteScalar() is long id)
+                {
+                    pending.Result = new AppendResult(id.ToString(CultureInfo.InvariantCulture), Duplicate: false);
+                    added = true;
+                }
+                else
+                {
+                    // The key is already stored, earlier or by an earlier caller of this same batch.
+                    _existingKey.Value = delivery.DedupeKey;
+                    var existing = (long)_existing.ExecuteScalar()!;
+                    pending.Result = new AppendResult(existing.ToString(CultureInfo.InvariantCulture), Duplicate: true);
+                }
+            }
+            transaction.Commit();
+            return added;
+        }
+
+        public void Dispose()
+        {
+            _insert.Dispose();
+            _existing.Dispose();
+            _connection.Dispose();
+        }
+
+        // Avoids a copy when the caller's memory is a whole array (the usual case: a buffered request body).
+        private static byte[] AsArray(ReadOnlyMemory<byte> body) =>
+            MemoryMarshal.TryGetArray(body, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length
+                ? segment.Array
+                : body.ToArray();
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 1101, Level = LogLevel.Error, Message = "Inbox group commit of {Count} deliveries failed; their requests are answered 503")]
+        public static partial void GroupCommitFailed(ILogger logger, int count, Exception exception);
+
+        [LoggerMessage(EventId = 1102, Level = LogLevel.Warning, Message = "Inbox {Action} of subject {Subject} skipped {Count} deliveries: the lease was lost to another worker")]
+        public static partial void LeaseLost(ILogger logger, string subject, int count, string action);
+    }
+}

@@ -1,0 +1,100 @@
+using System.Buffers;
+
+namespace GitLabMrBot.Webhooks;
+
+/// <summary>The raw request body, or why there is none.</summary>
+internal readonly record struct BodyRead(byte[]? Body, bool TooLarge, bool Truncated);
+
+/// <summary>Reads a webhook body under a size limit, and recognises JSON content types.</summary>
+internal static class WebhookBody
+{
+    private const int InitialChunkedBuffer = 16 * 1024;
+
+    /// <summary><c>application/json</c> or <c>application/…+json</c>, parameters such as <c>charset</c> allowed.</summary>
+    public static bool IsJsonContentType(string? contentType)
+    {
+        if (string.IsNullOrEmpty(contentType))
+        {
+            return false;
+        }
+
+        var mediaType = contentType.AsSpan();
+        var semicolon = mediaType.IndexOf(';');
+        if (semicolon >= 0)
+        {
+            mediaType = mediaType[..semicolon];
+        }
+        mediaType = mediaType.Trim();
+        return mediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase)
+            || (mediaType.StartsWith("application/", StringComparison.OrdinalIgnoreCase)
+                && mediaType.EndsWith("+json", StringComparison.OrdinalIgnoreCase)
+                && mediaType.Length > "application/+json".Length);
+    }
+
+    /// <summary>
+    /// Reads the whole body into one array of exactly its size (the store keeps it). With a Content-Length the
+    /// array is allocated once; a chunked body is read into pooled buffers, never more than <paramref name="limit"/> + 1 bytes.
+    /// </summary>
+    public static async ValueTask<BodyRead> ReadAsync(HttpRequest request, long limit, CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (request.ContentLength is { } declared)
+            {
+                if (declared > limit)
+                {
+                    return new BodyRead(null, TooLarge: true, Truncated: false);
+                }
+                var body = new byte[declared];
+                await request.Body.ReadExactlyAsync(body, cancellationToken);
+                return new BodyRead(body, TooLarge: false, Truncated: false);
+            }
+
+            return await ReadChunkedAsync(request.Body, limit, cancellationToken);
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return new BodyRead(null, TooLarge: true, Truncated: false);
+        }
+        catch (Exception e) when (e is BadHttpRequestException or EndOfStreamException)
+        {
+            return new BodyRead(null, TooLarge: false, Truncated: true);
+        }
+    }
+
+    private static async ValueTask<BodyRead> ReadChunkedAsync(Stream stream, long limit, CancellationToken cancellationToken)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(InitialChunkedBuffer);
+        var total = 0;
+        try
+        {
+            while (true)
+            {
+                if (total == buffer.Length)
+                {
+                    var larger = ArrayPool<byte>.Shared.Rent((int)Math.Min((long)buffer.Length * 2, Array.MaxLength));
+                    buffer.AsSpan(0, total).CopyTo(larger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = larger;
+                }
+
+                // Never ask for more than one byte past the limit: that byte is enough to answer 413.
+                var wanted = (int)Math.Min(buffer.Length - total, limit + 1 - total);
+                var read = await stream.ReadAsync(buffer.AsMemory(total, wanted), cancellationToken);
+                if (read == 0)
+                {
+                    return new BodyRead(buffer.AsSpan(0, total).ToArray(), TooLarge: false, Truncated: false);
+                }
+                total += read;
+                if (total > limit)
+                {
+                    return new BodyRead(null, TooLarge: true, Truncated: false);
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+}

@@ -1,0 +1,364 @@
+using GitLabMrBot.TestGitLab.Api;
+using GitLabMrBot.TestGitLab.Model;
+using GitLabMrBot.TestGitLab.Webhooks;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace GitLabMrBot.TestGitLab;
+
+/// <summary>
+/// A GitLab for tests: a real HTTP server on 127.0.0.1 that serves the subset of <c>/api/v4</c> the bot calls with
+/// GitLab's semantics, keeps its state in memory, and sends GitLab-shaped webhooks after every change, the bot's own
+/// API writes included. Seed it with the methods below (they act like a human in the UI), point the bot at
+/// <see cref="BaseUrl"/>, then assert on <see cref="Requests"/>, <see cref="Deliveries"/> and the state readers.
+/// </summary>
+public sealed class TestGitLabServer : IAsyncDisposable
+{
+    private readonly Urls urls = new();
+    private readonly HookDispatcher dispatcher;
+    private readonly GitLabState state;
+    private readonly ApiPipeline pipeline;
+    private WebApplication? app;
+
+    public TestGitLabServer(TimeProvider? time = null)
+    {
+        time ??= TimeProvider.System;
+        dispatcher = new HookDispatcher(urls, time);
+        state = new GitLabState(time, new HookPayloads(urls), dispatcher);
+        pipeline = new ApiPipeline(state, new GitLabApi(state, new Representations(urls)).Routes(), time);
+        lock (state.Gate)
+        {
+            Root = new GitLabUser(state.Root.Id, state.Root.Username, state.Root.Name, state.CreateToken(state.Root));
+        }
+    }
+
+    /// <summary><c>http://127.0.0.1:port/</c>: what the bot calls its GitLab URL. Available after <see cref="StartAsync"/>.</summary>
+    public Uri BaseUrl { get; private set; } = new("http://127.0.0.1/");
+
+    /// <summary><c>BaseUrl + api/v4/</c>.</summary>
+    public Uri ApiUrl => new(BaseUrl, "api/v4/");
+
+    /// <summary>The instance administrator (id 1), as on a fresh GitLab.</summary>
+    public GitLabUser Root { get; }
+
+    public async Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
+        builder.WebHost.UseKestrelCore().UseUrls("http://127.0.0.1:0");
+        builder.Services.AddRoutingCore();
+        app = builder.Build();
+        app.Run(pipeline.HandleAsync);
+        await app.StartAsync(cancellationToken);
+        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
+        BaseUrl = new Uri(address.TrimEnd('/') + "/");
+        urls.SetRoot(BaseUrl);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (app is not null)
+        {
+            await app.StopAsync();
+            await app.DisposeAsync();
+        }
+
+        await dispatcher.DisposeAsync();
+    }
+
+    // ---------------------------------------------------------------- seeding
+
+    /// <summary>Adds a user with a fresh personal access token (<see cref="GitLabUser.Token"/>).</summary>
+    public GitLabUser AddUser(string username, string? name = null, bool bot = false, bool admin = false)
+    {
+        lock (state.Gate)
+        {
+            var user = state.AddUser(username, name, bot, admin);
+            return new GitLabUser(user.Id, user.Username, user.Name, state.CreateToken(user));
+        }
+    }
+
+    /// <summary>Another token for the same user.</summary>
+    public string CreateToken(GitLabUser user)
+    {
+        lock (state.Gate)
+        {
+            return state.CreateToken(User(user));
+        }
+    }
+
+    /// <summary>Sets what <c>GET /users/:id/status</c> returns (<c>availability</c> is <c>not_set</c> or <c>busy</c>).</summary>
+    public void SetUserStatus(GitLabUser user, string availability, string message = "", string emoji = "")
+    {
+        lock (state.Gate)
+        {
+            var u = User(user);
+            (u.Availability, u.StatusMessage, u.StatusEmoji) = (availability, message, emoji);
+        }
+    }
+
+    /// <summary>Blocks the user: its tokens stop working (401) and its <c>state</c> reads <c>blocked</c>.</summary>
+    public void BlockUser(GitLabUser user)
+    {
+        lock (state.Gate)
+        {
+            User(user).State = "blocked";
+        }
+    }
+
+    /// <summary>Adds a group (and its missing parents) by full path, e.g. <c>acme/platform</c>.</summary>
+    public GitLabGroup AddGroup(string fullPath)
+    {
+        lock (state.Gate)
+        {
+            var g = state.AddGroup(fullPath);
+            return new GitLabGroup(g.Id, g.FullPath);
+        }
+    }
+
+    /// <summary>Adds a project (and its groups) with an initial commit on <paramref name="defaultBranch"/> holding <paramref name="files"/> (default: a README).</summary>
+    public GitLabProject AddProject(string pathWithNamespace, string defaultBranch = "main", IReadOnlyDictionary<string, string>? files = null)
+    {
+        lock (state.Gate)
+        {
+            var p = state.AddProject(pathWithNamespace, defaultBranch, files);
+            return new GitLabProject(p.Id, p.PathWithNamespace);
+        }
+    }
+
+    public void AddMember(GitLabProject project, GitLabUser user, AccessLevel level)
+    {
+        lock (state.Gate)
+        {
+            Project(project).Members[User(user).Id] = level;
+        }
+    }
+
+    public void AddMember(GitLabGroup group, GitLabUser user, AccessLevel level)
+    {
+        lock (state.Gate)
+        {
+            Group(group).Members[User(user).Id] = level;
+        }
+    }
+
+    public LabelView AddLabel(GitLabProject project, string name, string color = GitLabState.DefaultLabelColor, string description = "")
+    {
+        lock (state.Gate)
+        {
+            var l = state.AddLabel(Project(project), name, color, description);
+            return new LabelView(l.Id, l.Name, l.Color, l.Description);
+        }
+    }
+
+    /// <summary>Registers a project hook; <paramref name="token"/> is sent as <c>X-Gitlab-Token</c>.</summary>
+    public GitLabHook AddHook(GitLabProject project, Uri url, string? token = null, HookEvents? events = null)
+    {
+        lock (state.Gate)
+        {
+            var h = state.AddHook(url.ToString(), token, Project(project), null, events ?? HookEvents.All);
+            return new GitLabHook(h.Id, h.Url);
+        }
+    }
+
+    /// <summary>Registers a group hook: it fires for every project in the group and its subgroups.</summary>
+    public GitLabHook AddHook(GitLabGroup group, Uri url, string? token = null, HookEvents? events = null)
+    {
+        lock (state.Gate)
+        {
+            var h = state.AddHook(url.ToString(), token, null, Group(group), events ?? HookEvents.All);
+            return new GitLabHook(h.Id, h.Url);
+        }
+    }
+
+    /// <summary>
+    /// Pushes one commit to <paramref name="branch"/> (created from <paramref name="startFrom"/>, default the default
+    /// branch, when new). A null file text deletes the file. Fires a Push Hook, then refreshes open MRs from that branch
+    /// (system note "added 1 commit", Merge Request Hook <c>update</c> with <c>oldrev</c>). Returns the new commit sha.
+    /// </summary>
+    public string Push(GitLabUser actor, GitLabProject project, string branch, IReadOnlyDictionary<string, string?> files, string? message = null, string? startFrom = null)
+    {
+        lock (state.Gate)
+        {
+            return state.Push(User(actor), Project(project), branch, message ?? $"Update {string.Join(", ", files.Keys)}", files, startFrom, new EventScope(null)).Sha;
+        }
+    }
+
+    /// <summary>
+    /// Opens a merge request as <paramref name="author"/> would in the UI. With <paramref name="files"/>, first pushes
+    /// them as one commit to <paramref name="sourceBranch"/> (created from the target branch), so the MR's diffs are
+    /// exactly those files. Fires the Push Hook, then the Merge Request Hook with <c>action: open</c>.
+    /// </summary>
+    public GitLabMergeRequest OpenMergeRequest(
+        GitLabProject project,
+        GitLabUser author,
+        string title,
+        string sourceBranch,
+        string? targetBranch = null,
+        IReadOnlyDictionary<string, string?>? files = null,
+        string description = "",
+        IReadOnlyList<string>? labels = null,
+        IReadOnlyList<GitLabUser>? assignees = null,
+        IReadOnlyList<GitLabUser>? reviewers = null)
+    {
+        lock (state.Gate)
+        {
+            var p = Project(project);
+            var target = targetBranch ?? p.DefaultBranch;
+            var scope = new EventScope(null);
+            if (files is not null)
+            {
+                state.Push(User(author), p, sourceBranch, title, files, target, scope);
+            }
+
+            var mr = state.OpenMergeRequest(
+                User(author), p, title, sourceBranch, target, description, labels ?? [],
+                [.. (assignees ?? []).Select(User)], [.. (reviewers ?? []).Select(User)], scope);
+            return new GitLabMergeRequest(p.Id, mr.Iid, mr.Id);
+        }
+    }
+
+    /// <summary>Edits a merge request as <paramref name="actor"/> in the UI: same rules, system notes, label events and webhooks as the API.</summary>
+    public void UpdateMergeRequest(GitLabUser actor, GitLabMergeRequest mergeRequest, MergeRequestUpdate update)
+    {
+        lock (state.Gate)
+        {
+            state.UpdateMergeRequest(User(actor), state.RequireMergeRequest(mergeRequest), new MergeRequestChange
+            {
+                Title = update.Title,
+                Description = update.Description,
+                Draft = update.Draft,
+                Labels = update.Labels,
+                AddLabels = update.AddLabels,
+                RemoveLabels = update.RemoveLabels,
+                Assignees = update.Assignees?.Select(User).ToList(),
+                Reviewers = update.Reviewers?.Select(User).ToList(),
+                StateEvent = update.StateEvent,
+            }, new EventScope(null));
+        }
+    }
+
+    /// <summary>Merges the MR into its target branch (Push Hook for the target, Merge Request Hook <c>merge</c>).</summary>
+    public void Merge(GitLabUser actor, GitLabMergeRequest mergeRequest)
+    {
+        lock (state.Gate)
+        {
+            state.Merge(User(actor), state.RequireMergeRequest(mergeRequest), new EventScope(null));
+        }
+    }
+
+    /// <summary>Comments on the MR as <paramref name="author"/> (Note Hook).</summary>
+    public NoteView AddNote(GitLabUser author, GitLabMergeRequest mergeRequest, string body)
+    {
+        lock (state.Gate)
+        {
+            return View(state.AddNote(User(author), state.RequireMergeRequest(mergeRequest), body, false, new EventScope(null)));
+        }
+    }
+
+    /// <summary>
+    /// What GitLab's asynchronous mergeability check would conclude, e.g. <c>need_rebase</c>; <paramref name="hasConflicts"/>
+    /// makes <c>detailed_merge_status</c> <c>conflict</c>. No webhook: GitLab sends none for this either.
+    /// </summary>
+    public void SetMergeStatus(GitLabMergeRequest mergeRequest, string? detailedMergeStatus, bool hasConflicts = false)
+    {
+        lock (state.Gate)
+        {
+            var mr = state.RequireMergeRequest(mergeRequest);
+            (mr.MergeStatusOverride, mr.HasConflicts) = (detailedMergeStatus, hasConflicts);
+        }
+    }
+
+    // ---------------------------------------------------------------- reading state
+
+    public MergeRequestView GetMergeRequest(GitLabMergeRequest mergeRequest)
+    {
+        lock (state.Gate)
+        {
+            var m = state.RequireMergeRequest(mergeRequest);
+            return new MergeRequestView(
+                m.Id, m.Iid, m.Project.Id, m.Title, m.Description, m.State, m.Draft, m.SourceBranch, m.TargetBranch, m.Author.Username,
+                [.. m.Labels.Select(l => l.Name)], [.. m.Assignees.Select(u => u.Username)], [.. m.Reviewers.Select(u => u.Username)],
+                m.Sha, m.DetailedMergeStatus, m.HasConflicts, m.CreatedAt, m.UpdatedAt);
+        }
+    }
+
+    /// <summary>All notes, oldest first, system notes included.</summary>
+    public IReadOnlyList<NoteView> GetNotes(GitLabMergeRequest mergeRequest)
+    {
+        lock (state.Gate)
+        {
+            return [.. state.RequireMergeRequest(mergeRequest).Notes.Select(View)];
+        }
+    }
+
+    public IReadOnlyList<LabelEventView> GetLabelEvents(GitLabMergeRequest mergeRequest)
+    {
+        lock (state.Gate)
+        {
+            return [.. state.RequireMergeRequest(mergeRequest).LabelEvents.Select(e => new LabelEventView(e.Id, e.User.Username, e.Label.Name, e.Action, e.CreatedAt))];
+        }
+    }
+
+    public IReadOnlyList<LabelView> GetLabels(GitLabProject project)
+    {
+        lock (state.Gate)
+        {
+            return [.. Project(project).Labels.Select(l => new LabelView(l.Id, l.Name, l.Color, l.Description))];
+        }
+    }
+
+    public IReadOnlyList<FileDiff> GetDiffs(GitLabMergeRequest mergeRequest)
+    {
+        lock (state.Gate)
+        {
+            return state.Diffs(state.RequireMergeRequest(mergeRequest));
+        }
+    }
+
+    // ---------------------------------------------------------------- observability
+
+    /// <summary>Every API request received, in arrival order of completion, faulted ones included.</summary>
+    public IReadOnlyList<RecordedRequest> Requests => pipeline.Requests;
+
+    /// <summary>Non-GET requests.</summary>
+    public IReadOnlyList<RecordedRequest> Writes => [.. Requests.Where(r => r.IsWrite)];
+
+    /// <summary>Readable strings of every request, e.g. <c>PUT /projects/1/merge_requests/2 add_labels=frontend,size::S</c>.</summary>
+    public IReadOnlyList<string> Actions => [.. Requests.Select(r => r.Action)];
+
+    public void ClearRequests() => pipeline.ClearRequests();
+
+    /// <summary>Webhook requests sent so far, in send order, with the receiver's status.</summary>
+    public IReadOnlyList<WebhookDelivery> Deliveries => dispatcher.Deliveries;
+
+    /// <summary>Deliveries GitLab's recursion detection suppressed.</summary>
+    public IReadOnlyList<BlockedDelivery> BlockedDeliveries => dispatcher.Blocked;
+
+    /// <summary>Completes when every webhook triggered so far has been sent and answered (or failed).</summary>
+    public Task WaitForDeliveriesAsync(TimeSpan? timeout = null) => dispatcher.WhenIdle().WaitAsync(timeout ?? TimeSpan.FromSeconds(30));
+
+    // ---------------------------------------------------------------- faults
+
+    /// <summary>
+    /// Makes the next <paramref name="times"/> requests matching <paramref name="method"/> (or <c>*</c>) and
+    /// <paramref name="pathPattern"/> (relative to <c>/api/v4</c>; <c>*</c> or <c>:name</c> = one segment, <c>**</c> = the rest)
+    /// fail with <paramref name="fault"/>. Rules are tried in the order added.
+    /// </summary>
+    public FaultRule InjectFault(string method, string pathPattern, Fault fault, int times = 1) => pipeline.AddFault(method, pathPattern, fault, times);
+
+    public void ClearFaults() => pipeline.ClearFaults();
+
+    // ---------------------------------------------------------------- helpers
+
+    private UserEntity User(GitLabUser user) => state.Users.Find(u => u.Id == user.Id) ?? throw new ArgumentException($"Unknown user {user.Username}.", nameof(user));
+
+    private ProjectEntity Project(GitLabProject project) => state.Projects.Find(p => p.Id == project.Id) ?? throw new ArgumentException($"Unknown project {project.PathWithNamespace}.", nameof(project));
+
+    private GroupEntity Group(GitLabGroup group) => state.Groups.Find(g => g.Id == group.Id) ?? throw new ArgumentException($"Unknown group {group.FullPath}.", nameof(group));
+
+    private static NoteView View(NoteEntity n) => new(n.Id, n.Author.Username, n.Body, n.System, n.CreatedAt, n.UpdatedAt);
+}

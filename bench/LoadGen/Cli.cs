@@ -16,7 +16,7 @@ internal static class Cli
                        open loop at a fixed rate; latency counts from each request's scheduled send time
               count    --db FILE [--table NAME]     rows in the inbox table of a SQLite file (prints the number)
               freeport                              prints a free TCP port on 127.0.0.1
-              summary  --bare-max F --bare-rate F --bot-max F --bot-rate F --rows N [--rows-note TEXT]
+              summary  --bare-max F --bare-rate F --bot-max F --bot-rate F [--bot-warm F] --rows N [--rows-note TEXT]
                        [--ratio-target 0.25] [--p99-target-ms 10]   prints the comparison and PASS/FAIL per target
             """);
         return 2;

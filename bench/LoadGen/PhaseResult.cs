@@ -37,6 +37,12 @@ internal sealed record PhaseResult(
     /// <summary>Whether the open-loop scheduler thread got its raised priority (see <see cref="Native"/>).</summary>
     public bool SchedulerPrioritized { get; init; }
 
+    /// <summary>
+    /// Requests (warm-up included) sent but never answered: errors, timeouts, and the requests wrk abandons in
+    /// flight when its time is up. The server may have committed any of them.
+    /// </summary>
+    public long UnansweredTotal { get; init; }
+
     /// <summary>What generated the load: <c>httpclient</c> (LoadGen itself) or <c>wrk</c>.</summary>
     public string Engine { get; init; } = "httpclient";
 
@@ -50,7 +56,10 @@ internal sealed record PhaseResult(
             measured.Sent, measured.Responses, measured.Responses2xx, measured.Accepted, measured.Errors,
             measured.Responses / seconds, measured.Responses2xx / seconds,
             measured.Statuses(), latency, service, sendLag,
-            all.Sent, all.Responses2xx, all.Accepted, all.Errors, all.FirstError ?? measured.FirstError);
+            all.Sent, all.Responses2xx, all.Accepted, all.Errors, all.FirstError ?? measured.FirstError)
+        {
+            UnansweredTotal = all.Errors,
+        };
     }
 }
 

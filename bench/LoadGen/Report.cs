@@ -47,7 +47,7 @@ internal static class Report
             }
         }
         text.AppendLine(CultureInfo.InvariantCulture, $"  statuses: {Statuses(r)}");
-        text.Append(CultureInfo.InvariantCulture, $"  whole phase incl. warm-up: sent {N(r.SentTotal)}, 2xx {N(r.Responses2xxTotal)}, \"accepted\" {N(r.AcceptedTotal)}, no answer {N(r.ErrorsTotal)}");
+        text.Append(CultureInfo.InvariantCulture, $"  whole phase incl. warm-up: sent {N(r.SentTotal)}, 2xx {N(r.Responses2xxTotal)}, \"accepted\" {N(r.AcceptedTotal)}, unanswered {N(r.UnansweredTotal)}");
         if (r.FirstError is not null)
         {
             text.AppendLine().Append(CultureInfo.InvariantCulture, $"  first error: {r.FirstError}");

@@ -18,6 +18,7 @@ internal static class WrkRunner
         var run = await RunOnceAsync(url, payloadPath, secret, script, connections, duration, timeout);
 
         var responses = run.Statuses.Values.Sum();
+        var warmResponses = warm?.Statuses.Values.Sum() ?? 0;
         var ok = Sum2xx(run.Statuses);
         var seconds = Math.Max(run.DurationMicroseconds / 1e6, 1e-9);
         var latency = new LatencySummary(run.P50Us / 1000.0, run.P90Us / 1000.0, run.P99Us / 1000.0, run.P999Us / 1000.0, run.MaxUs / 1000.0, run.MeanUs / 1000.0, responses);
@@ -25,15 +26,16 @@ internal static class WrkRunner
             run.Statuses.ToDictionary(s => s.Key.ToString(CultureInfo.InvariantCulture), s => s.Value), StringComparer.Ordinal);
         return new PhaseResult(
             label, "max", connections, TargetRate: 0, warmup.TotalSeconds, duration.TotalSeconds, seconds,
-            Sent: responses + run.Errors, responses, ok, run.Accepted, run.Errors, responses / seconds, ok / seconds,
+            run.Sent, responses, ok, run.Accepted, run.Errors, responses / seconds, ok / seconds,
             statuses, latency, Service: null, SendLag: null,
-            SentTotal: responses + run.Errors + (warm is null ? 0 : warm.Statuses.Values.Sum() + warm.Errors),
+            SentTotal: run.Sent + (warm?.Sent ?? 0),
             Responses2xxTotal: ok + (warm is null ? 0 : Sum2xx(warm.Statuses)),
             AcceptedTotal: run.Accepted + (warm?.Accepted ?? 0),
             ErrorsTotal: run.Errors + (warm?.Errors ?? 0),
             FirstError: run.Errors + (warm?.Errors ?? 0) > 0 ? "wrk counted socket errors or timeouts (connect/read/write/timeout)" : null)
         {
             Engine = "wrk",
+            UnansweredTotal = run.Sent - responses + (warm is null ? 0 : warm.Sent - warmResponses),
         };
     }
 
@@ -73,7 +75,7 @@ internal static class WrkRunner
     }
 
     private sealed record WrkRun(
-        long DurationMicroseconds, long Errors, long Accepted, Dictionary<int, long> Statuses,
+        long Sent, long DurationMicroseconds, long Errors, long Accepted, Dictionary<int, long> Statuses,
         double P50Us, double P90Us, double P99Us, double P999Us, double MaxUs, double MeanUs)
     {
         // Reads the lines webhook.lua's done() prints: "wrk.result k=v …", "wrk.latency_us k=v …", "wrk.status 202=n".
@@ -103,6 +105,7 @@ internal static class WrkRunner
             }
             double V(string key) => values.TryGetValue(key, out var v) ? v : throw new InvalidOperationException($"wrk output lacks {key}:\n{output}");
             return new WrkRun(
+                (long)V("wrk.result.sent"),
                 (long)V("wrk.result.duration_us"),
                 (long)(V("wrk.result.connect_errors") + V("wrk.result.read_errors") + V("wrk.result.write_errors") + V("wrk.result.timeouts")),
                 (long)V("wrk.result.accepted"),

@@ -48,16 +48,19 @@ function response(status, _, body)
 end
 
 function done(summary, latency, _)
-  local counts, total_accepted = {}, 0
+  -- sent counts requests written; those still unanswered when wrk stopped were abandoned, though the
+  -- server may have committed them (LoadGen reports them so the row count can be checked honestly).
+  local counts, total_accepted, total_sent = {}, 0, 0
   for _, thread in ipairs(threads) do
+    total_sent = total_sent + thread:get("sent")
     for status, n in pairs(thread:get("statuses")) do
       counts[status] = (counts[status] or 0) + n
     end
     total_accepted = total_accepted + thread:get("accepted")
   end
   local e = summary.errors
-  io.write(string.format("wrk.result requests=%d duration_us=%d connect_errors=%d read_errors=%d write_errors=%d timeouts=%d accepted=%d\n",
-    summary.requests, summary.duration, e.connect, e.read, e.write, e.timeout, total_accepted))
+  io.write(string.format("wrk.result requests=%d sent=%d duration_us=%d connect_errors=%d read_errors=%d write_errors=%d timeouts=%d accepted=%d\n",
+    summary.requests, total_sent, summary.duration, e.connect, e.read, e.write, e.timeout, total_accepted))
   io.write(string.format("wrk.latency_us p50=%d p90=%d p99=%d p999=%d max=%d mean=%.1f\n",
     latency:percentile(50), latency:percentile(90), latency:percentile(99), latency:percentile(99.9), latency.max, latency.mean))
   for status, n in pairs(counts) do

@@ -4,6 +4,7 @@ using GitLabMrBot.GitLab;
 using GitLabMrBot.Handlers;
 using GitLabMrBot.Health;
 using GitLabMrBot.Inbox;
+using GitLabMrBot.Reconciliation;
 using GitLabMrBot.Policies;
 using GitLabMrBot.Webhooks;
 
@@ -27,6 +28,7 @@ public static class BotApplication
         builder.Services.AddInbox(builder.Configuration);
         builder.Services.AddHandlers();
         builder.Services.AddGitLab(builder.Configuration);
+        builder.Services.AddReconciliation();
         builder.Services.AddHealth();
         builder.Services.AddCarter(configurator: c => c.WithModule<WebhookModule>().WithModule<HealthModule>());
         return builder;

@@ -32,6 +32,9 @@ public sealed class CompiledConfig
     public bool SummaryComment { get; internal init; } = true;
     public bool DryRun { get; internal init; }
     public Uri? GitLabUrl { get; internal init; }
+
+    /// <summary>Some condition reads commit messages: only then does the reconciler fetch the MR's commits.</summary>
+    public bool UsesCommitMessages { get; internal init; }
 }
 
 public sealed class CompiledPolicy

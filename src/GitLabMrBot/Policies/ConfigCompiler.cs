@@ -12,6 +12,7 @@ namespace GitLabMrBot.Policies;
 internal sealed partial class ConfigCompiler(Action<string, string> report, Func<string, bool> hasErrorsBelow, TimeSpan regexTimeout)
 {
     private static readonly string[] Strategies = ["least-loaded", "round-robin", "random"];
+    private bool _usesCommitMessages;
 
     public CompiledConfig Compile(BotConfig config, string sourceName)
     {
@@ -37,6 +38,7 @@ internal sealed partial class ConfigCompiler(Action<string, string> report, Func
             SummaryComment = config.SummaryComment ?? true,
             DryRun = config.DryRun ?? false,
             GitLabUrl = gitLabUrl,
+            UsesCommitMessages = _usesCommitMessages,
         };
     }
 
@@ -184,6 +186,7 @@ internal sealed partial class ConfigCompiler(Action<string, string> report, Func
         }
         if (condition.CommitMessages is { } commits)
         {
+            _usesCommitMessages = true;
             Add(Regex(commits, JsonPath.Property(path, "commitMessages")) is { } regex ? new CommitMessagesCondition(regex) : null);
         }
         if (condition.Any is { } any)

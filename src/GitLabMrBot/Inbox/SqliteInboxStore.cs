@@ -479,12 +479,16 @@ public sealed partial class SqliteInboxStore : IInboxStore, IAsyncDisposable, ID
         try
         {
             connection.Open();
-            // Per connection (not stored in the file): FULL syncs the WAL at every commit, so a 202 survives power loss.
-            // The group-commit writer never checkpoints itself (copying the WAL into the file and syncing it would
-            // stall every waiting request): it hands that to the checkpointer task instead.
+            // Per connection (not stored in the file). The group-commit writer uses FULL: the WAL is synced at every
+            // commit, so a 202 survives power loss. The worker's bookkeeping (claim, renew, complete, fail, prune) uses
+            // NORMAL: its commits skip the fsync and cost the appends nothing. Losing one on power loss only means a
+            // delivery is processed again, which reconciliation makes harmless; and every later FULL commit syncs the
+            // whole WAL, earlier frames included, so the order on disk stays the order of commits.
+            // The writer never checkpoints itself (copying the WAL into the file and syncing it would stall every
+            // waiting request): it hands that to the checkpointer task instead.
             using var pragmas = Command(connection, null, appendWriter
                 ? "PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000; PRAGMA wal_autocheckpoint = 0;"
-                : "PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;");
+                : "PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;");
             pragmas.ExecuteNonQuery();
             return connection;
         }

@@ -23,6 +23,12 @@ public static class CommandLine
 
     public static async Task<int> RunAsync(string[] args)
     {
+        switch (args[0])
+        {
+            case "install": return await InstallCommand.RunAsync(args[1..], Console.Out, BotApplication.ReadConfiguration(args));
+            case "uninstall": return await UninstallCommand.RunAsync(args[1..], Console.Out, BotApplication.ReadConfiguration(args));
+            case "doctor": return await DoctorCommand.RunAsync(args[1..], Console.Out, BotApplication.ReadConfiguration(args));
+        }
         // Filled in by the issues that bring each verb.
         await Console.Error.WriteLineAsync($"'{args[0]}' is not available yet. Verbs: serve.");
         return 2;

@@ -70,6 +70,26 @@ internal static class CliGitLab
         return services.BuildServiceProvider();
     }
 
+    /// <summary>
+    /// The client from <see cref="CreateServices"/>, or a message when its options (configuration section
+    /// <c>GitLab</c>) are invalid; false means exit with <see cref="CliExit.Usage"/>.
+    /// </summary>
+    public static bool TryGetClient(IServiceProvider services, string verb, TextWriter output, out IHookAdmin client)
+    {
+        try
+        {
+            client = services.GetRequiredService<IHookAdmin>();
+            _ = services.GetRequiredService<Microsoft.Extensions.Options.IOptions<GitLabClientOptions>>().Value;
+            return true;
+        }
+        catch (Microsoft.Extensions.Options.OptionsValidationException e)
+        {
+            output.WriteLine($"{verb}: the GitLab client settings are invalid: {string.Join("; ", e.Failures)}");
+            client = null!;
+            return false;
+        }
+    }
+
     /// <summary>A short reason an admin can act on, for a failed GitLab call.</summary>
     public static string Describe(GitLabApiException e) => e.StatusCode switch
     {

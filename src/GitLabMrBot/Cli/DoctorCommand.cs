@@ -38,7 +38,10 @@ public static class DoctorCommand
         if (cliSettingsLoaded)
         {
             await using var services = CliGitLab.CreateServices(settings, configuration, time);
-            var gitlab = services.GetRequiredService<IHookAdmin>();
+            if (!CliGitLab.TryGetClient(services, "doctor", output, out var gitlab))
+            {
+                return CliExit.Usage;
+            }
             var reachable = await CheckGitLabAsync(gitlab, settings, report, cancellationToken);
             var tokenWorks = reachable && await CheckTokenAsync(gitlab, report, cancellationToken);
             CheckConfig(settings.ConfigPath, configCheck ?? new JsonSyntaxConfigCheck(), report);

@@ -29,7 +29,9 @@ public sealed class JsonSyntaxConfigCheck : IConfigCheck
         catch (JsonException e)
         {
             var line = e.LineNumber is { } l ? $" (line {l + 1})" : "";
-            return [$"{e.Path ?? "$"}{line}: not valid JSON: {e.Message}"];
+            // The parser's message ends with its own zero-based "LineNumber: … | BytePositionInLine: …".
+            var message = e.Message.Split(" LineNumber:", 2)[0].Trim();
+            return [$"{e.Path ?? "$"}{line}: not valid JSON: {message}"];
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

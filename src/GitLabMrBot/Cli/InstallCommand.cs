@@ -53,7 +53,10 @@ public static class InstallCommand
         }
 
         await using var services = CliGitLab.CreateServices(settings, configuration, TimeProvider.System);
-        var gitlab = services.GetRequiredService<IHookAdmin>();
+        if (!CliGitLab.TryGetClient(services, "install", output, out var gitlab))
+        {
+            return CliExit.Usage;
+        }
         try
         {
             return await InstallAsync(gitlab, options.Value("--group")!, hookUrl, secret, options.Flag("--dry-run"), output, cancellationToken);

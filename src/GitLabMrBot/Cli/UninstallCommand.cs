@@ -31,7 +31,10 @@ public static class UninstallCommand
         }
 
         await using var services = CliGitLab.CreateServices(settings, configuration, TimeProvider.System);
-        var gitlab = services.GetRequiredService<IHookAdmin>();
+        if (!CliGitLab.TryGetClient(services, "uninstall", output, out var gitlab))
+        {
+            return CliExit.Usage;
+        }
         try
         {
             return await UninstallAsync(gitlab, options.Value("--group")!, hookUrl, options.Flag("--dry-run"), output, cancellationToken);

@@ -4,6 +4,8 @@ using GitLabMrBot.GitLab;
 using GitLabMrBot.Handlers;
 using GitLabMrBot.Health;
 using GitLabMrBot.Inbox;
+using GitLabMrBot.Reconciliation;
+using GitLabMrBot.Policies;
 using GitLabMrBot.Webhooks;
 
 namespace GitLabMrBot;
@@ -21,10 +23,12 @@ public static class BotApplication
 
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddBotSettings(builder.Configuration);
+        builder.Services.AddPolicies(builder.Configuration);
         builder.Services.AddWebhooks(builder.Configuration);
         builder.Services.AddInbox(builder.Configuration);
         builder.Services.AddHandlers();
         builder.Services.AddGitLab(builder.Configuration);
+        builder.Services.AddReconciliation();
         builder.Services.AddHealth();
         builder.Services.AddCarter(configurator: c => c.WithModule<WebhookModule>().WithModule<HealthModule>());
         return builder;

@@ -1,5 +1,6 @@
 using GitLabMrBot;
 using GitLabMrBot.Cli;
+using GitLabMrBot.Policies;
 
 // Every verb but `serve` is a short command-line task; `serve` is the webhook server and worker.
 if (!CommandLine.IsServe(args))
@@ -10,6 +11,12 @@ if (!CommandLine.IsServe(args))
 if (!BotSettings.TryLoad(BotApplication.ReadConfiguration(args), out _, out var problems))
 {
     await Console.Error.WriteLineAsync(BotSettings.DescribeProblems(problems));
+    return 2;
+}
+
+if (PoliciesServiceCollectionExtensions.DescribeConfigProblems(BotApplication.ReadConfiguration(args)) is { } configProblems)
+{
+    await Console.Error.WriteLineAsync(configProblems);
     return 2;
 }
 

@@ -1,78 +1,76 @@
 namespace GitLabMrBot.Cli;
 
-/// <summary>Exit codes of the short verbs.</summary>
-public static class CliExit
-{
-    public const int Ok = 0;
-
-    /// <summary>The task ran and something failed (a GitLab error, a failed doctor check).</summary>
-    public const int Failed = 1;
-
-    /// <summary>The command line or the settings are wrong: nothing was attempted.</summary>
-    public const int Usage = 2;
-}
-
-/// <summary>
-/// The options of one verb: <c>--name value</c>, <c>--name=value</c> and bare flags. Anything else is refused
-/// with a message, so a typo (<c>--dryrun</c>) never runs a real install.
-/// </summary>
+/// <summary>Options of one verb: <c>--name value</c> or <c>--name=value</c>, some repeatable, and bare flags (<c>--dry-run</c>).</summary>
 internal sealed class CliArguments
 {
-    // Settings switches (CommandLine.SwitchMappings) reach the verbs through configuration; accept them here too.
-    private static readonly string[] SettingSwitches = ["--config", "--database"];
+    private static readonly HashSet<string> NoFlags = [];
 
-    private readonly Dictionary<string, string> _values = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<string>> _values = new(StringComparer.Ordinal);
     private readonly HashSet<string> _flags = new(StringComparer.Ordinal);
 
-    public string? Value(string name) => _values.TryGetValue(name, out var v) ? v : null;
+    public bool Help { get; private set; }
 
+    public string? this[string name] => _values.TryGetValue(name, out var values) ? values[^1] : null;
+
+    public IReadOnlyList<string> All(string name) => _values.TryGetValue(name, out var values) ? values : [];
+
+    /// <summary>Whether the bare flag <paramref name="name"/> (one of the parser's <c>flags</c>) was given.</summary>
     public bool Flag(string name) => _flags.Contains(name);
 
-    public static bool TryParse(string[] args, IReadOnlyCollection<string> valueOptions, IReadOnlyCollection<string> flags, out CliArguments parsed, out string error)
+    /// <summary>Parses <paramref name="args"/> (without the verb); returns null and an error for anything unexpected.</summary>
+    public static CliArguments? Parse(IReadOnlyList<string> args, IReadOnlySet<string> known, out string? error) =>
+        Parse(args, known, NoFlags, out error);
+
+    /// <summary>As above, with <paramref name="flags"/>: options that take no value.</summary>
+    public static CliArguments? Parse(IReadOnlyList<string> args, IReadOnlySet<string> known, IReadOnlySet<string> flags, out string? error)
     {
-        parsed = new CliArguments();
-        error = "";
-        for (var i = 0; i < args.Length; i++)
+        var parsed = new CliArguments();
+        error = null;
+        for (var i = 0; i < args.Count; i++)
         {
             var arg = args[i];
-            var equals = arg.IndexOf('=', StringComparison.Ordinal);
-            var name = equals > 0 ? arg[..equals] : arg;
-            if (flags.Contains(name))
+            if (arg is "-h" or "--help")
             {
-                if (equals > 0)
-                {
-                    error = $"{name} takes no value.";
-                    return false;
-                }
-                parsed._flags.Add(name);
+                parsed.Help = true;
                 continue;
             }
-            if (!valueOptions.Contains(name) && !SettingSwitches.Contains(name))
+            if (flags.Contains(arg))
             {
-                error = arg.StartsWith('-') ? $"unknown option {name}." : $"unexpected argument '{arg}'.";
-                return false;
+                parsed._flags.Add(arg);
+                continue;
             }
-            string value;
-            if (equals > 0)
+            string name;
+            string? value = null;
+            var equals = arg.IndexOf('=', StringComparison.Ordinal);
+            if (arg.StartsWith("--", StringComparison.Ordinal) && equals > 0)
             {
+                name = arg[..equals];
                 value = arg[(equals + 1)..];
-            }
-            else if (i + 1 < args.Length && !args[i + 1].StartsWith("--", StringComparison.Ordinal))
-            {
-                value = args[++i];
             }
             else
             {
-                error = $"{name} needs a value.";
-                return false;
+                name = arg;
             }
-            if (string.IsNullOrWhiteSpace(value))
+            if (!known.Contains(name))
             {
-                error = $"{name} needs a value.";
-                return false;
+                error = $"unknown option '{arg}'";
+                return null;
             }
-            parsed._values[name] = value.Trim();
+            if (value is null)
+            {
+                if (i + 1 >= args.Count)
+                {
+                    error = $"{name} needs a value";
+                    return null;
+                }
+                value = args[++i];
+            }
+            if (!parsed._values.TryGetValue(name, out var list))
+            {
+                parsed._values[name] = list = [];
+            }
+            list.Add(value);
         }
-        return true;
+        return parsed;
     }
 }

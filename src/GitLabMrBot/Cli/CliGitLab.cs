@@ -3,6 +3,18 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace GitLabMrBot.Cli;
 
+/// <summary>Exit codes of install, uninstall and doctor (the same numbers as <see cref="CommandLine"/>'s).</summary>
+public static class CliExit
+{
+    public const int Ok = 0;
+
+    /// <summary>The task ran and something failed (a GitLab error, a failed doctor check).</summary>
+    public const int Failed = CommandLine.Invalid;
+
+    /// <summary>The command line or the settings are wrong: nothing was attempted.</summary>
+    public const int Usage = CommandLine.UsageError;
+}
+
 /// <summary>What the GitLab verbs share: their settings and the bot's own GitLab client.</summary>
 internal static class CliGitLab
 {
@@ -88,6 +100,31 @@ internal static class CliGitLab
             client = null!;
             return false;
         }
+    }
+
+    /// <summary>Settings switches (<see cref="CommandLine.SwitchMappings"/>) reach the verbs through configuration; each verb accepts them.</summary>
+    public static HashSet<string> Options(params string[] own) => new([.. own, .. CommandLine.SwitchMappings.Keys], StringComparer.Ordinal);
+
+    /// <summary>Parses a verb's options, or writes why not (or its usage for <c>--help</c>); null means return <paramref name="exit"/>.</summary>
+    public static CliArguments? Parse(string verb, string usage, string[] args, HashSet<string> options, HashSet<string> flags, string[] required, TextWriter output, out int exit)
+    {
+        var parsed = CliArguments.Parse(args, options, flags, out var error);
+        var missing = parsed is null ? [] : required.Where(r => string.IsNullOrWhiteSpace(parsed[r])).ToList();
+        if (parsed is not null && !parsed.Help && missing.Count == 0)
+        {
+            exit = CliExit.Ok;
+            return parsed;
+        }
+        if (parsed is { Help: true })
+        {
+            output.WriteLine(usage);
+            exit = CliExit.Ok;
+            return null;
+        }
+        output.WriteLine($"{verb}: {error ?? $"{string.Join(" and ", missing)} {(missing.Count == 1 ? "is" : "are")} required"}.");
+        output.WriteLine(usage);
+        exit = CliExit.Usage;
+        return null;
     }
 
     /// <summary>A short reason an admin can act on, for a failed GitLab call.</summary>

@@ -21,16 +21,32 @@ public static class CommandLine
     public static string[] HostArguments(string[] args) =>
         args.Length > 0 && Verbs.Contains(args[0]) ? args[1..] : args;
 
-    public static async Task<int> RunAsync(string[] args)
+    /// <summary>Exit code of a verb whose input (config, event file) is invalid.</summary>
+    public const int Invalid = 1;
+
+    /// <summary>Exit code of a verb called with wrong arguments.</summary>
+    public const int UsageError = 2;
+
+    public static Task<int> RunAsync(string[] args) =>
+        RunAsync(args, Console.Out, Console.Error, Environment.GetEnvironmentVariable);
+
+    internal static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, Func<string, string?> environment)
     {
         switch (args[0])
         {
-            case "install": return await InstallCommand.RunAsync(args[1..], Console.Out, BotApplication.ReadConfiguration(args));
-            case "uninstall": return await UninstallCommand.RunAsync(args[1..], Console.Out, BotApplication.ReadConfiguration(args));
-            case "doctor": return await DoctorCommand.RunAsync(args[1..], Console.Out, BotApplication.ReadConfiguration(args));
+            case "validate":
+                return await ValidateCommand.RunAsync(args[1..], output, error, environment);
+            case "simulate":
+                return await SimulateCommand.RunAsync(args[1..], output, error, environment);
+            case "install":
+                return await InstallCommand.RunAsync(args[1..], output, BotApplication.ReadConfiguration(args));
+            case "uninstall":
+                return await UninstallCommand.RunAsync(args[1..], output, BotApplication.ReadConfiguration(args));
+            case "doctor":
+                return await DoctorCommand.RunAsync(args[1..], output, BotApplication.ReadConfiguration(args));
         }
-        // Filled in by the issues that bring each verb.
-        await Console.Error.WriteLineAsync($"'{args[0]}' is not available yet. Verbs: serve.");
-        return 2;
+        // Unreachable while every verb of Verbs has its case above.
+        await error.WriteLineAsync($"'{args[0]}' is not available yet. Verbs: serve, validate, simulate, install, uninstall, doctor.");
+        return UsageError;
     }
 }

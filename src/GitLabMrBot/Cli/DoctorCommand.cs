@@ -13,6 +13,8 @@ public static class DoctorCommand
 {
     public const string Usage = "usage: GitLabMrBot doctor [--group PATH] [--url PUBLIC_URL] [--config PATH]";
 
+    private static readonly HashSet<string> Options = CliGitLab.Options("--group", "--url");
+
     /// <summary>Project names listed in one line before "and N more".</summary>
     private const int ListedProjects = 5;
 
@@ -24,11 +26,10 @@ public static class DoctorCommand
         TimeProvider? timeProvider = null,
         CancellationToken cancellationToken = default)
     {
-        if (!CliArguments.TryParse(args, ["--group", "--url"], [], out var options, out var error))
+        var options = CliGitLab.Parse("doctor", Usage, args, Options, [], [], output, out var exit);
+        if (options is null)
         {
-            output.WriteLine($"doctor: {error}");
-            output.WriteLine(Usage);
-            return CliExit.Usage;
+            return exit;
         }
         var time = timeProvider ?? TimeProvider.System;
         var report = new Report(output);
@@ -44,7 +45,7 @@ public static class DoctorCommand
             }
             var reachable = await CheckGitLabAsync(gitlab, settings, report, cancellationToken);
             var tokenWorks = reachable && await CheckTokenAsync(gitlab, report, cancellationToken);
-            CheckConfig(settings.ConfigPath, configCheck ?? new JsonSyntaxConfigCheck(), report);
+            CheckConfig(settings.ConfigPath, configCheck ?? new PolicyConfigCheck(), report);
             await CheckStoreAsync(settings.Database, time, report, cancellationToken);
             if (tokenWorks)
             {
@@ -59,7 +60,7 @@ public static class DoctorCommand
         {
             report.Fail("gitlab", "not checked: GITLAB_URL and GITLAB_TOKEN are needed", "set the settings above, then run doctor again");
             var configPath = configuration[BotSettings.ConfigPathKey] is { Length: > 0 } c ? c : "bot.config.json";
-            CheckConfig(configPath, configCheck ?? new JsonSyntaxConfigCheck(), report);
+            CheckConfig(configPath, configCheck ?? new PolicyConfigCheck(), report);
             await CheckStoreAsync(configuration[BotSettings.DatabaseKey] is { Length: > 0 } d ? d : "mrbot.db", time, report, cancellationToken);
         }
 
@@ -206,8 +207,8 @@ public static class DoctorCommand
 
     private static async Task CheckWebhooksAsync(IHookAdmin gitlab, CliArguments options, IConfiguration configuration, TimeProvider time, Report report, CancellationToken cancellationToken)
     {
-        var groupPath = options.Value("--group") ?? Blank(configuration[CliGitLab.GroupKey]);
-        var publicUrl = options.Value("--url") ?? Blank(configuration[CliGitLab.PublicUrlKey]);
+        var groupPath = options["--group"] ?? Blank(configuration[CliGitLab.GroupKey]);
+        var publicUrl = options["--url"] ?? Blank(configuration[CliGitLab.PublicUrlKey]);
         if (publicUrl is null || groupPath is null)
         {
             report.Fail("webhook", $"not checked: the bot's {(publicUrl is null ? "public URL" : "group")} is unknown", $"pass {(publicUrl is null ? $"--url https://mrbot.example.com or set {CliGitLab.PublicUrlKey}" : $"--group PATH or set {CliGitLab.GroupKey}")}");

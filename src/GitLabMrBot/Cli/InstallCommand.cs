@@ -27,21 +27,22 @@ public static class InstallCommand
 
     private sealed record Plan(HookOwner Owner, Step Step, GitLabHook? Hook, string Why);
 
+    private static readonly HashSet<string> Options = CliGitLab.Options("--group", "--url", "--secret");
+    private static readonly HashSet<string> Flags = new(StringComparer.Ordinal) { "--dry-run" };
+
     public static async Task<int> RunAsync(string[] args, TextWriter output, IConfiguration configuration, CancellationToken cancellationToken = default)
     {
-        if (!CliArguments.TryParse(args, ["--group", "--url", "--secret"], ["--dry-run"], out var options, out var error)
-            || !Required(options, out error, "--group", "--url"))
+        var options = CliGitLab.Parse("install", Usage, args, Options, Flags, ["--group", "--url"], output, out var exit);
+        if (options is null)
+        {
+            return exit;
+        }
+        if (!BotWebhook.TryParseHookUrl(options["--url"]!, out var hookUrl, out var error))
         {
             output.WriteLine($"install: {error}");
-            output.WriteLine(Usage);
             return CliExit.Usage;
         }
-        if (!BotWebhook.TryParseHookUrl(options.Value("--url")!, out var hookUrl, out error))
-        {
-            output.WriteLine($"install: {error}");
-            return CliExit.Usage;
-        }
-        var secret = options.Value("--secret");
+        var secret = options["--secret"];
         if (secret is not null && !BotWebhook.IsUsableSecret(secret))
         {
             output.WriteLine("install: --secret must be printable ASCII without spaces or commas (GITLAB_WEBHOOK_SECRET is a comma-separated list).");
@@ -59,20 +60,13 @@ public static class InstallCommand
         }
         try
         {
-            return await InstallAsync(gitlab, options.Value("--group")!, hookUrl, secret, options.Flag("--dry-run"), output, cancellationToken);
+            return await InstallAsync(gitlab, options["--group"]!, hookUrl, secret, options.Flag("--dry-run"), output, cancellationToken);
         }
         catch (GitLabApiException e)
         {
             output.WriteLine($"✗ {CliGitLab.Describe(e)}");
             return CliExit.Failed;
         }
-    }
-
-    internal static bool Required(CliArguments options, out string error, params string[] names)
-    {
-        var missing = names.Where(n => options.Value(n) is null).ToList();
-        error = missing.Count == 0 ? "" : $"{string.Join(" and ", missing)} {(missing.Count == 1 ? "is" : "are")} required.";
-        return missing.Count == 0;
     }
 
     private static async Task<int> InstallAsync(IHookAdmin gitlab, string groupPath, string hookUrl, string? secret, bool dryRun, TextWriter output, CancellationToken cancellationToken)

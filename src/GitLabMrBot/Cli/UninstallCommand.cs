@@ -11,16 +11,17 @@ public static class UninstallCommand
 {
     public const string Usage = "usage: GitLabMrBot uninstall --group PATH --url PUBLIC_URL [--dry-run]";
 
+    private static readonly HashSet<string> Options = CliGitLab.Options("--group", "--url");
+    private static readonly HashSet<string> Flags = new(StringComparer.Ordinal) { "--dry-run" };
+
     public static async Task<int> RunAsync(string[] args, TextWriter output, IConfiguration configuration, CancellationToken cancellationToken = default)
     {
-        if (!CliArguments.TryParse(args, ["--group", "--url"], ["--dry-run"], out var options, out var error)
-            || !InstallCommand.Required(options, out error, "--group", "--url"))
+        var options = CliGitLab.Parse("uninstall", Usage, args, Options, Flags, ["--group", "--url"], output, out var exit);
+        if (options is null)
         {
-            output.WriteLine($"uninstall: {error}");
-            output.WriteLine(Usage);
-            return CliExit.Usage;
+            return exit;
         }
-        if (!BotWebhook.TryParseHookUrl(options.Value("--url")!, out var hookUrl, out error))
+        if (!BotWebhook.TryParseHookUrl(options["--url"]!, out var hookUrl, out var error))
         {
             output.WriteLine($"uninstall: {error}");
             return CliExit.Usage;
@@ -37,7 +38,7 @@ public static class UninstallCommand
         }
         try
         {
-            return await UninstallAsync(gitlab, options.Value("--group")!, hookUrl, options.Flag("--dry-run"), output, cancellationToken);
+            return await UninstallAsync(gitlab, options["--group"]!, hookUrl, options.Flag("--dry-run"), output, cancellationToken);
         }
         catch (GitLabApiException e)
         {

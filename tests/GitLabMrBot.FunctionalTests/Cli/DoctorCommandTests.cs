@@ -120,7 +120,21 @@ public sealed class DoctorCommandTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task The_config_check_is_a_seam_the_policy_loader_can_fill()
+    public async Task A_config_that_is_valid_json_but_not_a_valid_policy_file_fails_like_validate()
+    {
+        await _cli.InstallAsync("--group", "acme", "--url", CliHarness.PublicUrl, "--secret", CliHarness.ServeSecret);
+        await File.WriteAllTextAsync(_cli.ConfigPath, "{\n  \"policies\": [\n    { \"name\": \"x\", \"when\": { \"colour\": \"red\" }, \"then\": { \"addLabels\": [\"a\"] } }\n  ]\n}\n");
+
+        var run = await _cli.DoctorAsync();
+
+        Assert.Equal(1, run.ExitCode);
+        var failure = Assert.Single(run.Lines, l => l.StartsWith("✗ config:", StringComparison.Ordinal));
+        Assert.Contains("colour", failure, StringComparison.Ordinal);
+        Assert.Contains("line 3", failure, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_config_check_is_a_seam_tests_can_fill()
     {
         await _cli.InstallAsync("--group", "acme", "--url", CliHarness.PublicUrl, "--secret", CliHarness.ServeSecret);
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>

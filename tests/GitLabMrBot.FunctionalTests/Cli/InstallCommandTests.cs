@@ -218,7 +218,7 @@ public sealed class InstallCommandTests : IAsyncLifetime
     [InlineData(new[] { "--group", "acme" }, "--url is required")]
     [InlineData(new[] { "--group", "acme", "--url", "mrbot.example.com" }, "public http(s) URL")]
     [InlineData(new[] { "--group", "acme", "--url", CliHarness.PublicUrl, "--secret", "a,b" }, "without spaces or commas")]
-    [InlineData(new[] { "--group", "acme", "--url", CliHarness.PublicUrl, "--dryrun" }, "unknown option --dryrun")]
+    [InlineData(new[] { "--group", "acme", "--url", CliHarness.PublicUrl, "--dryrun" }, "unknown option '--dryrun'")]
     public async Task Bad_arguments_get_a_clear_message_and_nothing_is_called(string[] args, string message)
     {
         var run = await _cli.InstallAsync(args);

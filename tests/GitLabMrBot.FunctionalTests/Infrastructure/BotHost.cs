@@ -62,13 +62,16 @@ public sealed class BotHost : IAsyncDisposable
     /// <summary>
     /// Starts a host. <paramref name="settings"/> override or add configuration values (a null value removes one);
     /// <paramref name="configureServices"/> runs after the bot's own registrations, so it can replace services.
+    /// <paramref name="configJson"/> is the policy file the host reads (<c>bot.config.json</c> in its temp folder).
     /// </summary>
     public static async Task<BotHost> StartAsync(
         IReadOnlyDictionary<string, string?>? settings = null,
-        Action<IServiceCollection, string>? configureServices = null)
+        Action<IServiceCollection, string>? configureServices = null,
+        string configJson = "{}")
     {
         var directory = new TempDirectory();
         var databasePath = directory.File("mrbot.db");
+        await File.WriteAllTextAsync(directory.File("bot.config.json"), configJson);
         var values = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase)
         {
             [BotSettings.GitLabUrlKey] = "http://127.0.0.1:9",

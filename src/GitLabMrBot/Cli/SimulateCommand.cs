@@ -1,0 +1,124 @@
+using System.Text;
+using System.Text.Json;
+using GitLabMrBot.Policies;
+
+namespace GitLabMrBot.Cli;
+
+/// <summary>
+/// <c>simulate --event FILE [--changed-file PATH[:ADDED:DELETED]]… [--author USERNAME] [--config PATH]</c>:
+/// prints the plan the bot would make for one MR or note webhook payload, each decision with its reason. No network.
+/// </summary>
+internal static class SimulateCommand
+{
+    public const string Usage =
+        "usage: simulate --event FILE [--changed-file PATH[:ADDED:DELETED]]... [--author USERNAME] [--config PATH]\n" +
+        "  FILE is a Merge Request Hook or Note Hook payload; changed files are given on the command line (no network).";
+
+    private static readonly HashSet<string> Options = new(StringComparer.Ordinal) { "--event", "--changed-file", "--author", "--config" };
+
+    public static async Task<int> RunAsync(IReadOnlyList<string> args, TextWriter output, TextWriter error, Func<string, string?> environment)
+    {
+        var parsed = CliArguments.Parse(args, Options, out var problem);
+        if (parsed is not null && !parsed.Help && parsed["--event"] is null)
+        {
+            (parsed, problem) = (null, "--event FILE is required");
+        }
+        if (parsed is null || parsed.Help)
+        {
+            await (parsed is null ? error : output).WriteLineAsync(parsed is null ? $"simulate: {problem}\n{Usage}" : Usage);
+            return parsed is null ? CommandLine.UsageError : 0;
+        }
+
+        var configPath = parsed["--config"] ?? ValidateCommand.ConfigPath(environment);
+        var loaded = PolicyConfigLoader.LoadFile(configPath);
+        if (!loaded.IsValid)
+        {
+            await error.WriteAsync(loaded.Describe(configPath));
+            return CommandLine.Invalid;
+        }
+
+        var eventPath = parsed["--event"]!;
+        MergeRequestSnapshot snapshot;
+        IReadOnlyList<string> notes;
+        try
+        {
+            using var document = JsonDocument.Parse(await File.ReadAllBytesAsync(eventPath), new JsonDocumentOptions { AllowTrailingCommas = true });
+            var files = parsed.All("--changed-file").Select(EventSnapshotReader.ParseChangedFile).ToList();
+            snapshot = EventSnapshotReader.Read(document.RootElement, files, parsed["--author"], out notes);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException or FormatException)
+        {
+            await error.WriteLineAsync($"simulate: cannot read the event {eventPath}: {e.Message}");
+            return CommandLine.Invalid;
+        }
+
+        var plan = PolicyEngine.Evaluate(snapshot, loaded.Config);
+        await output.WriteAsync(Describe(plan, snapshot, configPath, notes));
+        return 0;
+    }
+
+    internal static string Describe(Plan plan, MergeRequestSnapshot snapshot, string configPath, IReadOnlyList<string> notes)
+    {
+        var text = new StringBuilder();
+        text.Append($"Plan for merge request !{snapshot.Iid} \"{snapshot.Title}\" in project {snapshot.ProjectId} ({snapshot.SourceBranch} -> {snapshot.TargetBranch}), config {configPath}\n");
+        foreach (var note in notes)
+        {
+            text.Append("note: ").Append(note).Append('\n');
+        }
+        if (plan.DryRun)
+        {
+            text.Append("dryRun is on: the bot would log this plan and write nothing.\n");
+        }
+        if (plan.UntouchedBecause is { } untouched)
+        {
+            text.Append("\nNothing to do: ").Append(untouched).Append('\n');
+            return text.ToString();
+        }
+
+        Section(text, "Matched policies", plan.MatchedPolicies.Select(m => $"{m.Policy}: {m.Detail}"));
+        Section(text, "Labels to add", plan.LabelsToAdd.Select(l => $"+ {l.Label}  ({l.Reason})"));
+        Section(text, "Labels to remove", plan.LabelsToRemove.Select(l => $"- {l.Label}  ({l.Reason})"));
+        Section(text, "Labels kept (already present)", plan.Applied.Where(a => a.AlreadyPresent).Select(a => $"= {a.Label}  ({a.Reason})"));
+        Section(text, "Labels to create if the project lacks them", plan.LabelsToCreate.Select(l => $"{l.Name} {l.Color}"));
+        if (plan.Size is { } size)
+        {
+            text.Append($"\nSize: {size.Label} ({size.Detail})\n");
+        }
+        Section(text, "Reviewers and assignees (chosen by the reconciler from GitLab's data; not simulated)",
+            plan.MatchedPolicies.SelectMany(ReviewerLines));
+        Section(text, "Comments to post", plan.Comments.Select(c => $"[{c.Policy}]\n    " + c.Body.Replace("\n", "\n    ", StringComparison.Ordinal)));
+        Section(text, "Left as is", plan.Decisions.Select(d => d.Text));
+
+        if (plan.SummaryComment && SummaryComment.HasContent(plan))
+        {
+            text.Append("\nSummary comment:\n").Append(SummaryComment.Render(plan));
+        }
+        return text.ToString();
+    }
+
+    private static IEnumerable<string> ReviewerLines(PolicyMatch match)
+    {
+        if (match.Then.Reviewers is { } reviewers)
+        {
+            yield return $"{match.Policy}: request {reviewers.Count?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "the configured number of"} reviewer(s) from {string.Join(", ", reviewers.Users)}";
+        }
+        if (match.Then.Assignees is { } assignees)
+        {
+            yield return $"{match.Policy}: assign {(assignees.Author ? "the author" : string.Join(", ", assignees.Users))} if nobody is assigned";
+        }
+    }
+
+    private static void Section(StringBuilder text, string title, IEnumerable<string> lines)
+    {
+        var items = lines.ToList();
+        text.Append('\n').Append(title).Append(':').Append('\n');
+        if (items.Count == 0)
+        {
+            text.Append("  (none)\n");
+        }
+        foreach (var item in items)
+        {
+            text.Append("  ").Append(item).Append('\n');
+        }
+    }
+}

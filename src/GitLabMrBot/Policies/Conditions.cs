@@ -1,0 +1,214 @@
+using System.Text.RegularExpressions;
+
+namespace GitLabMrBot.Policies;
+
+/// <summary>What a condition saw: whether it holds and, either way, a sentence saying why (for reasons).</summary>
+internal readonly record struct ConditionResult(bool Matched, string Detail, bool TimedOut = false)
+{
+    public static ConditionResult Timeout(string detail) => new(false, detail, TimedOut: true);
+}
+
+/// <summary>The MR as conditions see it: the snapshot, plus the labels it will carry (see PolicyEngine).</summary>
+internal sealed record EvaluationInput(MergeRequestSnapshot Snapshot, IReadOnlySet<string> Labels)
+{
+    public int LinesChanged { get; } = Snapshot.ChangedFiles.Sum(f => f.ChangedLines);
+}
+
+/// <summary>A compiled condition of a policy's <c>when</c>.</summary>
+internal interface ICondition
+{
+    ConditionResult Evaluate(EvaluationInput input);
+}
+
+internal sealed class AllCondition(IReadOnlyList<ICondition> parts) : ICondition
+{
+    public ConditionResult Evaluate(EvaluationInput input)
+    {
+        var details = new List<string>(parts.Count);
+        foreach (var part in parts)
+        {
+            var result = part.Evaluate(input);
+            if (!result.Matched)
+            {
+                return result;
+            }
+            details.Add(result.Detail);
+        }
+        return new(true, string.Join("; ", details));
+    }
+}
+
+internal sealed class AnyCondition(IReadOnlyList<ICondition> parts) : ICondition
+{
+    public ConditionResult Evaluate(EvaluationInput input)
+    {
+        var misses = new List<string>(parts.Count);
+        ConditionResult? timedOut = null;
+        foreach (var part in parts)
+        {
+            var result = part.Evaluate(input);
+            if (result.Matched)
+            {
+                return result;
+            }
+            timedOut ??= result.TimedOut ? result : null;
+            misses.Add(result.Detail);
+        }
+        return timedOut ?? new(false, "none of: " + string.Join("; ", misses));
+    }
+}
+
+internal sealed class NotCondition(ICondition inner) : ICondition
+{
+    public ConditionResult Evaluate(EvaluationInput input)
+    {
+        var result = inner.Evaluate(input);
+        // A regex that timed out proves nothing: its negation must not hold either.
+        return result.TimedOut ? result : new(!result.Matched, result.Detail);
+    }
+}
+
+internal sealed class ChangedFilesCondition(IReadOnlyList<Glob> globs) : ICondition
+{
+    public ConditionResult Evaluate(EvaluationInput input)
+    {
+        foreach (var file in input.Snapshot.ChangedFiles)
+        {
+            foreach (var glob in globs)
+            {
+                if (glob.IsMatch(file.Path) || (file.OldPath is { } old && old != file.Path && glob.IsMatch(old)))
+                {
+                    return new(true, $"changed file {file.Path} matches {glob}");
+                }
+            }
+        }
+        return new(false, $"no changed file matches {string.Join(", ", globs)}");
+    }
+}
+
+internal sealed class OnlyChangedFilesCondition(IReadOnlyList<Glob> globs) : ICondition
+{
+    public ConditionResult Evaluate(EvaluationInput input)
+    {
+        var files = input.Snapshot.ChangedFiles;
+        if (files.Count == 0)
+        {
+            return new(false, "no changed files");
+        }
+        foreach (var file in files)
+        {
+            if (!globs.Any(g => g.IsMatch(file.Path)))
+            {
+                return new(false, $"changed file {file.Path} matches none of {string.Join(", ", globs)}");
+            }
+        }
+        return new(true, files.Count == 1
+            ? $"the only changed file {files[0].Path} matches {string.Join(", ", globs)}"
+            : $"all {files.Count} changed files match {string.Join(", ", globs)}");
+    }
+}
+
+internal sealed class RegexCondition(string subject, Regex regex, Func<MergeRequestSnapshot, string> read, bool quoteValue) : ICondition
+{
+    public ConditionResult Evaluate(EvaluationInput input)
+    {
+        var value = read(input.Snapshot);
+        var shown = quoteValue ? $"{subject} \"{Shorten(value)}\"" : subject;
+        try
+        {
+            return regex.IsMatch(value)
+                ? new(true, $"{shown} matches /{regex}/")
+                : new(false, $"{shown} does not match /{regex}/");
+        }
+        catch (RegexMatchTimeoutException)
+        {
+            return ConditionResult.Timeout($"{subject} regex /{regex}/ timed out after {regex.MatchTimeout.TotalMilliseconds:0} ms (treated as not matching)");
+        }
+    }
+
+    internal static string Shorten(string text)
+    {
+        var line = text.ReplaceLineEndings(" ");
+        return line.Length <= 80 ? line : line[..77] + "...";
+    }
+}
+
+internal sealed class CommitMessagesCondition(Regex regex) : ICondition
+{
+    public ConditionResult Evaluate(EvaluationInput input)
+    {
+        try
+        {
+            foreach (var message in input.Snapshot.CommitMessages)
+            {
+                if (regex.IsMatch(message))
+                {
+                    var firstLine = message.Split('\n', 2)[0].Trim();
+                    return new(true, $"commit message \"{RegexCondition.Shorten(firstLine)}\" matches /{regex}/");
+                }
+            }
+            return new(false, $"no commit message matches /{regex}/");
+        }
+        catch (RegexMatchTimeoutException)
+        {
+            return ConditionResult.Timeout($"commit message regex /{regex}/ timed out after {regex.MatchTimeout.TotalMilliseconds:0} ms (treated as not matching)");
+        }
+    }
+}
+
+internal sealed class BranchCondition(string subject, Glob glob, Func<MergeRequestSnapshot, string> read) : ICondition
+{
+    public ConditionResult Evaluate(EvaluationInput input)
+    {
+        var branch = read(input.Snapshot);
+        return glob.IsMatch(branch)
+            ? new(true, $"{subject} {branch} matches {glob}")
+            : new(false, $"{subject} {branch} does not match {glob}");
+    }
+}
+
+internal sealed class AuthorCondition(IReadOnlyList<string> usernames) : ICondition
+{
+    public ConditionResult Evaluate(EvaluationInput input)
+    {
+        var author = input.Snapshot.AuthorUsername;
+        // GitLab usernames are case-insensitive.
+        return usernames.Contains(author, StringComparer.OrdinalIgnoreCase)
+            ? new(true, $"author {author} is listed")
+            : new(false, $"author {(author.Length == 0 ? "(unknown)" : author)} is not one of {string.Join(", ", usernames)}");
+    }
+}
+
+internal sealed class DraftCondition(bool draft) : ICondition
+{
+    public ConditionResult Evaluate(EvaluationInput input) =>
+        new(input.Snapshot.Draft == draft, input.Snapshot.Draft ? "the MR is a draft" : "the MR is not a draft");
+}
+
+internal sealed class LabelsCondition(IReadOnlyList<string> labels) : ICondition
+{
+    public ConditionResult Evaluate(EvaluationInput input)
+    {
+        var missing = labels.Where(l => !input.Labels.Contains(l)).ToList();
+        return missing.Count == 0
+            ? new(true, labels.Count == 1 ? $"label {labels[0]} is present" : $"labels {string.Join(", ", labels)} are present")
+            : new(false, $"label {string.Join(", ", missing)} is missing");
+    }
+}
+
+internal sealed class RangeCondition(string subject, int? min, int? max, Func<EvaluationInput, int> read) : ICondition
+{
+    public ConditionResult Evaluate(EvaluationInput input)
+    {
+        var value = read(input);
+        var inside = (min is null || value >= min) && (max is null || value <= max);
+        var range = (min, max) switch
+        {
+            ({ } lo, { } hi) => $"{lo}..{hi}",
+            ({ } lo, null) => $"at least {lo}",
+            (null, { } hi) => $"at most {hi}",
+            _ => "any",
+        };
+        return new(inside, $"{value} {subject} ({(inside ? "within" : "outside")} {range})");
+    }
+}

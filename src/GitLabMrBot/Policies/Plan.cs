@@ -1,0 +1,118 @@
+using GitLabMrBot.Handlers;
+using GitLabMrBot.Policies.Config;
+
+namespace GitLabMrBot.Policies;
+
+/// <summary>
+/// What the policies want for one MR, with a reason for every decision (PRODUCT.md §2 "decide, then act").
+/// The executor turns <see cref="LabelsToAdd"/>/<see cref="LabelsToRemove"/> into one PUT, creates
+/// <see cref="LabelsToCreate"/> first when the project lacks them, posts <see cref="Comments"/> whose
+/// marker is not on the MR yet, and writes nothing at all when <see cref="DryRun"/> is set.
+/// </summary>
+public sealed record Plan
+{
+    public required MergeRequestRef MergeRequest { get; init; }
+
+    /// <summary>The config says <c>dryRun</c>: evaluate and log, write nothing.</summary>
+    public bool DryRun { get; init; }
+
+    /// <summary>Set when the MR must not be touched (closed, merged): everything else is empty.</summary>
+    public string? UntouchedBecause { get; init; }
+
+    /// <summary>
+    /// The labels the bot wants on the MR after this plan (already present or about to be added), each
+    /// with its rule. This is the steady state: it reads the same before and after the plan is applied,
+    /// which is what keeps the summary comment from being edited by the bot's own echo events.
+    /// </summary>
+    public IReadOnlyList<AppliedLabel> Applied { get; init; } = [];
+
+    public IReadOnlyList<LabelChange> LabelsToAdd { get; init; } = [];
+
+    /// <summary>Only labels the bot added earlier (principle 5): never one a human put there.</summary>
+    public IReadOnlyList<LabelChange> LabelsToRemove { get; init; } = [];
+
+    /// <summary>Labels being added that have a configured colour: create them first if the project lacks them.</summary>
+    public IReadOnlyList<LabelToCreate> LabelsToCreate { get; init; } = [];
+
+    public SizeDecision? Size { get; init; }
+
+    /// <summary>Policy comments to post (each once per MR; its marker identifies it).</summary>
+    public IReadOnlyList<PolicyComment> Comments { get; init; } = [];
+
+    /// <summary>What was deliberately not done, and why ("type::feature not re-added: removed by a human").</summary>
+    public IReadOnlyList<Decision> Decisions { get; init; } = [];
+
+    /// <summary>Policies whose conditions hold, with what matched (reviewer and assignee actions are read from here).</summary>
+    public IReadOnlyList<PolicyMatch> MatchedPolicies { get; init; } = [];
+
+    /// <summary>Post or update the summary comment (the config's <c>summaryComment</c>).</summary>
+    public bool SummaryComment { get; init; } = true;
+
+    /// <summary>True when applying the plan would write to GitLab.</summary>
+    public bool HasChanges => LabelsToAdd.Count > 0 || LabelsToRemove.Count > 0 || Comments.Count > 0;
+
+    /// <summary>The labels the MR carries once the plan is applied, given the labels it has now.</summary>
+    public IReadOnlyList<string> LabelsAfter(IEnumerable<string> current) =>
+        current.Where(l => !LabelsToRemove.Any(r => r.Label == l))
+            .Concat(LabelsToAdd.Select(a => a.Label))
+            .Distinct(StringComparer.Ordinal)
+            .ToList();
+}
+
+/// <summary>Why: the rule (a policy name, <c>sizeLabels</c> or <c>needsRebase</c>) and what matched.</summary>
+public sealed record Reason(string Rule, string Detail)
+{
+    public const string SizeLabelsRule = "sizeLabels";
+    public const string NeedsRebaseRule = "needsRebase";
+
+    public override string ToString() => $"{Rule}: {Detail}";
+}
+
+public sealed record LabelChange(string Label, Reason Reason);
+
+public sealed record AppliedLabel(string Label, Reason Reason, bool AlreadyPresent);
+
+public sealed record LabelToCreate(string Name, string Color);
+
+/// <summary>The size label chosen and the count behind it.</summary>
+public sealed record SizeDecision(string Label, int Lines, int IgnoredFiles, string Detail);
+
+/// <summary>A policy comment: <see cref="Marker"/> is the hidden line that finds it again on the MR.</summary>
+public sealed record PolicyComment(string Policy, string Marker, string Body);
+
+public sealed record PolicyMatch(string Policy, string Detail, ActionsConfig Then);
+
+public enum DecisionKind
+{
+    /// <summary>A policy wants a label a human removed from this MR: it stays removed.</summary>
+    NotReAdded,
+
+    /// <summary>A policy's removeLabels names a label a human added: it stays.</summary>
+    HumanLabelKept,
+
+    /// <summary>Adding a scoped label would replace one of the same scope that a human set.</summary>
+    HumanScopedLabelKept,
+
+    /// <summary>Two rules want labels of the same scope: the first wins.</summary>
+    ScopeConflict,
+
+    /// <summary>A policy's removeLabels overrides another rule adding the same label.</summary>
+    RemovedByPolicy,
+
+    /// <summary>A regex ran past its match timeout: the policy was treated as not matching.</summary>
+    RegexTimeout,
+
+    /// <summary>The policy's comment is already on the MR.</summary>
+    CommentAlreadyPosted,
+
+    /// <summary>The policy's comment template failed to render.</summary>
+    CommentFailed,
+
+    /// <summary>Policies depend on each other's labels in a cycle; the last evaluation was used.</summary>
+    NotSettled,
+}
+
+public sealed record Decision(DecisionKind Kind, string Subject, Reason Reason, string Text)
+{
+    public override string ToString() => Text;
+}

@@ -1,0 +1,113 @@
+using System.Text;
+
+namespace GitLabMrBot.Policies;
+
+/// <summary>
+/// The one explaining note per MR (PRODUCT.md principle 6). Its text depends only on the plan's steady
+/// state (the labels the bot keeps on the MR and what it deliberately left alone), never on whether a
+/// label is being added right now, so it reads the same before and after the plan is applied: the
+/// reconciler edits the note only when this text changes.
+/// </summary>
+public static class SummaryComment
+{
+    public const string Marker = PolicyEngine.SummaryMarker;
+
+    private static readonly HashSet<DecisionKind> SteadyDecisions =
+    [
+        DecisionKind.NotReAdded,
+        DecisionKind.HumanLabelKept,
+        DecisionKind.HumanScopedLabelKept,
+        DecisionKind.ScopeConflict,
+        DecisionKind.RemovedByPolicy,
+        DecisionKind.RegexTimeout,
+        DecisionKind.NotSettled,
+    ];
+
+    /// <summary>Whether there is anything to explain: the reconciler creates the note only then.</summary>
+    public static bool HasContent(Plan plan) =>
+        plan.UntouchedBecause is null && (plan.Applied.Count > 0 || plan.Decisions.Any(d => SteadyDecisions.Contains(d.Kind)));
+
+    public static string Render(Plan plan)
+    {
+        var text = new StringBuilder();
+        text.Append(Marker).Append('\n');
+        text.Append("**GitLab MR bot**: what the policies in `bot.config.json` decided for this merge request.\n\n");
+        if (plan.DryRun)
+        {
+            text.Append("_Dry run: nothing below was applied._\n\n");
+        }
+
+        if (plan.Applied.Count == 0)
+        {
+            text.Append("No policy adds a label to this merge request.\n");
+        }
+        else
+        {
+            text.Append("| label | rule | why |\n|---|---|---|\n");
+            foreach (var label in plan.Applied)
+            {
+                text.Append("| ").Append(Code(label.Label))
+                    .Append(" | ").Append(RuleName(label.Reason.Rule))
+                    .Append(" | ").Append(EscapeMarkdown(label.Reason.Detail))
+                    .Append(" |\n");
+            }
+        }
+
+        var kept = plan.Decisions.Where(d => SteadyDecisions.Contains(d.Kind)).ToList();
+        if (kept.Count > 0)
+        {
+            text.Append("\nLeft as is:\n");
+            foreach (var decision in kept)
+            {
+                text.Append("- ").Append(EscapeMarkdown(decision.Text)).Append(" (").Append(RuleName(decision.Reason.Rule)).Append(")\n");
+            }
+        }
+
+        text.Append("\nTo override a label, remove it: the bot will not put it back. ")
+            .Append("The bot never removes a label it did not add.\n");
+        return EscapeQuickActions(text.ToString());
+    }
+
+    /// <summary>
+    /// GitLab runs a line starting with <c>/</c> as a quick action (<c>/close</c>, <c>/label</c>…) when a
+    /// note is posted: a backslash keeps such lines as text (Markdown renders <c>\/</c> as <c>/</c>).
+    /// </summary>
+    public static string EscapeQuickActions(string text)
+    {
+        var lines = text.Split('\n');
+        for (var i = 0; i < lines.Length; i++)
+        {
+            var trimmed = lines[i].TrimStart(' ', '\t');
+            if (trimmed.StartsWith('/'))
+            {
+                lines[i] = lines[i][..(lines[i].Length - trimmed.Length)] + "\\" + trimmed;
+            }
+        }
+        return string.Join('\n', lines);
+    }
+
+    private static string RuleName(string rule) => rule switch
+    {
+        Reason.SizeLabelsRule => "size labels",
+        Reason.NeedsRebaseRule => "needs rebase",
+        _ => "policy " + Code(rule),
+    };
+
+    private static string Code(string text) => "`" + text.Replace("`", "'", StringComparison.Ordinal) + "`";
+
+    // Backslash-escapes Markdown punctuation and GitLab reference prefixes (#12, !3, @user, ~label…), so a
+    // title or path quoted in a reason neither formats the note nor links or pings anything.
+    private static string EscapeMarkdown(string text)
+    {
+        var builder = new StringBuilder(text.Length + 8);
+        foreach (var c in text.ReplaceLineEndings(" "))
+        {
+            if (c is '\\' or '`' or '*' or '_' or '|' or '<' or '>' or '[' or ']' or '#' or '!' or '@' or '~' or '%' or '$' or '&')
+            {
+                builder.Append('\\');
+            }
+            builder.Append(c);
+        }
+        return builder.ToString();
+    }
+}

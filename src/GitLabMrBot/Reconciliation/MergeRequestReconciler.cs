@@ -1,0 +1,43 @@
+using GitLabMrBot.GitLab;
+using GitLabMrBot.Handlers;
+using GitLabMrBot.Policies;
+
+namespace GitLabMrBot.Reconciliation;
+
+/// <summary>
+/// Reconcile, don't react (PRODUCT.md §2): read the MR's current state from GitLab, let the pure
+/// policy engine decide, and hand the plan to the one writer. An unchanged MR costs reads only.
+/// </summary>
+public sealed partial class MergeRequestReconciler(
+    MergeRequestSnapshotReader snapshots,
+    PolicyConfigProvider config,
+    PlanExecutor executor,
+    ILogger<MergeRequestReconciler> logger) : IMergeRequestReconciler
+{
+    public async Task ReconcileAsync(MergeRequestRef mergeRequest, ReconcileContext context, CancellationToken cancellationToken)
+    {
+        // Our own writes carry the triggering event's UUID, so GitLab does not fire this hook again for them (FACTS §1.8).
+        using var requestContext = GitLabRequestContext.Use(context.EventUuid);
+
+        var compiled = config.Current;
+        var read = await snapshots.ReadAsync(mergeRequest, compiled, cancellationToken);
+        var plan = PolicyEngine.Evaluate(read.Snapshot, compiled);
+        if (plan.UntouchedBecause is { } why)
+        {
+            Log.Untouched(logger, mergeRequest.ProjectId, mergeRequest.Iid, why);
+            return;
+        }
+
+        var writes = await executor.ApplyAsync(plan, read, cancellationToken);
+        Log.Reconciled(logger, mergeRequest.ProjectId, mergeRequest.Iid, context.DeliveryIds.Count, writes);
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 4001, Level = LogLevel.Information, Message = "{ProjectId}!{Iid} not touched: {Reason}")]
+        public static partial void Untouched(ILogger logger, long projectId, long iid, string reason);
+
+        [LoggerMessage(EventId = 4002, Level = LogLevel.Information, Message = "{ProjectId}!{Iid} reconciled for {Deliveries} deliveries with {Writes} writes")]
+        public static partial void Reconciled(ILogger logger, long projectId, long iid, int deliveries, int writes);
+    }
+}

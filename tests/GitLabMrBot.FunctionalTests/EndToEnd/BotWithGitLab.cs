@@ -1,0 +1,123 @@
+using GitLabMrBot.FunctionalTests.Inbox;
+using GitLabMrBot.FunctionalTests.Infrastructure;
+using GitLabMrBot.Inbox;
+using GitLabMrBot.TestGitLab;
+using Microsoft.Extensions.Logging;
+
+namespace GitLabMrBot.FunctionalTests.EndToEnd;
+
+/// <summary>
+/// The bot host and the test GitLab, both on real loopback HTTP, wired as an administrator would:
+/// the bot user is a Developer of the project, and a group hook points at the bot with the secret.
+/// </summary>
+public sealed class BotWithGitLab : IAsyncDisposable
+{
+    /// <summary>PRODUCT.md §5's example policies (the root bot.config.json's labeling part).</summary>
+    public const string DefaultConfig = """
+        {
+          "labels": { "frontend": "#1f75cb", "backend": "#6699cc", "docs": "#0e8a16" },
+          "policies": [
+            { "name": "frontend", "when": { "changedFiles": ["web/**", "**/*.css"] }, "then": { "addLabels": ["frontend"] } },
+            { "name": "docs-only", "when": { "onlyChangedFiles": ["docs/**", "**/*.md"] }, "then": { "addLabels": ["docs"] } },
+            { "name": "feature", "when": { "title": "^feat(\\(.+\\))?!?:" }, "then": { "addLabels": ["type::feature"] } },
+            { "name": "hotfix", "when": { "sourceBranch": "hotfix/*", "targetBranch": "release/*" },
+              "then": { "addLabels": ["hotfix"], "comment": "Hotfix into {{ mr.target_branch }}: cherry-pick it to main too." } }
+          ],
+          "sizeLabels": { "prefix": "size::", "thresholds": { "XS": 10, "S": 100, "M": 500, "L": 1000 }, "largest": "XL" },
+          "summaryComment": true
+        }
+        """;
+
+    private BotWithGitLab(TestGitLabServer gitLab, BotHost bot, GitLabUser botUser, GitLabUser alice, GitLabProject project)
+    {
+        GitLab = gitLab;
+        Bot = bot;
+        BotUser = botUser;
+        Alice = alice;
+        Project = project;
+    }
+
+    public TestGitLabServer GitLab { get; }
+    public BotHost Bot { get; }
+    public GitLabUser BotUser { get; }
+    public GitLabUser Alice { get; }
+    public GitLabProject Project { get; }
+
+    public static async Task<BotWithGitLab> StartAsync(string config = DefaultConfig, IReadOnlyDictionary<string, string?>? settings = null)
+    {
+        var gitLab = new TestGitLabServer();
+        await gitLab.StartAsync();
+        var botUser = gitLab.AddUser("mrbot", "MR Bot", bot: true);
+        var alice = gitLab.AddUser("alice", "Alice");
+        var group = gitLab.AddGroup("acme");
+        var project = gitLab.AddProject("acme/app", files: new Dictionary<string, string> { ["README.md"] = "# app\n" });
+        gitLab.AddMember(project, botUser, AccessLevel.Developer);
+        gitLab.AddMember(project, alice, AccessLevel.Developer);
+
+        var values = new Dictionary<string, string?>
+        {
+            [BotSettings.GitLabUrlKey] = gitLab.BaseUrl.ToString(),
+            [BotSettings.GitLabTokenKey] = botUser.Token,
+            // Fast retries keep fault tests short; the behaviour is the same as with the defaults.
+            ["GitLab:RetryBaseDelay"] = "00:00:00.050",
+            ["Inbox:RetryBaseDelay"] = "00:00:00.100",
+            ["Inbox:MaxRetryDelay"] = "00:00:01",
+            ["Inbox:PollInterval"] = "00:00:00.200",
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            values[key] = value;
+        }
+
+        BotHost bot;
+        try
+        {
+            bot = await BotHost.StartAsync(values, configJson: config);
+        }
+        catch
+        {
+            await gitLab.DisposeAsync();
+            throw;
+        }
+        gitLab.AddHook(group, new Uri(bot.Address, "webhooks/gitlab"), BotHost.Secret);
+        return new BotWithGitLab(gitLab, bot, botUser, alice, project);
+    }
+
+    /// <summary>The writes the bot made to GitLab (seeding goes around HTTP, so every write here is the bot's).</summary>
+    public IReadOnlyList<string> Writes => [.. GitLab.Writes.Select(w => w.Action)];
+
+    public IReadOnlyList<string> BotNotes(GitLabMergeRequest mr) =>
+        [.. GitLab.GetNotes(mr).Where(n => n.Author == BotUser.Username && !n.System).Select(n => n.Body)];
+
+    /// <summary>
+    /// Waits until GitLab has sent every webhook, the bot has processed every stored delivery, and neither
+    /// produced anything new meanwhile: the point after which nothing else will happen on its own.
+    /// </summary>
+    public async Task WaitForQuietAsync()
+    {
+        var stableRounds = 0;
+        var lastCount = -1;
+        await Eventually.HoldsAsync(async () =>
+        {
+            await GitLab.WaitForDeliveriesAsync(TimeSpan.FromSeconds(60));
+            var open = (await Bot.Store.ListAsync(null, CancellationToken.None))
+                .Count(d => d.Status is DeliveryStatus.Pending or DeliveryStatus.Processing);
+            var count = GitLab.Deliveries.Count + GitLab.Requests.Count;
+            stableRounds = open == 0 && count == lastCount ? stableRounds + 1 : 0;
+            lastCount = count;
+            return stableRounds >= 3;
+        }, "GitLab and the bot to go quiet", TimeSpan.FromSeconds(60));
+    }
+
+    /// <summary>No warning or error was logged by the bot (costellobot's habit: a silent failure is a failure).</summary>
+    public IReadOnlyList<string> Problems(params string[] allowed) =>
+        [.. Bot.Logs.Entries
+            .Where(e => e.Level >= LogLevel.Warning && !allowed.Any(a => e.Message.Contains(a, StringComparison.Ordinal)))
+            .Select(e => $"{e.Level} {e.Category}: {e.Message}")];
+
+    public async ValueTask DisposeAsync()
+    {
+        await Bot.DisposeAsync();
+        await GitLab.DisposeAsync();
+    }
+}

@@ -16,7 +16,7 @@ namespace GitLabMrBot.Inbox;
 public sealed partial class SqliteInboxStore : IInboxStore, IAsyncDisposable, IDisposable
 {
     /// <summary>Bumped by each schema change; <c>PRAGMA user_version</c> records what the file has.</summary>
-    internal const int SchemaVersion = 1;
+    internal const int SchemaVersion = 2;
 
     /// <summary>Most appends committed in one transaction: bounds the time one commit holds the write lock.</summary>
     internal const int MaxGroupCommit = 512;
@@ -38,22 +38,22 @@ public sealed partial class SqliteInboxStore : IInboxStore, IAsyncDisposable, ID
     private const string Columns =
         "id, dedupe_key, event, subject, event_uuid, received_at, body, status, attempts, next_attempt_at, last_error";
 
-    // The oldest claimable delivery: a due pending one or one whose lease expired, of a subject with no live lease.
-    // INDEXED BY pins the partial indexes: a plan that walks the whole table by rowid would also be "ordered by id".
+    // The claimable subject whose oldest waiting delivery is oldest: due pending deliveries and no live lease,
+    // or a lease that expired. One row per subject with work, so this costs the same with 10 or 100,000
+    // deliveries queued behind a subject in flight (a per-delivery scan here made bursts quadratic).
     private const string CandidateSql = """
-        SELECT id, subject FROM (
-          SELECT p.id, p.subject FROM deliveries AS p INDEXED BY ix_deliveries_pending
-          WHERE p.status = 'pending' AND p.next_attempt_at <= $now
-            AND NOT EXISTS (SELECT 1 FROM deliveries AS f INDEXED BY ix_deliveries_leased
-                            WHERE f.status = 'processing' AND f.subject = p.subject AND f.lease_until >= $now)
-          ORDER BY p.id LIMIT 1)
-        UNION ALL
-        SELECT id, subject FROM (
-          SELECT e.id, e.subject FROM deliveries AS e INDEXED BY ix_deliveries_leased
-          WHERE e.status = 'processing' AND e.lease_until < $now
-            AND NOT EXISTS (SELECT 1 FROM deliveries AS f INDEXED BY ix_deliveries_leased
-                            WHERE f.status = 'processing' AND f.subject = e.subject AND f.lease_until >= $now)
-          ORDER BY e.id LIMIT 1)
+        SELECT subject FROM subjects
+        WHERE (lease_until IS NULL AND next_due <= $now) OR lease_until < $now
+        ORDER BY first_id LIMIT 1
+        """;
+
+    // After any change to a subject's deliveries: what is left pending, and when it is due.
+    private const string RefreshSubjectSql = """
+        UPDATE subjects SET
+          next_due = (SELECT MIN(next_attempt_at) FROM deliveries WHERE subject = $subject AND status = 'pending'),
+          first_id = (SELECT MIN(id) FROM deliveries WHERE subject = $subject AND status IN ('pending', 'processing'))
+        WHERE subject = $subject;
+        DELETE FROM subjects WHERE subject = $subject AND next_due IS NULL AND lease_owner IS NULL;
         """;
 
     // Claims every due delivery of one subject: this is where deliveries of one MR coalesce into one evaluation.
@@ -163,6 +163,17 @@ public sealed partial class SqliteInboxStore : IInboxStore, IAsyncDisposable, ID
             claim.Parameters.AddWithValue("$now", now);
             claim.Parameters.AddWithValue("$cap", MaxClaim);
             var deliveries = ReadDeliveries(claim);
+            using (var hold = Command(connection, transaction, """
+                UPDATE subjects SET lease_owner = CASE WHEN $claimed > 0 THEN $owner END, lease_until = CASE WHEN $claimed > 0 THEN $until END
+                WHERE subject = $subject;
+                """ + RefreshSubjectSql))
+            {
+                hold.Parameters.AddWithValue("$owner", owner);
+                hold.Parameters.AddWithValue("$until", now + (long)lease.TotalMilliseconds);
+                hold.Parameters.AddWithValue("$subject", subject);
+                hold.Parameters.AddWithValue("$claimed", deliveries.Count);
+                hold.ExecuteNonQuery();
+            }
             transaction.Commit();
 
             // RETURNING gives no order guarantee; batches are oldest first.
@@ -177,10 +188,18 @@ public sealed partial class SqliteInboxStore : IInboxStore, IAsyncDisposable, ID
         cancellationToken.ThrowIfCancellationRequested();
         return Task.FromResult(Run(connection =>
         {
-            using var renew = Command(connection, null, $"UPDATE deliveries SET lease_until = $until WHERE {OwnedRows}");
+            using var transaction = connection.BeginTransaction(deferred: false);
+            using var renew = Command(connection, transaction, $"UPDATE deliveries SET lease_until = $until WHERE {OwnedRows}");
             AddOwnedRows(renew, batch);
             renew.Parameters.AddWithValue("$until", Now() + (long)lease.TotalMilliseconds);
-            return renew.ExecuteNonQuery() > 0;
+            var renewed = renew.ExecuteNonQuery() > 0;
+            using var subject = Command(connection, transaction, "UPDATE subjects SET lease_until = $until WHERE subject = $subject AND lease_owner = $owner");
+            subject.Parameters.AddWithValue("$until", Now() + (long)lease.TotalMilliseconds);
+            subject.Parameters.AddWithValue("$subject", batch.Subject);
+            subject.Parameters.AddWithValue("$owner", batch.Owner);
+            subject.ExecuteNonQuery();
+            transaction.Commit();
+            return renewed;
         }));
     }
 
@@ -190,11 +209,15 @@ public sealed partial class SqliteInboxStore : IInboxStore, IAsyncDisposable, ID
         cancellationToken.ThrowIfCancellationRequested();
         var changed = Run(connection =>
         {
-            using var complete = Command(connection, null,
+            using var transaction = connection.BeginTransaction(deferred: false);
+            using var complete = Command(connection, transaction,
                 $"UPDATE deliveries SET status = 'done', completed_at = $now, lease_owner = NULL, lease_until = NULL WHERE {OwnedRows}");
             AddOwnedRows(complete, batch);
             complete.Parameters.AddWithValue("$now", Now());
-            return complete.ExecuteNonQuery();
+            var changed = complete.ExecuteNonQuery();
+            ReleaseSubject(connection, transaction, batch);
+            transaction.Commit();
+            return changed;
         });
         if (changed < batch.Deliveries.Count)
         {
@@ -210,7 +233,8 @@ public sealed partial class SqliteInboxStore : IInboxStore, IAsyncDisposable, ID
         cancellationToken.ThrowIfCancellationRequested();
         var changed = Run(connection =>
         {
-            using var fail = Command(connection, null, $"""
+            using var transaction = connection.BeginTransaction(deferred: false);
+            using var fail = Command(connection, transaction, $"""
                 UPDATE deliveries SET attempts = attempts + 1, last_error = $error,
                   status = CASE WHEN $retry IS NULL THEN 'dead' ELSE 'pending' END,
                   next_attempt_at = COALESCE($retry, next_attempt_at),
@@ -222,7 +246,10 @@ public sealed partial class SqliteInboxStore : IInboxStore, IAsyncDisposable, ID
             fail.Parameters.AddWithValue("$error", error.Length > MaxErrorLength ? error[..MaxErrorLength] : error);
             fail.Parameters.AddWithValue("$retry", retryAt is { } at ? at.ToUnixTimeMilliseconds() : DBNull.Value);
             fail.Parameters.AddWithValue("$now", Now());
-            return fail.ExecuteNonQuery();
+            var changed = fail.ExecuteNonQuery();
+            ReleaseSubject(connection, transaction, batch);
+            transaction.Commit();
+            return changed;
         });
         if (changed < batch.Deliveries.Count)
         {
@@ -237,18 +264,9 @@ public sealed partial class SqliteInboxStore : IInboxStore, IAsyncDisposable, ID
         cancellationToken.ThrowIfCancellationRequested();
         return Task.FromResult(Run<DateTimeOffset?>(connection =>
         {
-            // Pending deliveries of a subject in flight are left out: they become claimable when that lease
-            // expires (the second term) or when the batch completes (its loop claims again at once).
-            using var next = Command(connection, null, """
-                SELECT MIN(t) FROM (
-                  SELECT MIN(p.next_attempt_at) AS t FROM deliveries AS p INDEXED BY ix_deliveries_pending
-                  WHERE p.status = 'pending'
-                    AND NOT EXISTS (SELECT 1 FROM deliveries AS f INDEXED BY ix_deliveries_leased
-                                    WHERE f.status = 'processing' AND f.subject = p.subject AND f.lease_until >= $now)
-                  UNION ALL
-                  SELECT MIN(lease_until) FROM deliveries INDEXED BY ix_deliveries_leased WHERE status = 'processing')
-                """);
-            next.Parameters.AddWithValue("$now", Now());
+            // A subject in flight becomes claimable when its lease expires (or sooner, when its batch completes
+            // and pulses the signal); any other subject when its next pending delivery is due.
+            using var next = Command(connection, null, "SELECT MIN(CASE WHEN lease_until IS NOT NULL THEN lease_until ELSE next_due END) FROM subjects");
             return next.ExecuteScalar() is long at ? DateTimeOffset.FromUnixTimeMilliseconds(at) : null;
         }));
     }
@@ -404,23 +422,22 @@ public sealed partial class SqliteInboxStore : IInboxStore, IAsyncDisposable, ID
         }
     }
 
-    private string? FindCandidate(SqliteConnection connection, SqliteTransaction? transaction, long now)
+    /// <summary>The batch's owner lets go of its subject: what is left pending decides when it is claimable again.</summary>
+    private static void ReleaseSubject(SqliteConnection connection, SqliteTransaction transaction, ClaimedBatch batch)
+    {
+        using var release = Command(connection, transaction, """
+            UPDATE subjects SET lease_owner = NULL, lease_until = NULL WHERE subject = $subject AND lease_owner = $owner;
+            """ + RefreshSubjectSql);
+        release.Parameters.AddWithValue("$subject", batch.Subject);
+        release.Parameters.AddWithValue("$owner", batch.Owner);
+        release.ExecuteNonQuery();
+    }
+
+    private static string? FindCandidate(SqliteConnection connection, SqliteTransaction? transaction, long now)
     {
         using var find = Command(connection, transaction, CandidateSql);
         find.Parameters.AddWithValue("$now", now);
-        using var reader = find.ExecuteReader();
-        string? subject = null;
-        var oldest = long.MaxValue;
-        while (reader.Read())
-        {
-            var id = reader.GetInt64(0);
-            if (id < oldest)
-            {
-                oldest = id;
-                subject = reader.GetString(1);
-            }
-        }
-        return subject;
+        return find.ExecuteScalar() as string;
     }
 
     private static List<StoredDelivery> ReadDeliveries(SqliteCommand command)
@@ -540,10 +557,6 @@ public sealed partial class SqliteInboxStore : IInboxStore, IAsyncDisposable, ID
                   last_error TEXT NULL,
                   completed_at INTEGER NULL
                 );
-                -- Claim: the oldest due pending delivery, in id order.
-                CREATE INDEX ix_deliveries_pending ON deliveries (id, subject, next_attempt_at) WHERE status = 'pending';
-                -- Claim: is a subject in flight; which leases expired.
-                CREATE INDEX ix_deliveries_leased ON deliveries (subject, lease_until) WHERE status = 'processing';
                 -- Claim: every due delivery of one subject, skipping its done history.
                 CREATE INDEX ix_deliveries_subject ON deliveries (subject, status, id);
                 -- Prune.
@@ -551,6 +564,31 @@ public sealed partial class SqliteInboxStore : IInboxStore, IAsyncDisposable, ID
                 PRAGMA user_version = 1;
                 """);
             create.ExecuteNonQuery();
+        }
+        if (version < 2)
+        {
+            // Version 2: one row per subject with work (pending or in flight), so finding the next claimable
+            // subject no longer scans every queued delivery. Built from the deliveries of a version 1 file.
+            using var subjects = Command(connection, transaction, """
+                CREATE TABLE subjects (
+                  subject TEXT PRIMARY KEY,
+                  next_due INTEGER NULL,
+                  first_id INTEGER NULL, -- the oldest unfinished delivery: subjects are served oldest first
+                  lease_owner TEXT NULL,
+                  lease_until INTEGER NULL
+                ) WITHOUT ROWID;
+                INSERT INTO subjects (subject, next_due, first_id, lease_owner, lease_until)
+                  SELECT subject,
+                         MIN(CASE WHEN status = 'pending' THEN next_attempt_at END),
+                         MIN(id),
+                         MAX(CASE WHEN status = 'processing' THEN lease_owner END),
+                         MAX(CASE WHEN status = 'processing' THEN lease_until END)
+                  FROM deliveries WHERE status IN ('pending', 'processing') GROUP BY subject;
+                DROP INDEX IF EXISTS ix_deliveries_pending;
+                DROP INDEX IF EXISTS ix_deliveries_leased;
+                PRAGMA user_version = 2;
+                """);
+            subjects.ExecuteNonQuery();
         }
         transaction.Commit();
     }
@@ -607,6 +645,10 @@ public sealed partial class SqliteInboxStore : IInboxStore, IAsyncDisposable, ID
         private readonly SqliteParameter _body;
         private readonly SqliteParameter _now;
         private readonly SqliteParameter _existingKey;
+        private readonly SqliteCommand _subjectUpsert;
+        private readonly SqliteParameter _upsertSubject;
+        private readonly SqliteParameter _upsertDue;
+        private readonly SqliteParameter _upsertId;
 
         public AppendWriter(SqliteConnection connection)
         {
@@ -626,6 +668,15 @@ public sealed partial class SqliteInboxStore : IInboxStore, IAsyncDisposable, ID
             _now = _insert.Parameters.Add("$now", SqliteType.Integer);
             _existing = Command(connection, null, "SELECT id FROM deliveries WHERE dedupe_key = $key");
             _existingKey = _existing.Parameters.Add("$key", SqliteType.Text);
+            _subjectUpsert = Command(connection, null, """
+                INSERT INTO subjects (subject, next_due, first_id) VALUES ($subject, $due, $id)
+                ON CONFLICT (subject) DO UPDATE SET
+                  next_due = MIN(COALESCE(next_due, excluded.next_due), excluded.next_due),
+                  first_id = COALESCE(first_id, excluded.first_id)
+                """);
+            _upsertSubject = _subjectUpsert.Parameters.Add("$subject", SqliteType.Text);
+            _upsertDue = _subjectUpsert.Parameters.Add("$due", SqliteType.Integer);
+            _upsertId = _subjectUpsert.Parameters.Add("$id", SqliteType.Integer);
         }
 
         /// <summary>Inserts the batch in one transaction; true when at least one delivery was new.</summary>
@@ -634,6 +685,7 @@ public sealed partial class SqliteInboxStore : IInboxStore, IAsyncDisposable, ID
             using var transaction = _connection.BeginTransaction(deferred: false);
             _insert.Transaction = transaction;
             _existing.Transaction = transaction;
+            _subjectUpsert.Transaction = transaction;
             _now.Value = now;
             var added = false;
             for (var i = 0; i < batch.Count; i++)
@@ -648,6 +700,10 @@ public sealed partial class SqliteInboxStore : IInboxStore, IAsyncDisposable, ID
                 _body.Value = AsArray(delivery.Body);
                 if (_insert.ExecuteScalar() is long id)
                 {
+                    _upsertSubject.Value = delivery.Subject;
+                    _upsertDue.Value = _now.Value;
+                    _upsertId.Value = id;
+                    _subjectUpsert.ExecuteNonQuery();
                     pending.Result = new AppendResult(id.ToString(CultureInfo.InvariantCulture), Duplicate: false);
                     added = true;
                 }
@@ -667,6 +723,7 @@ public sealed partial class SqliteInboxStore : IInboxStore, IAsyncDisposable, ID
         {
             _insert.Dispose();
             _existing.Dispose();
+            _subjectUpsert.Dispose();
             _connection.Dispose();
         }
 

@@ -41,4 +41,13 @@ public sealed class InboxOptionsValidatorTests
 
         Assert.Contains(result.Failures!, f => f.Contains("must not be shorter than", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public void Waits_longer_than_a_day_are_refused()
+    {
+        var result = new InboxOptionsValidator().Validate(null, new InboxOptions { Lease = TimeSpan.FromDays(2), PollInterval = TimeSpan.FromDays(60) });
+
+        Assert.Contains(result.Failures!, f => f.StartsWith("Inbox:Lease must be at most", StringComparison.Ordinal));
+        Assert.Contains(result.Failures!, f => f.StartsWith("Inbox:PollInterval must be at most", StringComparison.Ordinal));
+    }
 }

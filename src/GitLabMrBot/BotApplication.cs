@@ -5,6 +5,7 @@ using GitLabMrBot.Handlers;
 using GitLabMrBot.Health;
 using GitLabMrBot.Inbox;
 using GitLabMrBot.Reconciliation;
+using GitLabMrBot.Sweep;
 using GitLabMrBot.Policies;
 using GitLabMrBot.Webhooks;
 
@@ -29,6 +30,7 @@ public static class BotApplication
         builder.Services.AddHandlers();
         builder.Services.AddGitLab(builder.Configuration);
         builder.Services.AddReconciliation();
+        builder.Services.AddSweep(builder.Configuration);
         builder.Services.AddHealth();
         builder.Services.AddCarter(configurator: c => c.WithModule<WebhookModule>().WithModule<HealthModule>());
         return builder;

@@ -104,6 +104,16 @@ public sealed partial class GitLabClient(
             cancellationToken);
     }
 
+    public Task<IReadOnlyList<GitLabMergeRequest>> ListGroupMergeRequestsAsync(string group, MergeRequestFilter filter, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(group);
+        var updatedAfter = filter.UpdatedAfter?.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+        return GetAllPagesAsync(
+            $"/groups/{Uri.EscapeDataString(group)}/merge_requests",
+            (page, size, ct) => api.ListGroupMergeRequestsAsync(group, filter.State, updatedAfter, page, size, ct),
+            cancellationToken);
+    }
+
     public Task<IReadOnlyList<GitLabMergeRequest>> ListMergeRequestsForReviewerAsync(long reviewerId, string? state, CancellationToken cancellationToken) =>
         GetAllPagesAsync("/merge_requests", (page, size, ct) => api.ListMergeRequestsForReviewerAsync(reviewerId, state, "all", page, size, ct), cancellationToken);
 

@@ -56,6 +56,9 @@ public interface IGitLabDirectory
 
     Task<IReadOnlyList<GitLabMergeRequest>> ListMergeRequestsAsync(long projectId, MergeRequestFilter filter, CancellationToken cancellationToken);
 
+    /// <summary>Merge requests of a group and its subgroups (<c>GET /groups/:id/merge_requests</c>); <paramref name="group"/> is an id or a full path. Uses <see cref="MergeRequestFilter.State"/> and <see cref="MergeRequestFilter.UpdatedAfter"/>.</summary>
+    Task<IReadOnlyList<GitLabMergeRequest>> ListGroupMergeRequestsAsync(string group, MergeRequestFilter filter, CancellationToken cancellationToken);
+
     /// <summary>Merge requests anywhere (<c>scope=all</c>) with this reviewer, e.g. to count a reviewer's load.</summary>
     Task<IReadOnlyList<GitLabMergeRequest>> ListMergeRequestsForReviewerAsync(long reviewerId, string? state, CancellationToken cancellationToken);
 }

@@ -61,6 +61,9 @@ public sealed record GitLabMergeRequest
     public DateTimeOffset? UpdatedAt { get; init; }
     public string? DetailedMergeStatus { get; init; }
 
+    /// <summary>GitLab's own conflict flag; may lag <see cref="DetailedMergeStatus"/> while mergeability is re-checked.</summary>
+    public bool HasConflicts { get; init; }
+
     /// <summary>A string in GitLab's API: a number, or e.g. <c>"1000+"</c> past its diff limits.</summary>
     public string? ChangesCount { get; init; }
 }

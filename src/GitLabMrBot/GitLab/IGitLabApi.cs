@@ -94,6 +94,16 @@ public interface IGitLabApi
         [AliasAs("per_page")] int perPage,
         CancellationToken cancellationToken);
 
+    /// <summary><paramref name="groupId"/> is an id or a full path (Refit escapes <c>/</c> as <c>%2F</c>, as GitLab wants).</summary>
+    [Get("/groups/{groupId}/merge_requests")]
+    Task<IApiResponse<List<GitLabMergeRequest>>> ListGroupMergeRequestsAsync(
+        string groupId,
+        string? state,
+        [AliasAs("updated_after")] string? updatedAfter,
+        int page,
+        [AliasAs("per_page")] int perPage,
+        CancellationToken cancellationToken);
+
     [Get("/merge_requests")]
     Task<IApiResponse<List<GitLabMergeRequest>>> ListMergeRequestsForReviewerAsync(
         [AliasAs("reviewer_id")] long reviewerId,

@@ -1,3 +1,4 @@
+using GitLabMrBot.GitLab;
 using GitLabMrBot.Inbox;
 using GitLabMrBot.Webhooks.Events;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -9,6 +10,8 @@ public static class HandlerServiceCollectionExtensions
     /// <summary>
     /// Registers the typed event processor as the inbox's <see cref="IDeliveryProcessor"/>, one handler per event type,
     /// and a logging <see cref="IMergeRequestReconciler"/> that the policy engine replaces (registered with TryAdd).
+    /// The push and note handlers read GitLab (<see cref="IGitLabDirectory"/>, from <c>AddGitLab</c>) and queue MR work
+    /// in the inbox (<see cref="ReconcileQueue"/>).
     /// </summary>
     public static IServiceCollection AddHandlers(this IServiceCollection services)
     {
@@ -16,6 +19,9 @@ public static class HandlerServiceCollectionExtensions
         services.RemoveAll<IDeliveryProcessor>();
         services.AddSingleton<IDeliveryProcessor, WebhookEventProcessor>();
 
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<ReconcileQueue>();
+        services.TryAddScoped<CommandReplies>();
         services.TryAddScoped<IWebhookEventHandler<MergeRequestEvent>, MergeRequestEventHandler>();
         services.TryAddScoped<IWebhookEventHandler<PushEvent>, PushEventHandler>();
         services.TryAddScoped<IWebhookEventHandler<NoteEvent>, NoteEventHandler>();

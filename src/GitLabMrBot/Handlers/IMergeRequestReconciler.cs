@@ -10,4 +10,11 @@ public interface IMergeRequestReconciler
 }
 
 /// <summary>Why a reconciliation runs: the deliveries behind it and the event UUID to forward to GitLab (FACTS §1.8).</summary>
-public sealed record ReconcileContext(IReadOnlyList<string> DeliveryIds, string? EventUuid);
+public sealed record ReconcileContext(IReadOnlyList<string> DeliveryIds, string? EventUuid)
+{
+    /// <summary>
+    /// How many mergeability re-checks in a row led here (<see cref="ReconcileRequest.RecheckAttempt"/>); 0 when any
+    /// trigger of this evaluation is something else (an event, a push, the sweep), which starts the count afresh.
+    /// </summary>
+    public int RecheckAttempt { get; init; }
+}

@@ -1,9 +1,10 @@
 namespace GitLabMrBot.Handlers;
 
 /// <summary>
-/// Handles one typed GitLab event of a claimed batch. Handlers do no GitLab I/O: they decide which merge
-/// requests need reconciling and add them to the <see cref="WebhookEventContext"/>; the processor then
-/// reconciles each MR once per batch.
+/// Handles one typed GitLab event of a claimed batch. Handlers decide which merge requests need reconciling and
+/// add them to the <see cref="WebhookEventContext"/>; the processor then reconciles each MR once per batch.
+/// They read GitLab only to find those MRs (a push's MRs, a commander's access) and queue other MRs' work in
+/// the inbox (<see cref="ReconcileQueue"/>) rather than evaluate them outside those MRs' ordering.
 /// </summary>
 public interface IWebhookEventHandler<in TEvent>
     where TEvent : class

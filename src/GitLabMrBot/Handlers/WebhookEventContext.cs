@@ -16,7 +16,9 @@ public sealed class WebhookEventContext
     public StoredDelivery Delivery { get; }
 
     /// <summary>Asks for <paramref name="mergeRequest"/> to be reconciled after the batch; repeated asks coalesce.</summary>
-    public void ReconcileMergeRequest(MergeRequestRef mergeRequest) => _reconcileSet.Add(mergeRequest, Delivery);
+    public void ReconcileMergeRequest(MergeRequestRef mergeRequest) => _reconcileSet.Add(mergeRequest, Delivery, recheckAttempt: 0);
+
+    internal void ReconcileMergeRequest(MergeRequestRef mergeRequest, int recheckAttempt) => _reconcileSet.Add(mergeRequest, Delivery, recheckAttempt);
 }
 
 /// <summary>The distinct MRs of one batch, in the order first asked for, with the deliveries behind each.</summary>
@@ -27,7 +29,7 @@ internal sealed class ReconcileSet
 
     public int Count => _order.Count;
 
-    public void Add(MergeRequestRef mergeRequest, StoredDelivery delivery)
+    public void Add(MergeRequestRef mergeRequest, StoredDelivery delivery, int recheckAttempt)
     {
         if (!_entries.TryGetValue(mergeRequest, out var entry))
         {
@@ -35,7 +37,7 @@ internal sealed class ReconcileSet
             _entries.Add(mergeRequest, entry);
             _order.Add(mergeRequest);
         }
-        entry.Add(delivery);
+        entry.Add(delivery, recheckAttempt);
     }
 
     public IEnumerable<(MergeRequestRef MergeRequest, ReconcileContext Context)> Contexts() =>
@@ -46,9 +48,14 @@ internal sealed class ReconcileSet
         private readonly List<string> _deliveryIds = [];
         private string? _newestEventUuid;
         private DateTimeOffset _newestReceivedAt = DateTimeOffset.MinValue;
+        private bool _onlyRechecks = true;
+        private int _recheckAttempt;
 
-        public void Add(StoredDelivery delivery)
+        public void Add(StoredDelivery delivery, int recheckAttempt)
         {
+            // Any other trigger is news about the MR: the re-check count starts afresh.
+            _onlyRechecks &= recheckAttempt > 0;
+            _recheckAttempt = Math.Max(_recheckAttempt, recheckAttempt);
             if (!_deliveryIds.Contains(delivery.Id))
             {
                 _deliveryIds.Add(delivery.Id);
@@ -61,6 +68,6 @@ internal sealed class ReconcileSet
             }
         }
 
-        public ReconcileContext ToContext() => new([.. _deliveryIds], _newestEventUuid);
+        public ReconcileContext ToContext() => new([.. _deliveryIds], _newestEventUuid) { RecheckAttempt = _onlyRechecks ? _recheckAttempt : 0 };
     }
 }

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using GitLabMrBot.Inbox;
+using GitLabMrBot.Sweep;
 using GitLabMrBot.Webhooks;
 using GitLabMrBot.Webhooks.Events;
 
@@ -10,7 +11,9 @@ namespace GitLabMrBot.Handlers;
 /// The worker's processing step (in the manner of Octokit.Webhooks' <c>WebhookEventProcessor</c>): each delivery of a
 /// claimed batch is deserialized to the type its stored event header names (<c>System Hook</c>: its <c>object_kind</c>)
 /// and handed to that type's handler; then every distinct MR the handlers asked for is reconciled once.
+/// The bot's own <see cref="ReconcileRequest"/> deliveries (pushes, sweep, re-checks) join the same set.
 /// A payload that cannot be read throws, so the worker retries and finally dead-letters it.
+/// Every project seen is remembered for the reconcile sweep.
 /// </summary>
 public sealed partial class WebhookEventProcessor(IServiceScopeFactory scopeFactory, ILogger<WebhookEventProcessor> logger) : IDeliveryProcessor
 {
@@ -19,11 +22,20 @@ public sealed partial class WebhookEventProcessor(IServiceScopeFactory scopeFact
         await using var scope = scopeFactory.CreateAsyncScope();
         var services = scope.ServiceProvider;
         var reconcileSet = new ReconcileSet();
+        var projects = new HashSet<long>();
 
         foreach (var delivery in batch.Deliveries)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            await DispatchAsync(services, delivery, new WebhookEventContext(delivery, reconcileSet), cancellationToken);
+            if (await DispatchAsync(services, delivery, new WebhookEventContext(delivery, reconcileSet), cancellationToken) is { } projectId)
+            {
+                projects.Add(projectId);
+            }
+        }
+
+        if (projects.Count > 0 && services.GetService<ISweepState>() is { } sweepState)
+        {
+            await sweepState.RememberProjectsAsync(projects, cancellationToken);
         }
 
         if (reconcileSet.Count == 0)
@@ -45,8 +57,17 @@ public sealed partial class WebhookEventProcessor(IServiceScopeFactory scopeFact
         }
     }
 
-    private async Task DispatchAsync(IServiceProvider services, StoredDelivery delivery, WebhookEventContext context, CancellationToken cancellationToken)
+    /// <summary>Hands the delivery to its handler; returns the project it is about (null when skipped).</summary>
+    private async Task<long?> DispatchAsync(IServiceProvider services, StoredDelivery delivery, WebhookEventContext context, CancellationToken cancellationToken)
     {
+        if (delivery.Event == ReconcileRequest.EventName)
+        {
+            var request = ReconcileQueue.Read(delivery);
+            Log.ReconcileRequest(logger, delivery.Id, request.Reason, request.ProjectId, request.Iid, request.RecheckAttempt);
+            context.ReconcileMergeRequest(request.MergeRequest, request.RecheckAttempt);
+            return request.ProjectId;
+        }
+
         switch (KindOf(delivery))
         {
             case WebhookEventKind.MergeRequest:
@@ -55,7 +76,7 @@ public sealed partial class WebhookEventProcessor(IServiceScopeFactory scopeFact
                 {
                     await services.GetRequiredService<IWebhookEventHandler<MergeRequestEvent>>().HandleAsync(mergeRequestEvent, context, cancellationToken);
                 }
-                break;
+                return mergeRequestEvent.Project.Id;
 
             case WebhookEventKind.Note:
                 var noteEvent = Read(delivery, WebhookJsonContext.Default.NoteEvent);
@@ -63,7 +84,7 @@ public sealed partial class WebhookEventProcessor(IServiceScopeFactory scopeFact
                 {
                     await services.GetRequiredService<IWebhookEventHandler<NoteEvent>>().HandleAsync(noteEvent, context, cancellationToken);
                 }
-                break;
+                return noteEvent.Project?.Id ?? noteEvent.ProjectId;
 
             case WebhookEventKind.Push:
                 var pushEvent = Read(delivery, WebhookJsonContext.Default.PushEvent);
@@ -71,13 +92,13 @@ public sealed partial class WebhookEventProcessor(IServiceScopeFactory scopeFact
                 {
                     await services.GetRequiredService<IWebhookEventHandler<PushEvent>>().HandleAsync(pushEvent, context, cancellationToken);
                 }
-                break;
+                return pushEvent.ProjectId ?? pushEvent.Project?.Id;
 
             default:
                 // The webhook stores only handled events, so this is a delivery from a newer or older version:
                 // retrying would never help, so it is skipped rather than dead-lettered.
                 Log.UnknownEvent(logger, delivery.Id, delivery.Event);
-                break;
+                return null;
         }
     }
 
@@ -134,6 +155,9 @@ public sealed partial class WebhookEventProcessor(IServiceScopeFactory scopeFact
 
         [LoggerMessage(EventId = 3002, Level = LogLevel.Debug, Message = "Reconciling {ProjectId}!{Iid} for {Count} deliveries")]
         public static partial void Reconciling(ILogger logger, long projectId, long iid, int count);
+
+        [LoggerMessage(EventId = 3003, Level = LogLevel.Debug, Message = "Delivery {DeliveryId} asks to evaluate {ProjectId}!{Iid} ({Reason}, re-check {RecheckAttempt})")]
+        public static partial void ReconcileRequest(ILogger logger, string deliveryId, string reason, long projectId, long iid, int recheckAttempt);
     }
 }
 

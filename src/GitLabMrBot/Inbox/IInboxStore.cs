@@ -67,7 +67,14 @@ public sealed record NewDelivery(
     string Subject,
     string? EventUuid,
     DateTimeOffset ReceivedAt,
-    ReadOnlyMemory<byte> Body);
+    ReadOnlyMemory<byte> Body)
+{
+    /// <summary>
+    /// When the delivery may first be claimed; null (webhooks) means at once. The bot's own scheduled work
+    /// (e.g. re-checking an MR's mergeability later) uses it, so the schedule is durable like any delivery.
+    /// </summary>
+    public DateTimeOffset? NotBefore { get; init; }
+}
 
 public sealed record AppendResult(string DeliveryId, bool Duplicate);
 

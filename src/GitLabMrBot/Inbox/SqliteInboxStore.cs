@@ -644,6 +644,7 @@ public sealed partial class SqliteInboxStore : IInboxStore, IAsyncDisposable, ID
         private readonly SqliteParameter _receivedAt;
         private readonly SqliteParameter _body;
         private readonly SqliteParameter _now;
+        private readonly SqliteParameter _due;
         private readonly SqliteParameter _existingKey;
         private readonly SqliteCommand _subjectUpsert;
         private readonly SqliteParameter _upsertSubject;
@@ -655,7 +656,7 @@ public sealed partial class SqliteInboxStore : IInboxStore, IAsyncDisposable, ID
             _connection = connection;
             _insert = Command(connection, null, """
                 INSERT INTO deliveries (dedupe_key, event, subject, event_uuid, received_at, body, status, attempts, next_attempt_at)
-                VALUES ($key, $event, $subject, $uuid, $received, $body, 'pending', 0, $now)
+                VALUES ($key, $event, $subject, $uuid, $received, $body, 'pending', 0, COALESCE($due, $now))
                 ON CONFLICT (dedupe_key) DO NOTHING
                 RETURNING id
                 """);
@@ -666,6 +667,7 @@ public sealed partial class SqliteInboxStore : IInboxStore, IAsyncDisposable, ID
             _receivedAt = _insert.Parameters.Add("$received", SqliteType.Integer);
             _body = _insert.Parameters.Add("$body", SqliteType.Blob);
             _now = _insert.Parameters.Add("$now", SqliteType.Integer);
+            _due = _insert.Parameters.Add("$due", SqliteType.Integer);
             _existing = Command(connection, null, "SELECT id FROM deliveries WHERE dedupe_key = $key");
             _existingKey = _existing.Parameters.Add("$key", SqliteType.Text);
             _subjectUpsert = Command(connection, null, """
@@ -698,6 +700,7 @@ public sealed partial class SqliteInboxStore : IInboxStore, IAsyncDisposable, ID
                 _uuid.Value = (object?)delivery.EventUuid ?? DBNull.Value;
                 _receivedAt.Value = delivery.ReceivedAt.ToUnixTimeMilliseconds();
                 _body.Value = AsArray(delivery.Body);
+                _due.Value = delivery.NotBefore is { } due ? due.ToUnixTimeMilliseconds() : DBNull.Value;
                 if (_insert.ExecuteScalar() is long id)
                 {
                     _upsertSubject.Value = delivery.Subject;

@@ -33,6 +33,9 @@ public sealed class CompiledConfig
     public bool DryRun { get; internal init; }
     public Uri? GitLabUrl { get; internal init; }
 
+    /// <summary>Group full paths the reconcile sweep lists open MRs of (<c>sweep.groups</c>).</summary>
+    public IReadOnlyList<string> SweepGroups { get; internal init; } = [];
+
     /// <summary>Some condition reads commit messages: only then does the reconciler fetch the MR's commits.</summary>
     public bool UsesCommitMessages { get; internal init; }
 }

@@ -28,8 +28,11 @@ internal sealed partial class ConfigCompiler(Action<string, string> report, Func
             needsRebase = CheckLabel(label, JsonPath.Property(JsonPath.Property(root, "needsRebase"), "label")) ? label : null;
         }
 
+        var sweepGroups = CompileSweepGroups(config.Sweep?.Groups, JsonPath.Property(JsonPath.Property(root, "sweep"), "groups"));
+
         return new CompiledConfig(config, sourceName)
         {
+            SweepGroups = sweepGroups,
             Policies = policies,
             LabelColors = colors,
             SizeLabels = size,
@@ -40,6 +43,28 @@ internal sealed partial class ConfigCompiler(Action<string, string> report, Func
             GitLabUrl = gitLabUrl,
             UsesCommitMessages = _usesCommitMessages,
         };
+    }
+
+    private List<string> CompileSweepGroups(IReadOnlyList<string>? groups, string path)
+    {
+        var result = new List<string>();
+        for (var i = 0; i < (groups?.Count ?? 0); i++)
+        {
+            var group = groups![i]?.Trim().Trim('/');
+            if (string.IsNullOrEmpty(group))
+            {
+                report(JsonPath.Index(path, i), "a group's full path must not be empty (e.g. \"acme\" or \"acme/platform\")");
+            }
+            else if (result.Contains(group, StringComparer.OrdinalIgnoreCase))
+            {
+                report(JsonPath.Index(path, i), $"group \"{group}\" is listed twice");
+            }
+            else
+            {
+                result.Add(group);
+            }
+        }
+        return result;
     }
 
     private Uri? CompileGitLab(GitLabConfig? gitlab, string path)

@@ -12,6 +12,7 @@ public sealed partial class MergeRequestReconciler(
     MergeRequestSnapshotReader snapshots,
     PolicyConfigProvider config,
     PlanExecutor executor,
+    MergeabilityRechecks rechecks,
     ILogger<MergeRequestReconciler> logger) : IMergeRequestReconciler
 {
     public async Task ReconcileAsync(MergeRequestRef mergeRequest, ReconcileContext context, CancellationToken cancellationToken)
@@ -21,6 +22,8 @@ public sealed partial class MergeRequestReconciler(
 
         var compiled = config.Current;
         var read = await snapshots.ReadAsync(mergeRequest, compiled, cancellationToken);
+        // Scheduled before acting: should the writes fail, the retry finds the re-check already queued (same key).
+        await rechecks.ScheduleIfUnsettledAsync(read.Snapshot, compiled, context, cancellationToken);
         var plan = PolicyEngine.Evaluate(read.Snapshot, compiled);
         if (plan.UntouchedBecause is { } why)
         {

@@ -62,6 +62,7 @@ public sealed class MergeRequestSnapshotReader(IMergeRequestReader gitLab, IMemo
         Labels = mr.Labels,
         HeadSha = mr.Sha,
         DetailedMergeStatus = mr.DetailedMergeStatus,
+        HasConflicts = mr.HasConflicts,
         WebUrl = mr.WebUrl ?? "",
     };
 

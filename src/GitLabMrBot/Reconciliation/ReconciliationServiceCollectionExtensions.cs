@@ -1,17 +1,21 @@
 using GitLabMrBot.GitLab;
 using GitLabMrBot.Handlers;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 
 namespace GitLabMrBot.Reconciliation;
 
 public static class ReconciliationServiceCollectionExtensions
 {
-    /// <summary>The real reconciler (read → decide → act) in place of the logging one.</summary>
+    /// <summary>The real reconciler (read → decide → act) in place of the logging one, and its mergeability re-checks.</summary>
     public static IServiceCollection AddReconciliation(this IServiceCollection services)
     {
         services.AddMemoryCache(o => o.SizeLimit = 10_000);
         services.TryAddScoped<MergeRequestSnapshotReader>();
         services.TryAddScoped<PlanExecutor>();
+        services.AddOptions<RecheckOptions>().BindConfiguration(RecheckOptions.Section).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RecheckOptions>, RecheckOptionsValidator>());
+        services.TryAddScoped<MergeabilityRechecks>();
         services.Replace(ServiceDescriptor.Scoped<IMergeRequestReconciler, MergeRequestReconciler>());
         return services;
     }

@@ -169,7 +169,17 @@ public static class WebhookRouter
         {
             return Invalid(eventHeader, "ref must be present and a string.");
         }
-        return Handled(eventHeader, WebhookEventKind.Push, $"push:{projectId}:{reference.GetString()}");
+        // Neither a tag nor a deleted branch can move an open MR: acknowledged here, so they cost no work at all.
+        var gitRef = reference.GetString();
+        if (GitRefs.BranchName(gitRef) is null)
+        {
+            return Ignored(eventHeader, $"Push to '{gitRef}' is not a branch push; only branch pushes are handled.");
+        }
+        if (GitRefs.IsZeroSha(StringOrNull(root, "after"u8)))
+        {
+            return Ignored(eventHeader, $"Push deleting '{gitRef}' is not handled: a deleted branch has no open merge requests to re-check.");
+        }
+        return Handled(eventHeader, WebhookEventKind.Push, $"push:{projectId}:{gitRef}");
     }
 
     // What changes between two real events about one object, so that a repeated event UUID alone is not a duplicate.

@@ -28,31 +28,62 @@ public sealed class BotWithGitLab : IAsyncDisposable
         }
         """;
 
-    private BotWithGitLab(TestGitLabServer gitLab, BotHost bot, GitLabUser botUser, GitLabUser alice, GitLabProject project)
+    private readonly TempDirectory _data;
+    private readonly Dictionary<string, string?> _settings;
+    private readonly string _config;
+    private readonly GitLabGroup _group;
+    private readonly HookEvents _hookEvents;
+    private BotHost? _bot;
+
+    private BotWithGitLab(
+        TestGitLabServer gitLab, TempDirectory data, Dictionary<string, string?> settings, string config, GitLabGroup group, HookEvents hookEvents,
+        GitLabUser botUser, GitLabUser alice, GitLabUser guest, GitLabProject project)
     {
         GitLab = gitLab;
-        Bot = bot;
+        _data = data;
+        _settings = settings;
+        _config = config;
+        _group = group;
+        _hookEvents = hookEvents;
         BotUser = botUser;
         Alice = alice;
+        Guest = guest;
         Project = project;
     }
 
     public TestGitLabServer GitLab { get; }
-    public BotHost Bot { get; }
-    public GitLabUser BotUser { get; }
-    public GitLabUser Alice { get; }
-    public GitLabProject Project { get; }
 
-    public static async Task<BotWithGitLab> StartAsync(string config = DefaultConfig, IReadOnlyDictionary<string, string?>? settings = null)
+    /// <summary>The running bot; between <see cref="StopBotAsync"/> and <see cref="StartBotAsync"/> there is none.</summary>
+    public BotHost Bot => _bot ?? throw new InvalidOperationException("The bot is stopped.");
+    public GitLabUser BotUser { get; }
+
+    /// <summary>A Developer of the project.</summary>
+    public GitLabUser Alice { get; }
+
+    /// <summary>A Guest of the project.</summary>
+    public GitLabUser Guest { get; }
+    public GitLabProject Project { get; }
+    public GitLabGroup Group => _group;
+
+    /// <summary>The bot's store file, which outlives each bot host.</summary>
+    public string DatabasePath => _data.File("mrbot.db");
+
+    /// <summary>
+    /// Starts GitLab and the bot. <paramref name="hookEvents"/> chooses what the group hook sends (default all).
+    /// The bot's store is a file that outlives the bot, so <see cref="StopBotAsync"/>/<see cref="StartBotAsync"/> are a restart.
+    /// </summary>
+    public static async Task<BotWithGitLab> StartAsync(string config = DefaultConfig, IReadOnlyDictionary<string, string?>? settings = null, HookEvents? hookEvents = null)
     {
         var gitLab = new TestGitLabServer();
         await gitLab.StartAsync();
         var botUser = gitLab.AddUser("mrbot", "MR Bot", bot: true);
         var alice = gitLab.AddUser("alice", "Alice");
+        var guest = gitLab.AddUser("gary", "Gary Guest");
         var group = gitLab.AddGroup("acme");
         var project = gitLab.AddProject("acme/app", files: new Dictionary<string, string> { ["README.md"] = "# app\n" });
         gitLab.AddMember(project, botUser, AccessLevel.Developer);
         gitLab.AddMember(project, alice, AccessLevel.Developer);
+        gitLab.AddMember(project, guest, AccessLevel.Guest);
 
         var values = new Dictionary<string, string?>
         {
@@ -69,18 +100,36 @@ public sealed class BotWithGitLab : IAsyncDisposable
             values[key] = value;
         }
 
-        BotHost bot;
+        var env = new BotWithGitLab(gitLab, new TempDirectory(), values, config, group, hookEvents ?? HookEvents.All, botUser, alice, guest, project);
         try
         {
-            bot = await BotHost.StartAsync(values, configJson: config);
+            await env.StartBotAsync();
         }
         catch
         {
-            await gitLab.DisposeAsync();
+            await env.DisposeAsync();
             throw;
         }
-        gitLab.AddHook(group, new Uri(bot.Address, "webhooks/gitlab"), BotHost.Secret);
-        return new BotWithGitLab(gitLab, bot, botUser, alice, project);
+        return env;
+    }
+
+    /// <summary>Starts a bot on the same store file, and points a group hook at it (GitLab keeps sending to the old address too, in vain).</summary>
+    public async Task StartBotAsync()
+    {
+        if (_bot is not null)
+        {
+            throw new InvalidOperationException("The bot is already running.");
+        }
+        _bot = await BotHost.StartAsync(_settings, configJson: _config, databasePath: DatabasePath);
+        GitLab.AddHook(_group, new Uri(_bot.Address, "webhooks/gitlab"), BotHost.Secret, _hookEvents);
+    }
+
+    /// <summary>Stops the bot; what it stored stays in the store file for the next <see cref="StartBotAsync"/>.</summary>
+    public async Task StopBotAsync()
+    {
+        var bot = Bot;
+        _bot = null;
+        await bot.DisposeAsync();
     }
 
     /// <summary>The writes the bot made to GitLab (seeding goes around HTTP, so every write here is the bot's).</summary>
@@ -117,7 +166,11 @@ public sealed class BotWithGitLab : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await Bot.DisposeAsync();
+        if (_bot is not null)
+        {
+            await _bot.DisposeAsync();
+        }
         await GitLab.DisposeAsync();
+        _data.Dispose();
     }
 }

@@ -317,6 +317,52 @@ public abstract class InboxStoreContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_delivery_with_not_before_is_stored_with_that_due_time_and_not_claimed_earlier()
+    {
+        var store = Open();
+        var due = Time.GetUtcNow() + TimeSpan.FromMinutes(5);
+        var id = await Append(store, Delivery("later", "mr:1:1") with { NotBefore = due });
+
+        Assert.Equal(due.ToUnixTimeMilliseconds(), (await Get(store, id)).NextAttemptAt.ToUnixTimeMilliseconds());
+        Assert.Equal(due.ToUnixTimeMilliseconds(), (await store.NextDueAsync(CancellationToken.None))!.Value.ToUnixTimeMilliseconds());
+        Assert.Null(await store.ClaimNextAsync("worker-1", Lease, CancellationToken.None));
+
+        Time.Advance(TimeSpan.FromMinutes(5));
+        var batch = await store.ClaimNextAsync("worker-1", Lease, CancellationToken.None);
+        Assert.Equal(id, Assert.Single(batch!.Deliveries).Id);
+    }
+
+    [Fact]
+    public async Task A_scheduled_delivery_stays_queued_while_due_deliveries_of_its_subject_are_claimed()
+    {
+        var store = Open();
+        var later = await Append(store, Delivery("later", "mr:1:1") with { NotBefore = Time.GetUtcNow() + TimeSpan.FromMinutes(1) });
+        var now = await Append(store, Delivery("now", "mr:1:1"));
+
+        var batch = await store.ClaimNextAsync("worker-1", Lease, CancellationToken.None);
+        Assert.Equal(now, Assert.Single(batch!.Deliveries).Id);
+        await store.CompleteAsync(batch, CancellationToken.None);
+
+        Assert.Equal(DeliveryStatus.Pending, (await Get(store, later)).Status);
+        Time.Advance(TimeSpan.FromMinutes(1));
+        Assert.Equal(later, Assert.Single((await store.ClaimNextAsync("worker-1", Lease, CancellationToken.None))!.Deliveries).Id);
+    }
+
+    [Fact]
+    public async Task A_scheduled_delivery_survives_reopening_the_store()
+    {
+        var store = Open();
+        var due = Time.GetUtcNow() + TimeSpan.FromMinutes(3);
+        var id = await Append(store, Delivery("later", "mr:1:1") with { NotBefore = due });
+        await CloseAsync(store);
+
+        var reopened = Open();
+        var stored = await Get(reopened, id);
+        Assert.Equal(DeliveryStatus.Pending, stored.Status);
+        Assert.Equal(due.ToUnixTimeMilliseconds(), stored.NextAttemptAt.ToUnixTimeMilliseconds());
+    }
+
+    [Fact]
     public async Task Prune_deletes_only_done_deliveries_completed_before_the_cutoff()
     {
         var store = Open();

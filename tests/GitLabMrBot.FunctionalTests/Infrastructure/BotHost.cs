@@ -63,14 +63,16 @@ public sealed class BotHost : IAsyncDisposable
     /// Starts a host. <paramref name="settings"/> override or add configuration values (a null value removes one);
     /// <paramref name="configureServices"/> runs after the bot's own registrations, so it can replace services.
     /// <paramref name="configJson"/> is the policy file the host reads (<c>bot.config.json</c> in its temp folder).
+    /// <paramref name="databasePath"/> reuses a store file (a restart of the bot); it is the caller's to delete.
     /// </summary>
     public static async Task<BotHost> StartAsync(
         IReadOnlyDictionary<string, string?>? settings = null,
         Action<IServiceCollection, string>? configureServices = null,
-        string configJson = "{}")
+        string configJson = "{}",
+        string? databasePath = null)
     {
         var directory = new TempDirectory();
-        var databasePath = directory.File("mrbot.db");
+        databasePath ??= directory.File("mrbot.db");
         await File.WriteAllTextAsync(directory.File("bot.config.json"), configJson);
         var values = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase)
         {

@@ -31,6 +31,15 @@ internal sealed partial class GitLabApi
 
     private ApiResult ListProjectMergeRequests(ApiRequest r) => ListMergeRequests(r, Project(r).MergeRequests);
 
+    /// <summary><c>GET /groups/:id/merge_requests</c>: the MRs of every project in the group and its subgroups.</summary>
+    private ApiResult ListGroupMergeRequests(ApiRequest r)
+    {
+        var group = Group(r);
+        return ListMergeRequests(r, state.Projects
+            .Where(p => p.Namespace.SelfAndAncestors().Any(g => g.Id == group.Id))
+            .SelectMany(p => p.MergeRequests));
+    }
+
     private ApiResult ListMergeRequests(ApiRequest r, IEnumerable<MergeRequestEntity> source)
     {
         var p = r.Params;

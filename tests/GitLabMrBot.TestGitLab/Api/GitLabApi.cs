@@ -25,6 +25,7 @@ internal sealed partial class GitLabApi(GitLabState state, Representations json)
         .Map("POST", "/projects/:id/labels", CreateLabel)
         // merge requests
         .Map("GET", "/merge_requests", ListAllMergeRequests)
+        .Map("GET", "/groups/:id/merge_requests", ListGroupMergeRequests)
         .Map("GET", "/projects/:id/merge_requests", ListProjectMergeRequests)
         .Map("GET", "/projects/:id/merge_requests/:merge_request_iid", GetMergeRequest)
         .Map("PUT", "/projects/:id/merge_requests/:merge_request_iid", UpdateMergeRequest)

@@ -1,4 +1,6 @@
 using System.Text;
+using System.Text.Json;
+using GitLabMrBot.GitLab;
 using GitLabMrBot.Handlers;
 using GitLabMrBot.Inbox;
 using GitLabMrBot.Webhooks.Events;
@@ -14,6 +16,14 @@ public sealed class WebhookEventProcessorTests
 
     private readonly IMergeRequestReconciler _reconciler = Substitute.For<IMergeRequestReconciler>();
     private readonly List<(MergeRequestRef MergeRequest, ReconcileContext Context)> _calls = [];
+    private readonly IGitLabDirectory _directory = Substitute.For<IGitLabDirectory>();
+    private readonly IMergeRequestWriter _writer = Substitute.For<IMergeRequestWriter>();
+    private readonly IInboxStore _store = Substitute.For<IInboxStore>();
+    private readonly List<NewDelivery> _appended = [];
+
+    private const long BotId = 99;
+    private const long DeveloperId = 7;
+    private const long GuestId = 8;
 
     public WebhookEventProcessorTests()
     {
@@ -21,6 +31,18 @@ public sealed class WebhookEventProcessorTests
             .ReconcileAsync(Arg.Any<MergeRequestRef>(), Arg.Any<ReconcileContext>(), Arg.Any<CancellationToken>())
             .Returns(Task.CompletedTask)
             .AndDoes(call => _calls.Add((call.Arg<MergeRequestRef>(), call.Arg<ReconcileContext>())));
+        _directory.GetCurrentUserAsync(Arg.Any<CancellationToken>()).Returns(new GitLabMrBot.GitLab.GitLabUser { Id = BotId, Username = "mrbot" });
+        _directory.GetProjectMembersAsync(Arg.Any<long>(), Arg.Any<CancellationToken>()).Returns(
+        [
+            new GitLabMember { Id = DeveloperId, Username = "dev", AccessLevel = 30 },
+            new GitLabMember { Id = GuestId, Username = "guest", AccessLevel = 10 },
+        ]);
+        _store.AppendAsync(Arg.Any<NewDelivery>(), Arg.Any<CancellationToken>())
+            .Returns(call =>
+            {
+                _appended.Add(call.Arg<NewDelivery>());
+                return new AppendResult(_appended.Count.ToString(System.Globalization.CultureInfo.InvariantCulture), Duplicate: false);
+            });
     }
 
     private WebhookEventProcessor CreateProcessor()
@@ -28,6 +50,9 @@ public sealed class WebhookEventProcessorTests
         var services = new ServiceCollection();
         services.AddLogging();
         services.AddSingleton(_reconciler);
+        services.AddSingleton(_directory);
+        services.AddSingleton(_writer);
+        services.AddSingleton(_store);
         services.AddHandlers();
         var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true, ValidateOnBuild = true });
         return (WebhookEventProcessor)provider.GetRequiredService<IDeliveryProcessor>();
@@ -40,8 +65,10 @@ public sealed class WebhookEventProcessorTests
     private static string MergeRequestJson(long projectId, long iid, string action = "update") =>
         $$$"""{"object_kind":"merge_request","project":{"id":{{{projectId}}}},"object_attributes":{"id":{{{iid + 1000}}},"iid":{{{iid}}},"action":"{{{action}}}","updated_at":"2025-01-01T00:00:00Z"}}""";
 
-    private static string NoteJson(long projectId, long iid, string noteableType = "MergeRequest") =>
-        $$$"""{"object_kind":"note","project_id":{{{projectId}}},"project":{"id":{{{projectId}}}},"object_attributes":{"id":5,"note":"hi","noteable_type":"{{{noteableType}}}"},"merge_request":{"id":9,"iid":{{{iid}}}}}""";
+    private static string NoteJson(long projectId, long iid, string noteableType = "MergeRequest", string note = "hi", long authorId = DeveloperId, bool system = false) =>
+        $$$"""{"object_kind":"note","project_id":{{{projectId}}},"project":{"id":{{{projectId}}}},"object_attributes":{"id":5,"note":{{{JsonSerializer.Serialize(note)}}},"noteable_type":"{{{noteableType}}}","author_id":{{{authorId}}},"system":{{{(system ? "true" : "false")}}}},"merge_request":{"id":9,"iid":{{{iid}}}}}""";
+
+    private static string RecheckNote(long projectId, long iid, long authorId = DeveloperId) => NoteJson(projectId, iid, note: "@mrbot recheck", authorId: authorId);
 
     private const string PushJson = """{"object_kind":"push","project_id":3,"ref":"refs/heads/main","after":"abc","commits":[]}""";
 
@@ -51,7 +78,7 @@ public sealed class WebhookEventProcessorTests
         var batch = new ClaimedBatch("worker", "mr:42:7",
         [
             Delivery("d1", "Merge Request Hook", MergeRequestJson(42, 7, "open"), "uuid-1", 0),
-            Delivery("d2", "Note Hook", NoteJson(42, 7), "uuid-2", 1),
+            Delivery("d2", "Note Hook", RecheckNote(42, 7), "uuid-2", 1),
             Delivery("d3", "Merge Request Hook", MergeRequestJson(42, 7), null, 2),
             Delivery("d4", "System Hook", MergeRequestJson(42, 7), "uuid-4", 3),
         ]);
@@ -70,7 +97,7 @@ public sealed class WebhookEventProcessorTests
         var batch = new ClaimedBatch("worker", "mixed",
         [
             Delivery("d1", "Merge Request Hook", MergeRequestJson(1, 1)),
-            Delivery("d2", "Confidential Note Hook", NoteJson(2, 5)),
+            Delivery("d2", "Confidential Note Hook", RecheckNote(2, 5)),
             Delivery("d3", "Merge Request Hook", MergeRequestJson(1, 1)),
         ]);
 
@@ -96,18 +123,88 @@ public sealed class WebhookEventProcessorTests
     }
 
     [Fact]
-    public async Task Push_and_non_mr_notes_reconcile_nothing_yet()
+    public async Task Push_queues_each_open_mr_from_or_into_the_branch_as_mr_work_and_reconciles_nothing_itself()
     {
-        var batch = new ClaimedBatch("worker", "push:3:refs/heads/main",
+        _directory.ListMergeRequestsAsync(3, Arg.Is<MergeRequestFilter>(f => f.SourceBranch == "main" && f.State == "opened"), Arg.Any<CancellationToken>())
+            .Returns([new GitLabMrBot.GitLab.GitLabMergeRequest { Id = 100, Iid = 1 }]);
+        _directory.ListMergeRequestsAsync(3, Arg.Is<MergeRequestFilter>(f => f.TargetBranch == "main" && f.State == "opened"), Arg.Any<CancellationToken>())
+            .Returns([new GitLabMrBot.GitLab.GitLabMergeRequest { Id = 100, Iid = 1 }, new GitLabMrBot.GitLab.GitLabMergeRequest { Id = 102, Iid = 2 }]);
+        var batch = new ClaimedBatch("worker", "push:3:refs/heads/main", [Delivery("d1", "Push Hook", PushJson, "push-uuid")]);
+
+        await CreateProcessor().ProcessAsync(batch, CancellationToken.None);
+
+        Assert.Empty(_calls);
+        Assert.Equal(["mr:3:1", "mr:3:2"], _appended.Select(d => d.Subject));
+        Assert.All(_appended, d => Assert.Equal(ReconcileRequest.EventName, d.Event));
+        Assert.All(_appended, d => Assert.Equal("push-uuid", d.EventUuid));
+        Assert.All(_appended, d => Assert.Null(d.NotBefore));
+        Assert.Equal(2, _appended.Select(d => d.DedupeKey).Distinct().Count());
+    }
+
+    [Theory]
+    [InlineData("refs/tags/v1.0", "abc")]
+    [InlineData("refs/heads/main", "0000000000000000000000000000000000000000")]
+    [InlineData("refs/heads/main", "0000000000000000000000000000000000000000000000000000000000000000")]
+    public async Task Tag_pushes_and_branch_deletions_cost_no_api_call_and_queue_nothing(string gitRef, string after)
+    {
+        var json = $$"""{"object_kind":"push","project_id":3,"ref":"{{gitRef}}","after":"{{after}}","commits":[]}""";
+        var batch = new ClaimedBatch("worker", "push:3:" + gitRef, [Delivery("d1", "Push Hook", json), Delivery("d2", "System Hook", json)]);
+
+        await CreateProcessor().ProcessAsync(batch, CancellationToken.None);
+
+        Assert.Empty(_calls);
+        Assert.Empty(_appended);
+        Assert.Empty(_directory.ReceivedCalls());
+    }
+
+    [Fact]
+    public async Task Reconcile_requests_join_the_batch_and_carry_their_recheck_attempt_only_when_alone()
+    {
+        var recheck = Delivery("r1", ReconcileRequest.EventName, """{"project_id":4,"iid":9,"reason":"mergeability","recheck_attempt":3}""");
+        var sweep = Delivery("s1", ReconcileRequest.EventName, """{"project_id":4,"iid":9,"reason":"sweep"}""");
+
+        await CreateProcessor().ProcessAsync(new ClaimedBatch("worker", "mr:4:9", [recheck]), CancellationToken.None);
+        await CreateProcessor().ProcessAsync(new ClaimedBatch("worker", "mr:4:9", [recheck, sweep]), CancellationToken.None);
+
+        Assert.Equal(2, _calls.Count);
+        Assert.All(_calls, c => Assert.Equal(new MergeRequestRef(4, 9), c.MergeRequest));
+        Assert.Equal(3, _calls[0].Context.RecheckAttempt);
+        // Anything else about the MR is news: the re-check count starts afresh.
+        Assert.Equal(0, _calls[1].Context.RecheckAttempt);
+        Assert.Equal(["r1", "s1"], _calls[1].Context.DeliveryIds);
+    }
+
+    [Fact]
+    public async Task Non_command_system_own_guest_quoted_and_non_mr_notes_reconcile_nothing()
+    {
+        var batch = new ClaimedBatch("worker", "mr:3:1",
         [
-            Delivery("d1", "Push Hook", PushJson),
-            Delivery("d2", "System Hook", PushJson),
-            Delivery("d3", "Note Hook", NoteJson(3, 1, "Issue")),
+            Delivery("d1", "Note Hook", NoteJson(3, 1, "Issue")),
+            Delivery("d2", "Note Hook", NoteJson(3, 1, note: "Looks good to me, @alice")),
+            Delivery("d3", "Note Hook", NoteJson(3, 1, note: "@mrbot recheck", system: true)),
+            Delivery("d4", "Note Hook", NoteJson(3, 1, note: "@mrbot recheck", authorId: BotId)),
+            Delivery("d5", "Note Hook", RecheckNote(3, 1, authorId: GuestId)),
+            Delivery("d6", "Note Hook", NoteJson(3, 1, note: "> @mrbot recheck\n\n`@mrbot recheck`")),
         ]);
 
         await CreateProcessor().ProcessAsync(batch, CancellationToken.None);
 
         Assert.Empty(_calls);
+        Assert.Empty(_writer.ReceivedCalls());
+    }
+
+    [Fact]
+    public async Task Help_from_a_developer_replies_through_an_upsert_marked_with_the_note_id()
+    {
+        _writer.UpsertMarkedNoteAsync(Arg.Any<MergeRequestRef>(), Arg.Any<string>(), Arg.Any<string>(), Arg.Any<CancellationToken>())
+            .Returns(new NoteUpsertResult(new GitLabNote { Id = 1 }, NoteUpsertOutcome.Created));
+        var batch = new ClaimedBatch("worker", "mr:3:1", [Delivery("d1", "Note Hook", NoteJson(3, 1, note: "@MrBot help please"))]);
+
+        await CreateProcessor().ProcessAsync(batch, CancellationToken.None);
+
+        Assert.Empty(_calls);
+        await _writer.Received(1).UpsertMarkedNoteAsync(
+            new MergeRequestRef(3, 1), CommandReplies.HelpMarker(5), Arg.Is<string>(b => b.Contains("@mrbot recheck", StringComparison.Ordinal)), Arg.Any<CancellationToken>());
     }
 
     [Fact]
@@ -154,6 +251,9 @@ public sealed class WebhookEventProcessorTests
         var services = new ServiceCollection();
         services.AddSingleton<Microsoft.Extensions.Logging.ILoggerFactory>(NullLoggerFactory.Instance);
         services.AddSingleton(typeof(Microsoft.Extensions.Logging.ILogger<>), typeof(NullLogger<>));
+        services.AddSingleton(_directory);
+        services.AddSingleton(_writer);
+        services.AddSingleton(_store);
         services.AddHandlers();
         using var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true, ValidateOnBuild = true });
 

@@ -73,6 +73,26 @@ public sealed class WebhookRouterTests
     }
 
     [Theory]
+    [InlineData("Push Hook", """{"object_kind":"push","project_id":1,"ref":"refs/heads/gone","before":"abc","after":"0000000000000000000000000000000000000000","checkout_sha":null}""", "deleting")]
+    [InlineData("System Hook", """{"object_kind":"push","project_id":1,"ref":"refs/heads/gone","after":"0000000000000000000000000000000000000000000000000000000000000000"}""", "deleting")]
+    [InlineData("Push Hook", """{"object_kind":"push","project_id":1,"ref":"refs/tags/v1","after":"abc"}""", "not a branch push")]
+    public void Branch_deletions_and_non_branch_refs_are_ignored(string header, string json, string reason)
+    {
+        var route = Route(header, json);
+
+        Assert.Equal(WebhookRouteOutcome.Ignored, route.Outcome);
+        Assert.Contains(reason, route.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_new_branch_is_handled()
+    {
+        var route = Route("Push Hook", """{"object_kind":"push","project_id":1,"ref":"refs/heads/new","before":"0000000000000000000000000000000000000000","after":"abc"}""");
+
+        Assert.Equal(WebhookRouteOutcome.Handled, route.Outcome);
+    }
+
+    [Theory]
     [InlineData("Issue Hook")]
     [InlineData("Pipeline Hook")]
     [InlineData("Tag Push Hook")]

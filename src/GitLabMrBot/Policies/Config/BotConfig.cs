@@ -32,6 +32,9 @@ public sealed record BotConfig
     [Description("A label present exactly while GitLab reports the MR as conflicting or needing a rebase.")]
     public NeedsRebaseConfig? NeedsRebase { get; init; }
 
+    [Description("The reconcile sweep, which periodically re-evaluates open MRs updated since the last sweep (events GitLab never delivered).")]
+    public SweepConfig? Sweep { get; init; }
+
     [Description("Post (and keep up to date) one comment per MR explaining every decision. Default true.")]
     public bool? SummaryComment { get; init; }
 
@@ -197,4 +200,10 @@ public sealed record NeedsRebaseConfig
 {
     [Description("The label present while the MR conflicts or needs a rebase.")]
     public required string Label { get; init; }
+}
+
+public sealed record SweepConfig
+{
+    [Description("Full paths of groups (e.g. \"acme\" or \"acme/platform\") whose open MRs, subgroups included, every sweep covers, besides the projects the bot has seen events from.")]
+    public IReadOnlyList<string>? Groups { get; init; }
 }

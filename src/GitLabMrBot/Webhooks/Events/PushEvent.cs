@@ -54,7 +54,11 @@ public sealed record PushEvent
 
     /// <summary>The branch name when <see cref="Ref"/> is a branch, else null.</summary>
     [JsonIgnore]
-    public string? Branch => Ref.StartsWith("refs/heads/", StringComparison.Ordinal) ? Ref["refs/heads/".Length..] : null;
+    public string? Branch => GitRefs.BranchName(Ref);
+
+    /// <summary>The push deleted the ref (<c>after</c> is all zeros).</summary>
+    [JsonIgnore]
+    public bool IsDeletion => GitRefs.IsZeroSha(After);
 }
 
 /// <summary>One commit of a push. Its timestamp is not modelled: the bot never reads it.</summary>

@@ -1,0 +1,29 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace GitLabMrBot.Sweep;
+
+public static class SweepServiceCollectionExtensions
+{
+    /// <summary>The reconcile sweep (a hosted service), its validated <see cref="SweepOptions"/> and its state in the bot's store.</summary>
+    public static IServiceCollection AddSweep(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<SweepOptions>().Bind(configuration.GetSection(SweepOptions.Section)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SweepOptions>, SweepOptionsValidator>());
+        services.TryAddSingleton<ISweepState>(CreateState);
+        services.AddHostedService<ReconcileSweep>();
+        return services;
+    }
+
+    private static ISweepState CreateState(IServiceProvider services)
+    {
+        var settings = services.GetRequiredService<BotSettings>();
+        if (settings.DatabaseIsPostgres)
+        {
+            // The same seam as the inbox's: a PostgreSQL provider keeps this state in its own tables.
+            throw new NotSupportedException(
+                $"{BotSettings.DatabaseKey} is a PostgreSQL connection string, but this build only keeps the sweep state in SQLite: set {BotSettings.DatabaseKey} to a file path (default mrbot.db).");
+        }
+        return new SqliteSweepState(settings.Database);
+    }
+}

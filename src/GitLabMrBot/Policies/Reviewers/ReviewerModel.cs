@@ -16,8 +16,9 @@ public sealed record CandidateSource(string? Policy, string? Section = null, str
 
     public bool IsCodeOwners => Policy is null;
 
+    // Rules before the first section header belong to GitLab's unnamed default section: no name to show.
     public override string ToString() => IsCodeOwners
-        ? $"CODEOWNERS [{Section}] {Pattern}{(Via is null ? "" : $" via {Via}")}"
+        ? $"CODEOWNERS {(Section == CodeOwners.CodeOwnersFile.DefaultSectionName ? "" : $"[{Section}] ")}{Pattern}{(Via is null ? "" : $" via {Via}")}"
         : $"policy {Policy}";
 }
 

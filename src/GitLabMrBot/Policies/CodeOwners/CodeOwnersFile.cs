@@ -188,24 +188,29 @@ public sealed partial class CodeOwnersFile
         IReadOnlyList<CodeOwner> owners = [];
         if (!isExclusion)
         {
-            foreach (var word in OwnerReferences.MalformedWords(ownersText))
+            var lineOwners = OwnerReferences.ExtractByWord(ownersText, out var malformedWords);
+            foreach (var word in malformedWords)
             {
                 Warn(warnings, lineNumber, CodeOwnersWarningKind.MalformedEntryOwner, $"'{word}' is not an owner (@name, @@role or email); ignored");
             }
 
             // Owners on the line replace the section's default owners entirely, even when none of them is valid.
-            var effective = ownersText.Length > 0 ? ownersText : header.DefaultOwners;
-            if (effective.Length == 0)
+            if (ownersText.Length > 0)
             {
-                Warn(warnings, lineNumber, CodeOwnersWarningKind.MissingEntryOwner, $"rule '{pattern}' has no owners");
+                owners = lineOwners;
+            }
+            else if (header.DefaultOwners.Length > 0)
+            {
+                owners = header.Owners;
             }
             else
             {
-                owners = OwnerReferences.Extract(effective);
-                if (owners.Count == 0)
-                {
-                    Warn(warnings, lineNumber, CodeOwnersWarningKind.NoValidOwners, $"rule '{pattern}' has no valid owner; nobody owns what it matches");
-                }
+                Warn(warnings, lineNumber, CodeOwnersWarningKind.MissingEntryOwner, $"rule '{pattern}' has no owners");
+            }
+
+            if (ownersText.Length > 0 && owners.Count == 0)
+            {
+                Warn(warnings, lineNumber, CodeOwnersWarningKind.NoValidOwners, $"rule '{pattern}' has no valid owner; nobody owns what it matches");
             }
         }
 
@@ -253,7 +258,10 @@ public sealed partial class CodeOwnersFile
     private static void Warn(List<CodeOwnersWarning> warnings, int line, CodeOwnersWarningKind kind, string reason) =>
         warnings.Add(new CodeOwnersWarning(line, kind, reason));
 
-    private sealed record Header(string Name, bool Optional, int Approvals, string DefaultOwners);
+    private sealed record Header(string Name, bool Optional, int Approvals, string DefaultOwners)
+    {
+        public IReadOnlyList<CodeOwner> Owners { get; } = OwnerReferences.Extract(DefaultOwners);
+    }
 
     /// <summary>Collects a section's rules the way GitLab's Ruby hash does: keyed by normalized pattern, first position, last value.</summary>
     private sealed class SectionBuilder(string name)

@@ -68,19 +68,35 @@ internal static partial class OwnerReferences
         return owners;
     }
 
-    /// <summary>The whitespace-separated words of <paramref name="text"/> that hold no reference at all.</summary>
-    public static IReadOnlyList<string> MalformedWords(string text)
+    /// <summary>
+    /// The references of <paramref name="text"/> word by word, which gives the same references as
+    /// <see cref="Extract"/> on the whole text (no expression spans whitespace), plus the words that hold none.
+    /// </summary>
+    public static IReadOnlyList<CodeOwner> ExtractByWord(string text, out IReadOnlyList<string> malformedWords)
     {
         List<string>? malformed = null;
+        List<CodeOwner>? owners = null;
         foreach (var word in text.Split(RubyWhitespace, StringSplitOptions.RemoveEmptyEntries))
         {
-            if (Extract(word).Count == 0)
+            var found = Extract(word);
+            if (found.Count == 0)
             {
                 (malformed ??= []).Add(word);
+                continue;
+            }
+
+            owners ??= [];
+            foreach (var owner in found)
+            {
+                if (!owners.Exists(o => o.Kind == owner.Kind && string.Equals(o.Value, owner.Value, StringComparison.OrdinalIgnoreCase)))
+                {
+                    owners.Add(owner);
+                }
             }
         }
 
-        return malformed ?? (IReadOnlyList<string>)[];
+        malformedWords = malformed ?? (IReadOnlyList<string>)[];
+        return owners ?? (IReadOnlyList<CodeOwner>)[];
     }
 
     /// <summary>Ruby's <c>\s</c>.</summary>

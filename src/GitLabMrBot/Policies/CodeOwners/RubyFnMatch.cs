@@ -16,7 +16,16 @@ namespace GitLabMrBot.Policies.CodeOwners;
 /// </summary>
 internal static class RubyFnMatch
 {
-    public static bool IsMatch(string pattern, string path)
+    public static bool IsMatch(string pattern, string path) => IsMatch(pattern.AsSpan(), path.AsSpan());
+
+    /// <summary>One segment (no '/') against one segment: what each pattern segment does to its path segment.</summary>
+    public static bool IsSegmentMatch(ReadOnlySpan<char> pattern, ReadOnlySpan<char> segment)
+    {
+        int p = 0, s = 0;
+        return MatchSegment(pattern, ref p, segment, ref s);
+    }
+
+    public static bool IsMatch(ReadOnlySpan<char> pattern, ReadOnlySpan<char> path)
     {
         int p = 0, s = 0;
         int retryPattern = -1, retryPath = -1;
@@ -78,19 +87,19 @@ internal static class RubyFnMatch
         }
     }
 
-    private static bool StartsWithGlobstar(string pattern, int p) =>
+    private static bool StartsWithGlobstar(ReadOnlySpan<char> pattern, int p) =>
         p + 2 < pattern.Length && pattern[p] == '*' && pattern[p + 1] == '*' && pattern[p + 2] == '/';
 
     /// <summary>End of a segment: the end of the text or a '/'.</summary>
-    private static bool IsEnd(string text, int i) => i >= text.Length || text[i] == '/';
+    private static bool IsEnd(ReadOnlySpan<char> text, int i) => i >= text.Length || text[i] == '/';
 
-    private static int Unescape(string pattern, int p) => p < pattern.Length && pattern[p] == '\\' ? p + 1 : p;
+    private static int Unescape(ReadOnlySpan<char> pattern, int p) => p < pattern.Length && pattern[p] == '\\' ? p + 1 : p;
 
     /// <summary>
     /// Matches one segment of the path from <paramref name="s"/> with the pattern from <paramref name="p"/>.
     /// On success <paramref name="p"/> is left on the pattern's segment end ('/' or its end).
     /// </summary>
-    private static bool MatchSegment(string pattern, ref int p, string path, ref int s)
+    private static bool MatchSegment(ReadOnlySpan<char> pattern, ref int p, ReadOnlySpan<char> path, ref int s)
     {
         int pi = p, si = s;
         int starPattern = -1, starPath = -1;
@@ -187,14 +196,14 @@ internal static class RubyFnMatch
         }
     }
 
-    private static int CharLength(string text, int i) =>
+    private static int CharLength(ReadOnlySpan<char> text, int i) =>
         i + 1 < text.Length && char.IsHighSurrogate(text[i]) && char.IsLowSurrogate(text[i + 1]) ? 2 : 1;
 
     /// <summary>
     /// Matches <paramref name="c"/> against the bracket expression starting at <paramref name="p"/> (just after '[').
     /// Returns the index after the closing ']' on a match, -1 on no match or an unclosed bracket.
     /// </summary>
-    private static int MatchBracket(string pattern, int p, char c)
+    private static int MatchBracket(ReadOnlySpan<char> pattern, int p, char c)
     {
         if (p >= pattern.Length)
         {

@@ -20,6 +20,11 @@ public sealed class RubyFnMatchTests
             {
                 wrong.Add($"{parts[0]} vs {parts[1]}: Ruby says {expected}");
             }
+
+            if (new CompiledPattern(parts[0]).IsMatch(parts[1]) != expected)
+            {
+                wrong.Add($"compiled {parts[0]} vs {parts[1]}: Ruby says {expected}");
+            }
         }
 
         Assert.Empty(wrong);

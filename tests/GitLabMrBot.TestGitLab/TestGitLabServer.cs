@@ -29,6 +29,13 @@ public sealed class TestGitLabServer : IAsyncDisposable
         time ??= TimeProvider.System;
         dispatcher = new HookDispatcher(urls, time);
         state = new GitLabState(time, new HookPayloads(urls), dispatcher);
+        dispatcher.Delivered = (hook, succeeded) =>
+        {
+            lock (state.Gate)
+            {
+                state.RecordDelivery(hook, succeeded);
+            }
+        };
         pipeline = new ApiPipeline(state, new GitLabApi(state, new Representations(urls)).Routes(), time);
         lock (state.Gate)
         {
@@ -81,12 +88,62 @@ public sealed class TestGitLabServer : IAsyncDisposable
         }
     }
 
-    /// <summary>Another token for the same user.</summary>
-    public string CreateToken(GitLabUser user)
+    /// <summary>
+    /// Another personal access token for the same user, with these scopes (default <c>api</c>). As on GitLab, <c>api</c>
+    /// allows everything, <c>read_api</c> only GETs, <c>read_user</c> only <c>/user</c> and <c>/version</c>; other
+    /// requests answer 403 <c>insufficient_scope</c>. <c>GET /personal_access_tokens/self</c> shows the scopes.
+    /// </summary>
+    public string CreateToken(GitLabUser user, params string[] scopes)
     {
         lock (state.Gate)
         {
-            return state.CreateToken(User(user));
+            return state.CreateToken(User(user), scopes);
+        }
+    }
+
+    /// <summary>
+    /// False emulates GitLab Free (CE): every <c>/groups/:id/hooks</c> route answers GitLab's unknown-route 404
+    /// <c>{"error":"404 Not Found"}</c>, existing group hooks stop firing, and <c>/version</c> drops <c>-ee</c>. Default true (Premium).
+    /// </summary>
+    public bool GroupHooksAvailable
+    {
+        get
+        {
+            lock (state.Gate)
+            {
+                return state.GroupHooksAvailable;
+            }
+        }
+
+        set
+        {
+            lock (state.Gate)
+            {
+                state.GroupHooksAvailable = value;
+            }
+        }
+    }
+
+    /// <summary>
+    /// True applies GitLab's auto-disabling to failing deliveries (FACTS.md §1.6): the 4th consecutive failure disables
+    /// the hook for a minute, doubling up to a day; the 40th disables it for good; a success resets it. Default false.
+    /// </summary>
+    public bool AutoDisableFailingHooks
+    {
+        get
+        {
+            lock (state.Gate)
+            {
+                return state.AutoDisableFailingHooks;
+            }
+        }
+
+        set
+        {
+            lock (state.Gate)
+            {
+                state.AutoDisableFailingHooks = value;
+            }
         }
     }
 
@@ -155,22 +212,43 @@ public sealed class TestGitLabServer : IAsyncDisposable
     }
 
     /// <summary>Registers a project hook; <paramref name="token"/> is sent as <c>X-Gitlab-Token</c>.</summary>
-    public GitLabHook AddHook(GitLabProject project, Uri url, string? token = null, HookEvents? events = null)
+    public GitLabHook AddHook(GitLabProject project, Uri url, string? token = null, HookEvents? events = null, bool enableSslVerification = true)
     {
         lock (state.Gate)
         {
-            var h = state.AddHook(url.ToString(), token, Project(project), null, events ?? HookEvents.All);
+            var h = state.AddHook(url.ToString(), token, Project(project), null, events ?? HookEvents.All, enableSslVerification);
             return new GitLabHook(h.Id, h.Url);
         }
     }
 
     /// <summary>Registers a group hook: it fires for every project in the group and its subgroups.</summary>
-    public GitLabHook AddHook(GitLabGroup group, Uri url, string? token = null, HookEvents? events = null)
+    public GitLabHook AddHook(GitLabGroup group, Uri url, string? token = null, HookEvents? events = null, bool enableSslVerification = true)
     {
         lock (state.Gate)
         {
-            var h = state.AddHook(url.ToString(), token, null, Group(group), events ?? HookEvents.All);
+            var h = state.AddHook(url.ToString(), token, null, Group(group), events ?? HookEvents.All, enableSslVerification);
             return new GitLabHook(h.Id, h.Url);
+        }
+    }
+
+    /// <summary>
+    /// Puts the hook in GitLab's auto-disabled state as if its deliveries had kept failing: for
+    /// <paramref name="temporarilyFor"/> (<c>alert_status</c> <c>temporarily_disabled</c>, <c>disabled_until</c> set),
+    /// or, when null, permanently (<c>disabled</c>). A disabled hook does not fire.
+    /// </summary>
+    public void DisableHook(GitLabHook hook, TimeSpan? temporarilyFor = null)
+    {
+        lock (state.Gate)
+        {
+            var h = state.Hooks.Find(x => x.Id == hook.Id) ?? throw new ArgumentException($"Unknown hook {hook.Id}.", nameof(hook));
+            if (temporarilyFor is { } duration)
+            {
+                (h.RecentFailures, h.DisabledUntil) = (HookEntity.TemporarilyDisabledFailureThreshold + 1, state.Now + duration);
+            }
+            else
+            {
+                (h.RecentFailures, h.DisabledUntil) = (HookEntity.PermanentlyDisabledFailureThreshold + 1, null);
+            }
         }
     }
 
@@ -308,6 +386,18 @@ public sealed class TestGitLabServer : IAsyncDisposable
         lock (state.Gate)
         {
             return [.. Project(project).Labels.Select(l => new LabelView(l.Id, l.Name, l.Color, l.Description))];
+        }
+    }
+
+    /// <summary>Every project and group hook, by id.</summary>
+    public IReadOnlyList<HookView> GetHooks()
+    {
+        lock (state.Gate)
+        {
+            var now = state.Now;
+            return [.. state.Hooks.OrderBy(h => h.Id).Select(h => new HookView(
+                h.Id, h.Url, h.Token, h.Project?.PathWithNamespace, h.Group?.FullPath, h.Events, h.EnableSslVerification,
+                h.AlertStatus(now), h.DisabledUntil, h.RecentFailures))];
         }
     }
 

@@ -1,9 +1,12 @@
 namespace GitLabMrBot.Cli;
 
-/// <summary>Options of one verb: <c>--name value</c> or <c>--name=value</c>, some repeatable.</summary>
+/// <summary>Options of one verb: <c>--name value</c> or <c>--name=value</c>, some repeatable, and bare flags (<c>--dry-run</c>).</summary>
 internal sealed class CliArguments
 {
+    private static readonly HashSet<string> NoFlags = [];
+
     private readonly Dictionary<string, List<string>> _values = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _flags = new(StringComparer.Ordinal);
 
     public bool Help { get; private set; }
 
@@ -11,8 +14,15 @@ internal sealed class CliArguments
 
     public IReadOnlyList<string> All(string name) => _values.TryGetValue(name, out var values) ? values : [];
 
+    /// <summary>Whether the bare flag <paramref name="name"/> (one of the parser's <c>flags</c>) was given.</summary>
+    public bool Flag(string name) => _flags.Contains(name);
+
     /// <summary>Parses <paramref name="args"/> (without the verb); returns null and an error for anything unexpected.</summary>
-    public static CliArguments? Parse(IReadOnlyList<string> args, IReadOnlySet<string> known, out string? error)
+    public static CliArguments? Parse(IReadOnlyList<string> args, IReadOnlySet<string> known, out string? error) =>
+        Parse(args, known, NoFlags, out error);
+
+    /// <summary>As above, with <paramref name="flags"/>: options that take no value.</summary>
+    public static CliArguments? Parse(IReadOnlyList<string> args, IReadOnlySet<string> known, IReadOnlySet<string> flags, out string? error)
     {
         var parsed = new CliArguments();
         error = null;
@@ -22,6 +32,11 @@ internal sealed class CliArguments
             if (arg is "-h" or "--help")
             {
                 parsed.Help = true;
+                continue;
+            }
+            if (flags.Contains(arg))
+            {
+                parsed._flags.Add(arg);
                 continue;
             }
             string name;

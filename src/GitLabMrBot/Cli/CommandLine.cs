@@ -38,9 +38,15 @@ public static class CommandLine
                 return await ValidateCommand.RunAsync(args[1..], output, error, environment);
             case "simulate":
                 return await SimulateCommand.RunAsync(args[1..], output, error, environment);
+            case "install":
+                return await InstallCommand.RunAsync(args[1..], output, BotApplication.ReadConfiguration(args));
+            case "uninstall":
+                return await UninstallCommand.RunAsync(args[1..], output, BotApplication.ReadConfiguration(args));
+            case "doctor":
+                return await DoctorCommand.RunAsync(args[1..], output, BotApplication.ReadConfiguration(args));
         }
-        // Filled in by the issues that bring each verb.
-        await error.WriteLineAsync($"'{args[0]}' is not available yet. Verbs: serve, validate, simulate.");
+        // Unreachable while every verb of Verbs has its case above.
+        await error.WriteLineAsync($"'{args[0]}' is not available yet. Verbs: serve, validate, simulate, install, uninstall, doctor.");
         return UsageError;
     }
 }

@@ -199,4 +199,11 @@ public sealed record CreateLabelBody(string Name, string Color, string? Descript
 [JsonSerializable(typeof(NoteBody))]
 [JsonSerializable(typeof(CreateLabelBody))]
 [JsonSerializable(typeof(string))]
+[JsonSerializable(typeof(GitLabVersion))]
+[JsonSerializable(typeof(GitLabTokenInfo))]
+[JsonSerializable(typeof(GitLabGroup))]
+[JsonSerializable(typeof(List<GitLabProject>))]
+[JsonSerializable(typeof(GitLabHook))]
+[JsonSerializable(typeof(List<GitLabHook>))]
+[JsonSerializable(typeof(HookBody))]
 public sealed partial class GitLabJsonContext : JsonSerializerContext;

@@ -17,6 +17,16 @@ public static class GitLabPaths
     }
 
     /// <summary>
+    /// A group or project id for a path segment: a numeric id as is, a full path escaped as one segment
+    /// (<c>acme/platform</c> becomes <c>acme%2Fplatform</c>), as GitLab's namespaced paths require (FACTS.md §3).
+    /// </summary>
+    public static string EncodeNamespacePath(string idOrPath)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(idOrPath);
+        return Uri.EscapeDataString(idOrPath.Trim().Trim('/'));
+    }
+
+    /// <summary>
     /// The <c>x-next-page</c> header: the next page number, or null when it is absent or empty
     /// (the last page). A value that is not a positive number also ends the walk rather than looping.
     /// </summary>

@@ -24,9 +24,13 @@ public static partial class GitLabResilience
         var timeProvider = services.GetRequiredService<TimeProvider>();
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(GitLabResilience).FullName!);
 
+        builder.AddTimeout(options.TotalTimeout);
+        // Polly refuses a retry strategy with zero attempts; MaxRetryAttempts = 0 (allowed) means no retry strategy at all.
+        if (options.MaxRetryAttempts > 0)
+        {
+            builder.AddRetry(RetryOptions(options, timeProvider, logger));
+        }
         builder
-            .AddTimeout(options.TotalTimeout)
-            .AddRetry(RetryOptions(options, timeProvider, logger))
             .AddRateLimiter(limiter.Limiter)
             .AddTimeout(options.AttemptTimeout);
     }

@@ -41,6 +41,7 @@ public static class GitLabServiceCollectionExtensions
         services.TryAddTransient<IMergeRequestReader>(sp => sp.GetRequiredService<GitLabClient>());
         services.TryAddTransient<IMergeRequestWriter>(sp => sp.GetRequiredService<GitLabClient>());
         services.TryAddTransient<IGitLabDirectory>(sp => sp.GetRequiredService<GitLabClient>());
+        services.TryAddTransient<IHookAdmin>(sp => sp.GetRequiredService<GitLabClient>());
         return services;
     }
 

@@ -113,4 +113,51 @@ public interface IGitLabApi
         int page,
         [AliasAs("per_page")] int perPage,
         CancellationToken cancellationToken);
+
+    // ---- install, uninstall, doctor (IHookAdmin) ----
+
+    [Get("/version")]
+    Task<IApiResponse<GitLabVersion>> GetVersionAsync(CancellationToken cancellationToken);
+
+    [Get("/personal_access_tokens/self")]
+    Task<IApiResponse<GitLabTokenInfo>> GetTokenInfoAsync(CancellationToken cancellationToken);
+
+    /// <summary><paramref name="encodedGroup"/> is a numeric id or a full path escaped as one segment (<c>acme%2Fplatform</c>).</summary>
+    [Get("/groups/{encodedGroup}")]
+    Task<IApiResponse<GitLabGroup>> GetGroupAsync([Encoded] string encodedGroup, [AliasAs("with_projects")] string withProjects, CancellationToken cancellationToken);
+
+    /// <summary>Booleans are sent as <c>"true"</c>/<c>"false"</c> text: Refit would write <c>True</c>.</summary>
+    [Get("/groups/{groupId}/projects")]
+    Task<IApiResponse<List<GitLabProject>>> ListGroupProjectsAsync(
+        long groupId,
+        [AliasAs("include_subgroups")] string includeSubgroups,
+        [AliasAs("with_shared")] string withShared,
+        int page,
+        [AliasAs("per_page")] int perPage,
+        CancellationToken cancellationToken);
+
+    [Get("/groups/{groupId}/hooks")]
+    Task<IApiResponse<List<GitLabHook>>> ListGroupHooksAsync(long groupId, int page, [AliasAs("per_page")] int perPage, CancellationToken cancellationToken);
+
+    /// <summary>Not idempotent (a second POST makes a second hook): never re-sent by the pipeline; install re-reads instead.</summary>
+    [Post("/groups/{groupId}/hooks")]
+    Task<IApiResponse<GitLabHook>> CreateGroupHookAsync(long groupId, [Body] HookBody body, CancellationToken cancellationToken);
+
+    [Put("/groups/{groupId}/hooks/{hookId}")]
+    Task<IApiResponse<GitLabHook>> UpdateGroupHookAsync(long groupId, long hookId, [Body] HookBody body, CancellationToken cancellationToken);
+
+    [Delete("/groups/{groupId}/hooks/{hookId}")]
+    Task<IApiResponse<string>> DeleteGroupHookAsync(long groupId, long hookId, CancellationToken cancellationToken);
+
+    [Get("/projects/{projectId}/hooks")]
+    Task<IApiResponse<List<GitLabHook>>> ListProjectHooksAsync(long projectId, int page, [AliasAs("per_page")] int perPage, CancellationToken cancellationToken);
+
+    [Post("/projects/{projectId}/hooks")]
+    Task<IApiResponse<GitLabHook>> CreateProjectHookAsync(long projectId, [Body] HookBody body, CancellationToken cancellationToken);
+
+    [Put("/projects/{projectId}/hooks/{hookId}")]
+    Task<IApiResponse<GitLabHook>> UpdateProjectHookAsync(long projectId, long hookId, [Body] HookBody body, CancellationToken cancellationToken);
+
+    [Delete("/projects/{projectId}/hooks/{hookId}")]
+    Task<IApiResponse<string>> DeleteProjectHookAsync(long projectId, long hookId, CancellationToken cancellationToken);
 }

@@ -8,6 +8,9 @@ public sealed class InboxOptionsValidator : IValidateOptions<InboxOptions>
     /// <summary>More loops than this only contend for SQLite's single writer.</summary>
     public const int MaxConcurrency = 256;
 
+    /// <summary>The worker sleeps for these with timers, which cannot wait longer than about 49 days; a day is plenty.</summary>
+    public static readonly TimeSpan MaxWait = TimeSpan.FromDays(1);
+
     public ValidateOptionsResult Validate(string? name, InboxOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -29,6 +32,8 @@ public sealed class InboxOptionsValidator : IValidateOptions<InboxOptions>
         Positive(errors, nameof(InboxOptions.MaxRetryDelay), options.MaxRetryDelay);
         Positive(errors, nameof(InboxOptions.Retention), options.Retention);
         Positive(errors, nameof(InboxOptions.PollInterval), options.PollInterval);
+        AtMostADay(errors, nameof(InboxOptions.Lease), options.Lease);
+        AtMostADay(errors, nameof(InboxOptions.PollInterval), options.PollInterval);
         if (options.MaxRetryDelay > TimeSpan.Zero && options.MaxRetryDelay < options.RetryBaseDelay)
         {
             errors.Add($"{Key(nameof(InboxOptions.MaxRetryDelay))} ({options.MaxRetryDelay}) must not be shorter than {Key(nameof(InboxOptions.RetryBaseDelay))} ({options.RetryBaseDelay}).");
@@ -41,6 +46,14 @@ public sealed class InboxOptionsValidator : IValidateOptions<InboxOptions>
         if (value <= TimeSpan.Zero)
         {
             errors.Add($"{Key(name)} must be a positive duration such as 00:00:30 (got {value}).");
+        }
+    }
+
+    private static void AtMostADay(List<string> errors, string name, TimeSpan value)
+    {
+        if (value > MaxWait)
+        {
+            errors.Add($"{Key(name)} must be at most {MaxWait} (got {value}).");
         }
     }
 

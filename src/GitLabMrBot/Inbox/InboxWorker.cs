@@ -19,6 +19,7 @@ public sealed partial class InboxWorker(
 {
     /// <summary>A loop that found nothing never retries sooner than this, whatever the store says is due.</summary>
     private static readonly TimeSpan MinIdle = TimeSpan.FromMilliseconds(5);
+    private static readonly TimeSpan WakeDebounce = TimeSpan.FromMilliseconds(25);
 
     private static readonly TimeSpan MaxPruneInterval = TimeSpan.FromHours(1);
 
@@ -53,6 +54,7 @@ public sealed partial class InboxWorker(
 
     private async Task RunLoopAsync(string owner, CancellationToken stoppingToken)
     {
+        var woken = false;
         while (!stoppingToken.IsCancellationRequested)
         {
             // Taken before looking, so an append committed while we look still wakes us.
@@ -65,7 +67,13 @@ public sealed partial class InboxWorker(
                     await ProcessAsync(batch, stoppingToken);
                     continue;
                 }
-                await IdleAsync(wake, stoppingToken);
+                if (woken)
+                {
+                    // Woken by an append that brought nothing claimable (its subject is in flight): under a burst
+                    // every committed batch pulses, so listen again only after a short pause instead of spinning.
+                    await SleepAsync(WakeDebounce, wake: null, stoppingToken);
+                }
+                woken = await IdleAsync(wake, stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -79,7 +87,8 @@ public sealed partial class InboxWorker(
         }
     }
 
-    private async Task IdleAsync(Task wake, CancellationToken stoppingToken)
+    /// <summary>Sleeps until the next due time, the poll interval or a wake-up; true when a wake-up ended it.</summary>
+    private async Task<bool> IdleAsync(Task wake, CancellationToken stoppingToken)
     {
         var wait = _options.PollInterval;
         if (await store.NextDueAsync(stoppingToken) is { } due)
@@ -91,6 +100,7 @@ public sealed partial class InboxWorker(
             }
         }
         await SleepAsync(wait, wake, stoppingToken);
+        return wake.IsCompleted;
     }
 
     /// <summary>Waits for the time, the wake-up or shutdown, whichever comes first; never throws.</summary>

@@ -19,10 +19,13 @@ public sealed partial class SqliteInboxStore : IInboxStore, IAsyncDisposable, ID
     internal const int SchemaVersion = 1;
 
     /// <summary>Most appends committed in one transaction: bounds the time one commit holds the write lock.</summary>
-    internal const int MaxGroupCommit = 256;
+    internal const int MaxGroupCommit = 512;
 
     /// <summary>Most deliveries of one subject claimed at once: bounds the memory of one batch.</summary>
     internal const int MaxClaim = 1000;
+
+    /// <summary>Appends committed between two checkpoints of the WAL into the database file.</summary>
+    private const int CheckpointEvery = 2000;
 
     private const int MaxErrorLength = 4000;
     private const int PruneChunk = 5000;
@@ -75,6 +78,8 @@ public sealed partial class SqliteInboxStore : IInboxStore, IAsyncDisposable, ID
     private readonly ILogger _logger;
     private readonly Channel<PendingAppend> _appends;
     private readonly Task _writer;
+    private readonly Channel<bool> _checkpoints;
+    private readonly Task _checkpointer;
     private int _disposed;
 
     public SqliteInboxStore(string path, TimeProvider time, InboxSignal? signal = null, ILogger<SqliteInboxStore>? logger = null)
@@ -103,6 +108,8 @@ public sealed partial class SqliteInboxStore : IInboxStore, IAsyncDisposable, ID
         }
 
         _appends = Channel.CreateUnbounded<PendingAppend>(new UnboundedChannelOptions { SingleReader = true });
+        _checkpoints = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
+        _checkpointer = Task.Run(CheckpointLoopAsync);
         _writer = Task.Run(WriteLoopAsync);
     }
 
@@ -313,6 +320,8 @@ public sealed partial class SqliteInboxStore : IInboxStore, IAsyncDisposable, ID
         // Appends already queued are still committed: their callers are waiting for an answer.
         _appends.Writer.TryComplete();
         await _writer.ConfigureAwait(false);
+        _checkpoints.Writer.TryComplete();
+        await _checkpointer.ConfigureAwait(false);
         using var connection = new SqliteConnection(_connectionString);
         SqliteConnection.ClearPool(connection);
     }
@@ -324,6 +333,7 @@ public sealed partial class SqliteInboxStore : IInboxStore, IAsyncDisposable, ID
         var reader = _appends.Reader;
         var batch = new List<PendingAppend>(MaxGroupCommit);
         AppendWriter? writer = null;
+        var sinceCheckpoint = 0;
         try
         {
             while (await reader.WaitToReadAsync().ConfigureAwait(false))
@@ -336,7 +346,7 @@ public sealed partial class SqliteInboxStore : IInboxStore, IAsyncDisposable, ID
 
                 try
                 {
-                    writer ??= new AppendWriter(Open());
+                    writer ??= new AppendWriter(Open(appendWriter: true));
                     // Workers are woken first: by the time a caller sees its answer, they are already looking.
                     if (writer.Commit(batch, Now()))
                     {
@@ -345,6 +355,12 @@ public sealed partial class SqliteInboxStore : IInboxStore, IAsyncDisposable, ID
                     for (var i = 0; i < batch.Count; i++)
                     {
                         batch[i].TrySetResult(batch[i].Result!);
+                    }
+                    sinceCheckpoint += batch.Count;
+                    if (sinceCheckpoint >= CheckpointEvery)
+                    {
+                        sinceCheckpoint = 0;
+                        _checkpoints.Writer.TryWrite(true);
                     }
                 }
                 catch (Exception e)
@@ -365,6 +381,26 @@ public sealed partial class SqliteInboxStore : IInboxStore, IAsyncDisposable, ID
         finally
         {
             writer?.Dispose();
+        }
+    }
+
+    private async Task CheckpointLoopAsync()
+    {
+        var kicks = _checkpoints.Reader;
+        while (await kicks.WaitToReadAsync().ConfigureAwait(false))
+        {
+            kicks.TryRead(out _);
+            try
+            {
+                using var connection = Open();
+                // PASSIVE never waits for (nor blocks) the writer; whatever it cannot copy now, the next one will.
+                using var checkpoint = Command(connection, null, "PRAGMA wal_checkpoint(PASSIVE);");
+                checkpoint.ExecuteNonQuery();
+            }
+            catch (SqliteException e)
+            {
+                Log.CheckpointFailed(_logger, e);
+            }
         }
     }
 
@@ -437,14 +473,22 @@ public sealed partial class SqliteInboxStore : IInboxStore, IAsyncDisposable, ID
         }
     }
 
-    private SqliteConnection Open()
+    private SqliteConnection Open(bool appendWriter = false)
     {
         var connection = new SqliteConnection(_connectionString);
         try
         {
             connection.Open();
-            // Per connection (not stored in the file): FULL syncs the WAL at every commit, so a 202 survives power loss.
-            using var pragmas = Command(connection, null, "PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;");
+            // Per connection (not stored in the file). The group-commit writer uses FULL: the WAL is synced at every
+            // commit, so a 202 survives power loss. The worker's bookkeeping (claim, renew, complete, fail, prune) uses
+            // NORMAL: its commits skip the fsync and cost the appends nothing. Losing one on power loss only means a
+            // delivery is processed again, which reconciliation makes harmless; and every later FULL commit syncs the
+            // whole WAL, earlier frames included, so the order on disk stays the order of commits.
+            // The writer never checkpoints itself (copying the WAL into the file and syncing it would stall every
+            // waiting request): it hands that to the checkpointer task instead.
+            using var pragmas = Command(connection, null, appendWriter
+                ? "PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000; PRAGMA wal_autocheckpoint = 0;"
+                : "PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;");
             pragmas.ExecuteNonQuery();
             return connection;
         }
@@ -640,5 +684,8 @@ public sealed partial class SqliteInboxStore : IInboxStore, IAsyncDisposable, ID
 
         [LoggerMessage(EventId = 1102, Level = LogLevel.Warning, Message = "Inbox {Action} of subject {Subject} skipped {Count} deliveries: the lease was lost to another worker")]
         public static partial void LeaseLost(ILogger logger, string subject, int count, string action);
+
+        [LoggerMessage(EventId = 1103, Level = LogLevel.Warning, Message = "Inbox WAL checkpoint failed; the next one retries")]
+        public static partial void CheckpointFailed(ILogger logger, Exception exception);
     }
 }

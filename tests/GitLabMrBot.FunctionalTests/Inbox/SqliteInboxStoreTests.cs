@@ -108,4 +108,19 @@ public sealed class SqliteInboxStoreTests : InboxStoreContract, IDisposable
 
         Assert.True(wake.IsCompleted);
     }
+
+    [Fact]
+    public async Task Appends_reach_the_database_file_through_background_checkpoints()
+    {
+        var store = Open();
+        var body = new byte[1024];
+        var initial = new FileInfo(DatabasePath).Length;
+
+        await Task.WhenAll(Enumerable.Range(0, 2500).Select(i => store.AppendAsync(
+            new NewDelivery($"k{i}", "Push Hook", $"mr:1:{i % 10}", null, Time.GetUtcNow(), body), CancellationToken.None)));
+
+        // The writer itself never checkpoints; the main file grows only if the checkpointer copied the WAL in.
+        await Eventually.HoldsAsync(() => new FileInfo(DatabasePath).Length > initial + (1024 * 1024), "the WAL checkpointed into the file");
+        Assert.Equal(2500, (await store.ListAsync(DeliveryStatus.Pending, CancellationToken.None)).Count);
+    }
 }

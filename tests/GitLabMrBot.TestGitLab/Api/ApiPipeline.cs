@@ -157,11 +157,18 @@ internal sealed class ApiPipeline(GitLabState state, ApiRouter router, TimeProvi
                 return ApiResult.Message(401, "401 Unauthorized");
             }
 
+            var details = token is null ? null : state.TokenDetails.GetValueOrDefault(token);
+            if (details is not null && !ScopeAllows(details, method, segments))
+            {
+                return InsufficientScope();
+            }
+
             var request = new ApiRequest
             {
                 Route = routeValues,
                 Params = bag,
                 User = user,
+                Token = details,
                 Scope = new EventScope(headers.GetValueOrDefault("X-Gitlab-Event-UUID")),
                 Url = $"{context.Request.Scheme}://{context.Request.Host}{rawPath}",
                 Query = queryPairs,
@@ -176,6 +183,29 @@ internal sealed class ApiPipeline(GitLabState state, ApiRouter router, TimeProvi
             }
         }
     }
+
+    /// <summary>
+    /// Token scopes as GitLab enforces them: <c>api</c> allows everything, <c>read_api</c> every GET, <c>read_user</c>
+    /// the identity endpoints; a token may always describe itself.
+    /// </summary>
+    private static bool ScopeAllows(TokenEntity token, string method, string[] segments)
+    {
+        var path = "/" + string.Join('/', segments);
+        if (token.Has("api") || path == "/personal_access_tokens/self")
+        {
+            return true;
+        }
+
+        var read = method is "GET" or "HEAD";
+        return read && (token.Has("read_api") || (token.Has("read_user") && path is "/user" or "/version"));
+    }
+
+    private static ApiResult InsufficientScope() => new(403, new JsonObject
+    {
+        ["error"] = "insufficient_scope",
+        ["error_description"] = "The request requires higher privileges than provided by the access token.",
+        ["scope"] = "api",
+    });
 
     private static (ParamBag Bag, JsonElement? Json, List<KeyValuePair<string, string>> Form, ApiResult? Error) ParseParameters(
         string? contentType, string body, List<KeyValuePair<string, string>> query)

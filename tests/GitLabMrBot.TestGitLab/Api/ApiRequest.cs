@@ -13,6 +13,9 @@ internal sealed class ApiRequest
     public required IReadOnlyDictionary<string, string> Route { get; init; }
     public required ParamBag Params { get; init; }
     public required UserEntity? User { get; init; }
+
+    /// <summary>The personal access token the request authenticated with, if any.</summary>
+    public TokenEntity? Token { get; init; }
     public required EventScope Scope { get; init; }
 
     /// <summary>Absolute URL of this request without its query, for pagination links.</summary>

@@ -9,7 +9,7 @@ namespace GitLabMrBot.TestGitLab.Api;
 /// </summary>
 internal sealed partial class GitLabApi(GitLabState state, Representations json)
 {
-    public ApiRouter Routes() => new ApiRouter()
+    public ApiRouter Routes() => HookRoutes(new ApiRouter())
         // users
         .Map("GET", "/user", CurrentUser)
         .Map("GET", "/users", ListUsers)

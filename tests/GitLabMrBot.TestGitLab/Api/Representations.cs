@@ -82,6 +82,87 @@ internal sealed class Representations(Urls urls)
         ["archived"] = false,
     };
 
+    public JsonObject Group(GroupEntity g) => new()
+    {
+        ["id"] = g.Id,
+        ["web_url"] = urls.Group(g),
+        ["name"] = g.Name,
+        ["path"] = g.FullPath.Split('/')[^1],
+        ["description"] = "",
+        ["visibility"] = "internal",
+        ["full_name"] = string.Join(" / ", g.SelfAndAncestors().Reverse().Select(a => a.Name)),
+        ["full_path"] = g.FullPath,
+        ["parent_id"] = g.Parent?.Id,
+        ["avatar_url"] = null,
+    };
+
+    /// <summary>
+    /// <c>API::Entities::ProjectHook</c> / <c>EE::API::Entities::GroupHook</c>: every trigger flag, the auto-disable state
+    /// (<c>alert_status</c>, <c>disabled_until</c>), and never the token.
+    /// </summary>
+    public static JsonObject Hook(HookEntity h, DateTimeOffset now)
+    {
+        var o = new JsonObject
+        {
+            ["id"] = h.Id,
+            ["url"] = h.Url,
+            ["name"] = "",
+            ["description"] = "",
+            ["created_at"] = Time(h.CreatedAt),
+            ["push_events"] = h.Events.Push,
+            ["push_events_branch_filter"] = "",
+            ["branch_filter_strategy"] = "wildcard",
+            ["issues_events"] = false,
+            ["confidential_issues_events"] = false,
+            ["merge_requests_events"] = h.Events.MergeRequests,
+            ["tag_push_events"] = false,
+            ["note_events"] = h.Events.Notes,
+            ["confidential_note_events"] = false,
+            ["job_events"] = false,
+            ["pipeline_events"] = false,
+            ["wiki_page_events"] = false,
+            ["deployment_events"] = false,
+            ["feature_flag_events"] = false,
+            ["releases_events"] = false,
+            ["resource_access_token_events"] = false,
+            ["enable_ssl_verification"] = h.EnableSslVerification,
+            ["repository_update_events"] = false,
+            ["alert_status"] = h.AlertStatus(now),
+            ["disabled_until"] = h.PermanentlyDisabled ? null : Time(h.DisabledUntil),
+            ["url_variables"] = new JsonArray(),
+            ["custom_webhook_template"] = null,
+            ["custom_headers"] = new JsonArray(),
+        };
+        if (h.Project is not null)
+        {
+            o["project_id"] = h.Project.Id;
+        }
+        else
+        {
+            o["group_id"] = h.Group!.Id;
+            o["subgroup_events"] = false;
+            o["member_events"] = false;
+            o["project_events"] = false;
+            o["emoji_events"] = false;
+        }
+
+        return o;
+    }
+
+    public static JsonObject Token(TokenEntity t) => new()
+    {
+        ["id"] = t.Id,
+        ["name"] = t.Name,
+        ["revoked"] = false,
+        ["created_at"] = Time(t.CreatedAt),
+        ["description"] = "",
+        ["scopes"] = new JsonArray([.. t.Scopes.Select(s => (JsonNode)s)]),
+        ["user_id"] = t.User.Id,
+        ["last_used_at"] = Time(t.CreatedAt),
+        ["active"] = true,
+        ["expires_at"] = null,
+    };
+
     public static JsonObject Label(LabelEntity l) => new()
     {
         ["id"] = l.Id,

@@ -149,15 +149,78 @@ internal sealed class LabelEventEntity
 
 internal sealed class HookEntity
 {
+    /// <summary>Consecutive failures before a hook is disabled for a while (WebHooks::AutoDisabling, FACTS.md §1.6).</summary>
+    public const int TemporarilyDisabledFailureThreshold = 3;
+
+    /// <summary>Consecutive failures after which a hook stays disabled until re-enabled by hand.</summary>
+    public const int PermanentlyDisabledFailureThreshold = 39;
+
+    public static readonly TimeSpan InitialBackoff = TimeSpan.FromMinutes(1);
+    public static readonly TimeSpan MaxBackoff = TimeSpan.FromDays(1);
+
     public required int Id { get; init; }
-    public required string Url { get; init; }
-    public string? Token { get; init; }
+    public required string Url { get; set; }
+
+    /// <summary>The secret token: sent as <c>X-Gitlab-Token</c>, never returned by the API.</summary>
+    public string? Token { get; set; }
     public ProjectEntity? Project { get; init; }
     public GroupEntity? Group { get; init; }
-    public required HookEvents Events { get; init; }
+    public required HookEvents Events { get; set; }
+    public bool EnableSslVerification { get; set; } = true;
+    public DateTimeOffset CreatedAt { get; init; }
+    public int RecentFailures { get; set; }
+    public DateTimeOffset? DisabledUntil { get; set; }
 
     public bool Covers(ProjectEntity project) =>
         Project is not null ? Project.Id == project.Id : project.Namespace.SelfAndAncestors().Any(g => g.Id == Group!.Id);
+
+    public bool PermanentlyDisabled => RecentFailures > PermanentlyDisabledFailureThreshold;
+
+    public bool TemporarilyDisabled(DateTimeOffset now) =>
+        !PermanentlyDisabled && RecentFailures > TemporarilyDisabledFailureThreshold && DisabledUntil is { } until && until >= now;
+
+    public bool Executable(DateTimeOffset now) => !PermanentlyDisabled && !TemporarilyDisabled(now);
+
+    /// <summary>GitLab's <c>alert_status</c>: <c>executable</c>, <c>temporarily_disabled</c> or <c>disabled</c>.</summary>
+    public string AlertStatus(DateTimeOffset now) =>
+        TemporarilyDisabled(now) ? "temporarily_disabled" : PermanentlyDisabled ? "disabled" : "executable";
+
+    /// <summary>
+    /// A failed delivery (4xx/5xx, timeout, connection error): the 4th consecutive failure disables the hook for
+    /// 1 minute, each further one doubles that (at most a day), the 40th disables it for good (FACTS.md §1.6).
+    /// </summary>
+    public void RecordFailure(DateTimeOffset now)
+    {
+        RecentFailures++;
+        if (PermanentlyDisabled)
+        {
+            DisabledUntil = null;
+        }
+        else if (RecentFailures > TemporarilyDisabledFailureThreshold)
+        {
+            var backoff = InitialBackoff * Math.Pow(2, RecentFailures - TemporarilyDisabledFailureThreshold - 1);
+            DisabledUntil = now + (backoff < MaxBackoff ? backoff : MaxBackoff);
+        }
+    }
+
+    /// <summary>Any 2xx/3xx answer makes the hook healthy again.</summary>
+    public void RecordSuccess()
+    {
+        RecentFailures = 0;
+        DisabledUntil = null;
+    }
+}
+
+/// <summary>A personal access token: its user is in <see cref="GitLabState.Tokens"/>, its details here.</summary>
+internal sealed class TokenEntity
+{
+    public required int Id { get; init; }
+    public required string Name { get; init; }
+    public required UserEntity User { get; init; }
+    public required IReadOnlyList<string> Scopes { get; init; }
+    public required DateTimeOffset CreatedAt { get; init; }
+
+    public bool Has(string scope) => Scopes.Contains(scope, StringComparer.Ordinal);
 }
 
 /// <summary>GitLab's draft rule: a title prefix, <c>[Draft]</c>, <c>(Draft)</c> or <c>Draft:</c>, case-insensitive.</summary>

@@ -41,6 +41,7 @@ internal sealed class GitLabState
     private int nextLabelId = 1;
     private int nextLabelEventId = 1;
     private int nextHookId = 1;
+    private int nextTokenId = 1;
     private long commitCounter;
 
     public GitLabState(TimeProvider time, HookPayloads payloads, HookDispatcher dispatcher)
@@ -58,6 +59,13 @@ internal sealed class GitLabState
     public List<GroupEntity> Groups { get; } = [];
     public List<ProjectEntity> Projects { get; } = [];
     public List<HookEntity> Hooks { get; } = [];
+    public Dictionary<string, TokenEntity> TokenDetails { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>False emulates GitLab Free (CE): the group hooks API does not exist and group hooks never fire.</summary>
+    public bool GroupHooksAvailable { get; set; } = true;
+
+    /// <summary>Applies GitLab's auto-disabling of failing hooks (off by default, as for project hooks on Self-Managed).</summary>
+    public bool AutoDisableFailingHooks { get; set; }
 
     public DateTimeOffset Now => time.GetUtcNow();
 
@@ -111,12 +119,29 @@ internal sealed class GitLabState
         return user;
     }
 
-    public string CreateToken(UserEntity user)
+    public string CreateToken(UserEntity user, IReadOnlyList<string>? scopes = null)
     {
         var token = $"glpat-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(10))}";
         Tokens[token] = user;
+        var id = nextTokenId++;
+        TokenDetails[token] = new TokenEntity
+        {
+            Id = id,
+            Name = $"token-{id}",
+            User = user,
+            Scopes = scopes is { Count: > 0 } ? [.. scopes] : ["api"],
+            CreatedAt = Now,
+        };
         return token;
     }
+
+    /// <summary>Highest access level from the group and its ancestors; administrators count as Owner.</summary>
+    public AccessLevel AccessOf(UserEntity user, GroupEntity group) =>
+        user.Admin ? AccessLevel.Owner : group.SelfAndAncestors().Select(g => g.Members.GetValueOrDefault(user.Id)).Max();
+
+    /// <summary>The group and every subgroup below it.</summary>
+    public IEnumerable<GroupEntity> SelfAndDescendants(GroupEntity group) =>
+        Groups.Where(g => g.SelfAndAncestors().Any(a => a.Id == group.Id));
 
     public GroupEntity AddGroup(string fullPath)
     {
@@ -163,11 +188,28 @@ internal sealed class GitLabState
         return label;
     }
 
-    public HookEntity AddHook(string url, string? token, ProjectEntity? project, GroupEntity? group, HookEvents events)
+    public HookEntity AddHook(string url, string? token, ProjectEntity? project, GroupEntity? group, HookEvents events, bool enableSslVerification = true)
     {
-        var hook = new HookEntity { Id = nextHookId++, Url = url, Token = token, Project = project, Group = group, Events = events };
+        var hook = new HookEntity
+        {
+            Id = nextHookId++, Url = url, Token = token, Project = project, Group = group, Events = events,
+            EnableSslVerification = enableSslVerification, CreatedAt = Now,
+        };
         Hooks.Add(hook);
         return hook;
+    }
+
+    /// <summary>What GitLab records after each delivery attempt (WebHooks::AutoDisabling#backoff! / #enable!).</summary>
+    public void RecordDelivery(HookEntity hook, bool succeeded)
+    {
+        if (succeeded)
+        {
+            hook.RecordSuccess();
+        }
+        else if (AutoDisableFailingHooks)
+        {
+            hook.RecordFailure(Now);
+        }
     }
 
     // ---- repository ----
@@ -603,7 +645,9 @@ internal sealed class GitLabState
 
     private void Fire(ProjectEntity project, Func<HookEntity, bool> wants, string eventName, JsonObject payload, EventScope scope)
     {
-        foreach (var hook in Hooks.Where(h => h.Covers(project) && wants(h)))
+        // Group hooks are a licensed feature: without it they stay in the database but never fire. Disabled hooks are skipped.
+        var now = Now;
+        foreach (var hook in Hooks.Where(h => h.Covers(project) && wants(h) && (h.Group is null || GroupHooksAvailable) && h.Executable(now)))
         {
             // Each hook gets its own copy: JsonNode instances cannot be shared between parents.
             dispatcher.Enqueue(hook, eventName, (JsonObject)payload.DeepClone(), scope);

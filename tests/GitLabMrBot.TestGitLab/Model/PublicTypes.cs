@@ -28,6 +28,22 @@ public sealed record GitLabMergeRequest(int ProjectId, int Iid, int Id);
 /// <summary>A registered webhook (project or group hook).</summary>
 public sealed record GitLabHook(int Id, string Url);
 
+/// <summary>
+/// A snapshot of a webhook, for assertions. <see cref="Token"/> is what GitLab stores (the API never shows it);
+/// <see cref="AlertStatus"/> is <c>executable</c>, <c>temporarily_disabled</c> or <c>disabled</c>.
+/// </summary>
+public sealed record HookView(
+    int Id,
+    string Url,
+    string? Token,
+    string? ProjectPath,
+    string? GroupPath,
+    HookEvents Events,
+    bool EnableSslVerification,
+    string AlertStatus,
+    DateTimeOffset? DisabledUntil,
+    int RecentFailures);
+
 /// <summary>Which events a hook receives (GitLab's <c>push_events</c>, <c>merge_requests_events</c>, <c>note_events</c>).</summary>
 public sealed record HookEvents(bool Push = true, bool MergeRequests = true, bool Notes = true)
 {

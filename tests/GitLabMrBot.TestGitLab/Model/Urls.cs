@@ -22,5 +22,7 @@ internal sealed class Urls
 
     public string User(UserEntity u) => $"{root}/{u.Username}";
 
+    public string Group(GroupEntity g) => $"{root}/groups/{g.FullPath}";
+
     public string Avatar(UserEntity u) => $"{root}/uploads/-/system/user/avatar/{u.Id}/avatar.png";
 }

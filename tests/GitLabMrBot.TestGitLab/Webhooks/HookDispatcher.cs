@@ -84,7 +84,10 @@ internal sealed class HookDispatcher : IAsyncDisposable
         http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
     }
 
-    public string GitLabVersion { get; init; } = "18.0.0";
+    public string GitLabVersion { get; init; } = Api.Versions.GitLab;
+
+    /// <summary>Called after each delivery attempt with whether it succeeded, before it counts as done (auto-disable state).</summary>
+    public Action<HookEntity, bool>? Delivered { get; set; }
 
     private sealed record Pending(HookEntity Hook, string Event, string EventUuid, string IdempotencyKey, string Body);
 
@@ -163,6 +166,7 @@ internal sealed class HookDispatcher : IAsyncDisposable
             await foreach (var item in reader.ReadAllAsync(stopping.Token))
             {
                 var delivery = await SendAsync(item);
+                Delivered?.Invoke(item.Hook, delivery.Succeeded);
                 lock (gate)
                 {
                     deliveries.Add(delivery);

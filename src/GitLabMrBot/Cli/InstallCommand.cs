@@ -1,0 +1,195 @@
+using GitLabMrBot.GitLab;
+
+namespace GitLabMrBot.Cli;
+
+/// <summary>
+/// <c>install --group PATH --url PUBLIC_URL [--secret S] [--dry-run]</c> (PRODUCT.md §6): makes the group's
+/// webhook point at <c>PUBLIC_URL/webhooks/gitlab</c> with merge request, push and comment events and SSL
+/// verification on. Where GitLab has no group webhooks (Free), installs a project webhook on every project of
+/// the group and its subgroups instead. Idempotent: a hook with that URL is updated only when it differs.
+/// <para>
+/// The secret token: GitLab never returns it, so it cannot be compared. With <c>--secret</c> it is sent on every
+/// create and update (a re-run with <c>--secret</c> therefore re-sends it: one PUT per hook). Without it, existing
+/// hooks keep theirs, and new hooks get a generated one, printed once; if some hooks exist and others must be
+/// created, install stops before writing and asks for <c>--secret</c>, since one secret must serve them all.
+/// </para>
+/// </summary>
+public static class InstallCommand
+{
+    public const string Usage = "usage: GitLabMrBot install --group PATH --url PUBLIC_URL [--secret S] [--dry-run]";
+
+    private enum Step
+    {
+        Create,
+        Update,
+        Unchanged,
+    }
+
+    private sealed record Plan(HookOwner Owner, Step Step, GitLabHook? Hook, string Why);
+
+    private static readonly HashSet<string> Options = CliGitLab.Options("--group", "--url", "--secret");
+    private static readonly HashSet<string> Flags = new(StringComparer.Ordinal) { "--dry-run" };
+
+    public static async Task<int> RunAsync(string[] args, TextWriter output, IConfiguration configuration, CancellationToken cancellationToken = default)
+    {
+        var options = CliGitLab.Parse("install", Usage, args, Options, Flags, ["--group", "--url"], output, out var exit);
+        if (options is null)
+        {
+            return exit;
+        }
+        if (!BotWebhook.TryParseHookUrl(options["--url"]!, out var hookUrl, out var error))
+        {
+            output.WriteLine($"install: {error}");
+            return CliExit.Usage;
+        }
+        var secret = options["--secret"];
+        if (secret is not null && !BotWebhook.IsUsableSecret(secret))
+        {
+            output.WriteLine("install: --secret must be printable ASCII without spaces or commas (GITLAB_WEBHOOK_SECRET is a comma-separated list).");
+            return CliExit.Usage;
+        }
+        if (!CliGitLab.TryLoadSettings("install", configuration, output, out var settings))
+        {
+            return CliExit.Usage;
+        }
+
+        await using var services = CliGitLab.CreateServices(settings, configuration, TimeProvider.System);
+        if (!CliGitLab.TryGetClient(services, "install", output, out var gitlab))
+        {
+            return CliExit.Usage;
+        }
+        try
+        {
+            return await InstallAsync(gitlab, options["--group"]!, hookUrl, secret, options.Flag("--dry-run"), output, cancellationToken);
+        }
+        catch (GitLabApiException e)
+        {
+            output.WriteLine($"✗ {CliGitLab.Describe(e)}");
+            return CliExit.Failed;
+        }
+    }
+
+    private static async Task<int> InstallAsync(IHookAdmin gitlab, string groupPath, string hookUrl, string? secret, bool dryRun, TextWriter output, CancellationToken cancellationToken)
+    {
+        var group = await HookDiscovery.FindGroupAsync(gitlab, groupPath, output, cancellationToken);
+        if (group is null)
+        {
+            return CliExit.Failed;
+        }
+        output.WriteLine($"{(dryRun ? "Dry run: nothing is written. " : "")}Webhook {hookUrl} for group {group.FullPath}:");
+
+        var found = await HookDiscovery.DiscoverAsync(gitlab, group, cancellationToken);
+        if (!found.OnGroup)
+        {
+            output.WriteLine($"Group webhooks are not available ({found.UnavailableReason}).");
+            output.WriteLine($"Installing project webhooks on every project of {group.FullPath} and its subgroups instead ({found.Targets.Count} projects).");
+            if (found.Targets.Count == 0)
+            {
+                output.WriteLine($"✗ {group.FullPath} has no projects, so there is nothing to install on.");
+                output.WriteLine("  fix: run install again once the group has projects (or use GitLab Premium for a group webhook).");
+                return CliExit.Failed;
+            }
+        }
+
+        var failed = 0;
+        foreach (var target in found.Targets.Where(t => t.Error is not null))
+        {
+            output.WriteLine($"  ✗ {target.Owner}: cannot read its webhooks: {CliGitLab.Describe(target.Error!)}");
+            failed++;
+        }
+        var plans = found.Targets.Where(t => t.Error is null).SelectMany(t => PlanFor(t, hookUrl, secret)).ToList();
+
+        var token = secret;
+        var generated = false;
+        if (token is null && plans.Any(p => p.Step == Step.Create))
+        {
+            if (plans.Any(p => p.Step != Step.Create))
+            {
+                // New hooks need a token the bot knows, and the existing hooks' token cannot be read back.
+                output.WriteLine($"✗ {plans.Count(p => p.Step != Step.Create)} webhooks already exist (their secret token cannot be read from GitLab) and {plans.Count(p => p.Step == Step.Create)} must be created: they need the same secret.");
+                output.WriteLine("  fix: run install again with the secret the bot uses: --secret \"$GITLAB_WEBHOOK_SECRET\". Nothing was changed.");
+                return CliExit.Failed;
+            }
+            token = BotWebhook.NewSecret();
+            generated = true;
+        }
+
+        var (created, updated, unchanged) = (0, 0, 0);
+        foreach (var plan in plans)
+        {
+            try
+            {
+                switch (plan.Step)
+                {
+                    case Step.Unchanged:
+                        output.WriteLine($"  = {plan.Owner}: webhook {plan.Hook!.Id} is up to date");
+                        unchanged++;
+                        break;
+                    case Step.Create when dryRun:
+                        output.WriteLine($"  + {plan.Owner}: would create the webhook");
+                        created++;
+                        break;
+                    case Step.Create:
+                        var hook = await gitlab.CreateHookAsync(plan.Owner, BotWebhook.Body(hookUrl, token), cancellationToken);
+                        output.WriteLine($"  + {plan.Owner}: created webhook {hook.Id}");
+                        created++;
+                        break;
+                    case Step.Update when dryRun:
+                        output.WriteLine($"  ~ {plan.Owner}: would update webhook {plan.Hook!.Id} ({plan.Why})");
+                        updated++;
+                        break;
+                    case Step.Update:
+                        // Only an explicit --secret is sent: otherwise the hook keeps the token it has.
+                        await gitlab.UpdateHookAsync(plan.Owner, plan.Hook!.Id, BotWebhook.Body(hookUrl, secret), cancellationToken);
+                        output.WriteLine($"  ~ {plan.Owner}: updated webhook {plan.Hook.Id} ({plan.Why})");
+                        updated++;
+                        break;
+                }
+            }
+            catch (GitLabApiException e)
+            {
+                output.WriteLine($"  ✗ {plan.Owner}: {CliGitLab.Describe(e)}");
+                failed++;
+            }
+        }
+
+        if (created == 0 && updated == 0 && failed == 0)
+        {
+            output.WriteLine($"Nothing to change: {unchanged} webhook{(unchanged == 1 ? "" : "s")} already installed with merge request, push and comment events.");
+            return CliExit.Ok;
+        }
+        var would = dryRun ? "would be " : "";
+        output.WriteLine($"{created} {would}created, {updated} {would}updated, {unchanged} unchanged, {failed} failed.");
+        if (generated && dryRun)
+        {
+            output.WriteLine("A secret token would be generated and printed once.");
+        }
+        else if (generated && created > 0)
+        {
+            output.WriteLine("Generated the webhook's secret token. It is shown only this once; give it to the bot:");
+            output.WriteLine($"  export {BotSettings.WebhookSecretKey}={token}");
+        }
+        return failed > 0 ? CliExit.Failed : CliExit.Ok;
+    }
+
+    private static IEnumerable<Plan> PlanFor(HookTarget target, string hookUrl, string? secret)
+    {
+        var mine = target.Hooks.Where(h => BotWebhook.Matches(h, hookUrl)).ToList();
+        if (mine.Count == 0)
+        {
+            yield return new Plan(target.Owner, Step.Create, null, "missing");
+            yield break;
+        }
+        foreach (var hook in mine)
+        {
+            var why = BotWebhook.Differences(hook).ToList();
+            if (secret is not null)
+            {
+                why.Add("secret token from --secret");
+            }
+            yield return why.Count == 0
+                ? new Plan(target.Owner, Step.Unchanged, hook, "")
+                : new Plan(target.Owner, Step.Update, hook, string.Join(", ", why));
+        }
+    }
+}

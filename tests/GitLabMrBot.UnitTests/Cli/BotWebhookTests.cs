@@ -1,0 +1,78 @@
+using GitLabMrBot.Cli;
+using GitLabMrBot.GitLab;
+
+namespace GitLabMrBot.UnitTests.Cli;
+
+public sealed class BotWebhookTests
+{
+    private static readonly DateTimeOffset Now = new(2025, 3, 1, 12, 0, 0, TimeSpan.Zero);
+
+    [Theory]
+    [InlineData("https://mrbot.example.com", "https://mrbot.example.com/webhooks/gitlab")]
+    [InlineData("https://mrbot.example.com/", "https://mrbot.example.com/webhooks/gitlab")]
+    [InlineData("https://example.com/bots/mr/", "https://example.com/bots/mr/webhooks/gitlab")]
+    [InlineData("https://mrbot.example.com/webhooks/gitlab", "https://mrbot.example.com/webhooks/gitlab")]
+    [InlineData("http://10.0.0.5:8080", "http://10.0.0.5:8080/webhooks/gitlab")]
+    public void The_hook_url_is_the_public_url_plus_the_webhook_path(string publicUrl, string expected)
+    {
+        Assert.True(BotWebhook.TryParseHookUrl(publicUrl, out var hookUrl, out _));
+        Assert.Equal(expected, hookUrl);
+    }
+
+    [Theory]
+    [InlineData("mrbot.example.com")]
+    [InlineData("ftp://mrbot.example.com")]
+    [InlineData("https://mrbot.example.com/?x=1")]
+    [InlineData("https://mrbot.example.com/#top")]
+    public void A_public_url_that_is_not_a_plain_http_url_is_refused(string publicUrl)
+    {
+        Assert.False(BotWebhook.TryParseHookUrl(publicUrl, out _, out var error));
+        Assert.Contains("--url", error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("https://mrbot.example.com/webhooks/gitlab", true)]
+    [InlineData("https://MRBOT.example.com/webhooks/gitlab/", true)]
+    [InlineData("https://mrbot.example.com/webhooks/gitlab2", false)]
+    [InlineData("http://mrbot.example.com/webhooks/gitlab", false)]
+    public void Hooks_match_on_their_url_tolerating_host_case_and_a_trailing_slash(string url, bool matches) =>
+        Assert.Equal(matches, BotWebhook.Matches(new GitLabHook { Id = 1, Url = url }, "https://mrbot.example.com/webhooks/gitlab"));
+
+    [Fact]
+    public void Differences_name_every_missing_event_and_ssl_verification_on_https_only()
+    {
+        var off = new GitLabHook { Id = 1, Url = "https://b.example.com/webhooks/gitlab" };
+        var right = off with { MergeRequestsEvents = true, PushEvents = true, NoteEvents = true, EnableSslVerification = true };
+        var plainHttp = right with { Url = "http://b.example.com/webhooks/gitlab", EnableSslVerification = false };
+
+        Assert.Equal(["merge request events off", "push events off", "comment events off", "SSL verification off"], BotWebhook.Differences(off));
+        Assert.Empty(BotWebhook.Differences(right));
+        Assert.Empty(BotWebhook.Differences(plainHttp));
+    }
+
+    [Fact]
+    public void A_hook_is_disabled_by_its_alert_status_or_a_future_disabled_until()
+    {
+        var hook = new GitLabHook { Id = 1, AlertStatus = GitLabHook.Executable };
+
+        Assert.Null(BotWebhook.DisabledReason(hook, Now));
+        Assert.Null(BotWebhook.DisabledReason(hook with { DisabledUntil = Now.AddMinutes(-1) }, Now));
+        Assert.Contains("until 2025-03-01 12:05:00 UTC", BotWebhook.DisabledReason(hook with { DisabledUntil = Now.AddMinutes(5) }, Now), StringComparison.Ordinal);
+        Assert.Contains("temporarily", BotWebhook.DisabledReason(hook with { AlertStatus = GitLabHook.TemporarilyDisabled }, Now), StringComparison.Ordinal);
+        Assert.Contains("permanently", BotWebhook.DisabledReason(hook with { AlertStatus = GitLabHook.Disabled }, Now), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Generated_secrets_are_long_random_and_usable_in_the_settings_list()
+    {
+        var a = BotWebhook.NewSecret();
+        var b = BotWebhook.NewSecret();
+
+        Assert.Matches("^[0-9a-f]{64}$", a);
+        Assert.NotEqual(a, b);
+        Assert.True(BotWebhook.IsUsableSecret(a));
+        Assert.False(BotWebhook.IsUsableSecret("a,b"));
+        Assert.False(BotWebhook.IsUsableSecret("has space"));
+        Assert.False(BotWebhook.IsUsableSecret("line\nbreak"));
+    }
+}

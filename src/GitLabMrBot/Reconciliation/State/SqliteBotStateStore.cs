@@ -24,7 +24,9 @@ public sealed class SqliteBotStateStore : IBotStateStore
         }.ToString();
         using var connection = Open();
         using var create = connection.CreateCommand();
+        // WAL, as the inbox: writers wait for each other through the busy timeout instead of failing on lock upgrades.
         create.CommandText = """
+            PRAGMA journal_mode = WAL;
             CREATE TABLE IF NOT EXISTS bot_state (
               key TEXT PRIMARY KEY NOT NULL,
               value TEXT NOT NULL,

@@ -209,6 +209,21 @@ public sealed class ReviewerTests
     }
 
     [Fact]
+    public async Task A_role_owner_means_direct_project_members_with_exactly_that_role_and_an_email_its_user()
+    {
+        await using var env = await BotWithGitLab.StartAsync(Config(count: 4));
+        var people = Seed(env, "/src/api/ @@maintainers carol@example.com\n");
+        env.GitLab.AddMember(env.Project, people.Dave, AccessLevel.Maintainer);
+        var erin = env.GitLab.AddUser("erin");
+        env.GitLab.AddMember(env.GitLab.AddGroup("acme"), erin, AccessLevel.Maintainer);
+
+        var mr = await OpenAndSettleAsync(env);
+
+        // erin is a maintainer through the group only; bob is a developer.
+        Assert.Equal(["carol", "dave"], env.GitLab.GetMergeRequest(mr).Reviewers.Order());
+    }
+
+    [Fact]
     public async Task Assignees_author_assigns_the_author_in_the_same_PUT_and_only_once()
     {
         await using var env = await BotWithGitLab.StartAsync(Config(assignees: ", \"assignees\": \"author\""));

@@ -79,6 +79,33 @@ public sealed partial class GitLabClient(
             ? GetAllPagesAsync($"/groups/{groupId}/members/all", (page, size, ct) => api.GetAllGroupMembersAsync(groupId, page, size, ct), cancellationToken)
             : GetAllPagesAsync($"/groups/{groupId}/members", (page, size, ct) => api.GetDirectGroupMembersAsync(groupId, page, size, ct), cancellationToken);
 
+    public Task<IReadOnlyList<GitLabMember>> GetDirectProjectMembersAsync(long projectId, CancellationToken cancellationToken) =>
+        GetAllPagesAsync($"/projects/{projectId}/members", (page, size, ct) => api.GetDirectProjectMembersAsync(projectId, page, size, ct), cancellationToken);
+
+    public async Task<IReadOnlyList<GitLabMember>?> GetDirectGroupMembersAsync(string groupPath, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(groupPath);
+        var encoded = Uri.EscapeDataString(groupPath.Trim().Trim('/').TrimStart('@'));
+        try
+        {
+            return await GetAllPagesAsync($"/groups/{encoded}/members", (page, size, ct) => api.GetDirectGroupMembersByPathAsync(encoded, page, size, ct), cancellationToken);
+        }
+        catch (GitLabApiException e) when (e.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+    }
+
+    public async Task<GitLabUser?> FindUserByEmailAsync(string email, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(email);
+        var wanted = email.Trim();
+        var users = await ReadAsync(api.SearchUsersAsync(wanted, cancellationToken), "GET", "/users", cancellationToken);
+        // The search also matches names and usernames: trust a public email when GitLab shows one, else only a single hit.
+        var byEmail = users.Where(u => string.Equals(u.PublicEmail, wanted, StringComparison.OrdinalIgnoreCase)).ToList();
+        return byEmail.Count == 1 ? byEmail[0] : byEmail.Count == 0 && users.Count == 1 ? users[0] : null;
+    }
+
     public async Task<GitLabUserStatus?> GetUserStatusAsync(long userId, CancellationToken cancellationToken)
     {
         var response = await SendAsync(api.GetUserStatusAsync(userId, cancellationToken), "GET", $"/users/{userId}/status", cancellationToken, allowNotFound: true);

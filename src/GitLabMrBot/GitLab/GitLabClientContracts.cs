@@ -48,6 +48,15 @@ public interface IGitLabDirectory
     /// <summary><c>/groups/:id/members/all</c> when <paramref name="includeInherited"/>, else direct members only.</summary>
     Task<IReadOnlyList<GitLabMember>> GetGroupMembersAsync(long groupId, bool includeInherited, CancellationToken cancellationToken);
 
+    /// <summary>Direct members of the project only (<c>/projects/:id/members</c>): what CODEOWNERS roles (<c>@@developer</c>) mean.</summary>
+    Task<IReadOnlyList<GitLabMember>> GetDirectProjectMembersAsync(long projectId, CancellationToken cancellationToken);
+
+    /// <summary>Direct members of the group with this full path (<c>acme/backend</c>); null when no such group is visible.</summary>
+    Task<IReadOnlyList<GitLabMember>?> GetDirectGroupMembersAsync(string groupPath, CancellationToken cancellationToken);
+
+    /// <summary>The user whose public email is <paramref name="email"/>; null when none (or several) match.</summary>
+    Task<GitLabUser?> FindUserByEmailAsync(string email, CancellationToken cancellationToken);
+
     /// <summary>Null when the user does not exist.</summary>
     Task<GitLabUserStatus?> GetUserStatusAsync(long userId, CancellationToken cancellationToken);
 

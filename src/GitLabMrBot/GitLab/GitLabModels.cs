@@ -13,6 +13,9 @@ public sealed record GitLabUser
     public string? Name { get; init; }
     public string? State { get; init; }
     public bool? Bot { get; init; }
+
+    /// <summary>Shown only when the user made their email public.</summary>
+    public string? PublicEmail { get; init; }
 }
 
 public sealed record GitLabNamespace

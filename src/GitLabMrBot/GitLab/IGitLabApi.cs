@@ -76,6 +76,17 @@ public interface IGitLabApi
     [Get("/groups/{groupId}/members")]
     Task<IApiResponse<List<GitLabMember>>> GetDirectGroupMembersAsync(long groupId, int page, [AliasAs("per_page")] int perPage, CancellationToken cancellationToken);
 
+    [Get("/projects/{projectId}/members")]
+    Task<IApiResponse<List<GitLabMember>>> GetDirectProjectMembersAsync(long projectId, int page, [AliasAs("per_page")] int perPage, CancellationToken cancellationToken);
+
+    /// <summary><paramref name="encodedGroupPath"/> is one escaped segment (<c>acme%2Fbackend</c>).</summary>
+    [Get("/groups/{encodedGroupPath}/members")]
+    Task<IApiResponse<List<GitLabMember>>> GetDirectGroupMembersByPathAsync([Encoded] string encodedGroupPath, int page, [AliasAs("per_page")] int perPage, CancellationToken cancellationToken);
+
+    /// <summary><c>GET /users?search=</c>: name, username or public email (emails match exactly).</summary>
+    [Get("/users")]
+    Task<IApiResponse<List<GitLabUser>>> SearchUsersAsync(string search, CancellationToken cancellationToken);
+
     [Get("/users/{userId}/status")]
     Task<IApiResponse<GitLabUserStatus>> GetUserStatusAsync(long userId, CancellationToken cancellationToken);
 

@@ -32,6 +32,12 @@ public sealed partial class PlanExecutor(IMergeRequestWriter gitLab, ILogger<Pla
             {
                 Log.DryRunComment(logger, mr.ProjectId, mr.Iid, comment.Policy);
             }
+            if (plan.People?.HasChanges == true && logger.IsEnabled(LogLevel.Information))
+            {
+                var reviewers = Names(plan.People.ReviewerIds, plan.People.Reviewers);
+                var assignees = Names(plan.People.AssigneeIds, plan.People.Assignees);
+                Log.DryRunPeople(logger, mr.ProjectId, mr.Iid, reviewers, assignees);
+            }
             if (summaryChanged)
             {
                 Log.DryRunComment(logger, mr.ProjectId, mr.Iid, "summary");
@@ -46,12 +52,16 @@ public sealed partial class PlanExecutor(IMergeRequestWriter gitLab, ILogger<Pla
             writes += created.Count;
         }
 
-        if (plan.LabelsToAdd.Count > 0 || plan.LabelsToRemove.Count > 0)
+        // Labels, reviewers and assignees in ONE PUT: one write, one webhook echo, one system-note batch.
+        var people = plan.People;
+        if (plan.LabelsToAdd.Count > 0 || plan.LabelsToRemove.Count > 0 || people?.HasChanges == true)
         {
             await gitLab.UpdateMergeRequestAsync(mr, new MergeRequestUpdate
             {
                 AddLabels = plan.LabelsToAdd.Select(l => l.Label).ToList(),
                 RemoveLabels = plan.LabelsToRemove.Select(l => l.Label).ToList(),
+                ReviewerIds = people?.ReviewerIds,
+                AssigneeIds = people?.AssigneeIds,
             }, cancellationToken);
             writes++;
             if (logger.IsEnabled(LogLevel.Information))
@@ -59,6 +69,12 @@ public sealed partial class PlanExecutor(IMergeRequestWriter gitLab, ILogger<Pla
                 var added = string.Join(",", plan.LabelsToAdd.Select(l => l.Label));
                 var removed = string.Join(",", plan.LabelsToRemove.Select(l => l.Label));
                 Log.LabelsApplied(logger, mr.ProjectId, mr.Iid, added, removed);
+                if (people?.HasChanges == true)
+                {
+                    var reviewers = Names(people.ReviewerIds, people.Reviewers);
+                    var assignees = Names(people.AssigneeIds, people.Assignees);
+                    Log.PeopleApplied(logger, mr.ProjectId, mr.Iid, reviewers, assignees);
+                }
             }
         }
 
@@ -85,8 +101,18 @@ public sealed partial class PlanExecutor(IMergeRequestWriter gitLab, ILogger<Pla
         return writes;
     }
 
+    // The picks among the ids being sent, by name, for the log line.
+    private static string Names(IReadOnlyList<long>? ids, IReadOnlyList<Policies.Reviewers.PersonPick> picks) =>
+        ids is null ? "-" : string.Join(",", picks.Where(p => ids.Contains(p.Id)).Select(p => p.Username));
+
     private static partial class Log
     {
+        [LoggerMessage(EventId = 4104, Level = LogLevel.Information, Message = "{ProjectId}!{Iid} reviewers requested [{Reviewers}] assignees set [{Assignees}]")]
+        public static partial void PeopleApplied(ILogger logger, long projectId, long iid, string reviewers, string assignees);
+
+        [LoggerMessage(EventId = 4105, Level = LogLevel.Information, Message = "Dry run: {ProjectId}!{Iid} would request reviewers [{Reviewers}] and assign [{Assignees}]")]
+        public static partial void DryRunPeople(ILogger logger, long projectId, long iid, string reviewers, string assignees);
+
         [LoggerMessage(EventId = 4101, Level = LogLevel.Information, Message = "{ProjectId}!{Iid} labels added [{Added}] removed [{Removed}]")]
         public static partial void LabelsApplied(ILogger logger, long projectId, long iid, string added, string removed);
 

@@ -704,7 +704,7 @@ public sealed partial class SqliteInboxStore : IInboxStore, IAsyncDisposable, ID
                 if (_insert.ExecuteScalar() is long id)
                 {
                     _upsertSubject.Value = delivery.Subject;
-                    _upsertDue.Value = _now.Value;
+                    _upsertDue.Value = delivery.NotBefore is { } notBefore ? notBefore.ToUnixTimeMilliseconds() : now;
                     _upsertId.Value = id;
                     _subjectUpsert.ExecuteNonQuery();
                     pending.Result = new AppendResult(id.ToString(CultureInfo.InvariantCulture), Duplicate: false);

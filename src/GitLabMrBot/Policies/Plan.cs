@@ -1,5 +1,6 @@
 using GitLabMrBot.Handlers;
 using GitLabMrBot.Policies.Config;
+using GitLabMrBot.Policies.Reviewers;
 
 namespace GitLabMrBot.Policies;
 
@@ -45,11 +46,17 @@ public sealed record Plan
     /// <summary>Policies whose conditions hold, with what matched (reviewer and assignee actions are read from here).</summary>
     public IReadOnlyList<PolicyMatch> MatchedPolicies { get; init; } = [];
 
+    /// <summary>
+    /// Reviewers and assignees: added by the reconciler after the engine (choosing people reads GitLab), sent in the
+    /// same PUT as the labels. Null when no reviewer or assignee rule is configured.
+    /// </summary>
+    public PeoplePlan? People { get; init; }
+
     /// <summary>Post or update the summary comment (the config's <c>summaryComment</c>).</summary>
     public bool SummaryComment { get; init; } = true;
 
     /// <summary>True when applying the plan would write to GitLab.</summary>
-    public bool HasChanges => LabelsToAdd.Count > 0 || LabelsToRemove.Count > 0 || Comments.Count > 0;
+    public bool HasChanges => LabelsToAdd.Count > 0 || LabelsToRemove.Count > 0 || Comments.Count > 0 || People?.HasChanges == true;
 
     /// <summary>The labels the MR carries once the plan is applied, given the labels it has now.</summary>
     public IReadOnlyList<string> LabelsAfter(IEnumerable<string> current) =>

@@ -1,4 +1,5 @@
 using System.Text;
+using GitLabMrBot.Policies.Reviewers;
 
 namespace GitLabMrBot.Policies;
 
@@ -25,7 +26,7 @@ public static class SummaryComment
 
     /// <summary>Whether there is anything to explain: the reconciler creates the note only then.</summary>
     public static bool HasContent(Plan plan) =>
-        plan.UntouchedBecause is null && (plan.Applied.Count > 0 || plan.Decisions.Any(d => SteadyDecisions.Contains(d.Kind)));
+        plan.UntouchedBecause is null && (plan.Applied.Count > 0 || plan.Decisions.Any(d => SteadyDecisions.Contains(d.Kind)) || plan.People?.HasContent == true);
 
     public static string Render(Plan plan)
     {
@@ -53,6 +54,11 @@ public static class SummaryComment
             }
         }
 
+        if (plan.People is { HasContent: true } people)
+        {
+            RenderPeople(text, people);
+        }
+
         var kept = plan.Decisions.Where(d => SteadyDecisions.Contains(d.Kind)).ToList();
         if (kept.Count > 0)
         {
@@ -66,6 +72,45 @@ public static class SummaryComment
         text.Append("\nTo override a label, remove it: the bot will not put it back. ")
             .Append("The bot never removes a label it did not add.\n");
         return EscapeQuickActions(text.ToString());
+    }
+
+    // People are written as `@name` in code spans: the note explains, it does not mention (and notify) anyone.
+    private static void RenderPeople(StringBuilder text, PeoplePlan people)
+    {
+        text.Append("\n**Reviewers**\n\n");
+        if (people.Reviewers.Count > 0)
+        {
+            text.Append("| reviewer | why |\n|---|---|\n");
+            foreach (var pick in people.Reviewers)
+            {
+                text.Append("| ").Append(Code("@" + pick.Username)).Append(" | ").Append(EscapeMarkdown(string.Join("; ", pick.Why))).Append(" |\n");
+            }
+        }
+        if (people.ReviewersNote is { } note)
+        {
+            text.Append(EscapeMarkdown(note)).Append('\n');
+        }
+        if (people.PassedOver.Count > 0)
+        {
+            text.Append("\nPassed over:\n");
+            foreach (var passed in people.PassedOver)
+            {
+                text.Append("- ").Append(Code("@" + passed.Username)).Append(": ").Append(EscapeMarkdown(passed.Detail)).Append('\n');
+            }
+        }
+        if (people.Assignees.Count > 0 || people.AssigneesNote is not null)
+        {
+            text.Append("\n**Assignees**\n\n");
+            foreach (var pick in people.Assignees)
+            {
+                text.Append("- ").Append(Code("@" + pick.Username)).Append(": ").Append(EscapeMarkdown(string.Join("; ", pick.Why))).Append('\n');
+            }
+            if (people.AssigneesNote is { } assigneesNote)
+            {
+                text.Append(EscapeMarkdown(assigneesNote)).Append('\n');
+            }
+        }
+        text.Append("\nThe bot only fills empty reviewer and assignee slots, once per merge request: it never removes or replaces people, and never re-requests someone who was removed.\n");
     }
 
     /// <summary>

@@ -11,6 +11,7 @@ namespace GitLabMrBot.Reconciliation;
 public sealed partial class MergeRequestReconciler(
     MergeRequestSnapshotReader snapshots,
     PolicyConfigProvider config,
+    PeoplePlanner people,
     PlanExecutor executor,
     MergeabilityRechecks rechecks,
     ILogger<MergeRequestReconciler> logger) : IMergeRequestReconciler
@@ -31,7 +32,13 @@ public sealed partial class MergeRequestReconciler(
             return;
         }
 
+        plan = plan with { People = await people.DecideAsync(read, plan, compiled, cancellationToken) };
         var writes = await executor.ApplyAsync(plan, read, cancellationToken);
+        if (!plan.DryRun && plan.People is { } decided)
+        {
+            // Only after GitLab accepted the PUT: from now on this MR's reviewers and assignees are never written again.
+            await people.CommitAsync(mergeRequest, decided, cancellationToken);
+        }
         Log.Reconciled(logger, mergeRequest.ProjectId, mergeRequest.Iid, context.DeliveryIds.Count, writes);
     }
 

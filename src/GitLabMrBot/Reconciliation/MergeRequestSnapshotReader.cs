@@ -6,7 +6,11 @@ using Microsoft.Extensions.Caching.Memory;
 namespace GitLabMrBot.Reconciliation;
 
 /// <summary>What the reconciler read: the snapshot the engine decides on, and the notes the executor upserts into.</summary>
-public sealed record MergeRequestRead(MergeRequestSnapshot Snapshot, GitLabMergeRequest MergeRequest, IReadOnlyList<GitLabNote> BotNotes, GitLabUser Bot);
+public sealed record MergeRequestRead(MergeRequestSnapshot Snapshot, GitLabMergeRequest MergeRequest, IReadOnlyList<GitLabNote> BotNotes, GitLabUser Bot)
+{
+    /// <summary>GitLab's system notes about the bot's own changes ("requested review from @a"): who the bot ever asked.</summary>
+    public IReadOnlyList<GitLabNote> BotSystemNotes { get; init; } = [];
+}
 
 /// <summary>
 /// Reads one MR's current state from GitLab into a <see cref="MergeRequestSnapshot"/>. Diffs and commits
@@ -33,9 +37,9 @@ public sealed class MergeRequestSnapshotReader(IMergeRequestReader gitLab, IMemo
                 .Select(c => c.Message ?? c.Title ?? "").ToList())
             : [];
         var labelEvents = await gitLab.GetLabelEventsAsync(mergeRequest, cancellationToken);
-        var botNotes = (await gitLab.GetNotesAsync(mergeRequest, cancellationToken))
-            .Where(n => !n.System && n.Author?.Id == bot.Id)
-            .ToList();
+        var notes = await gitLab.GetNotesAsync(mergeRequest, cancellationToken);
+        var botNotes = notes.Where(n => !n.System && n.Author?.Id == bot.Id).ToList();
+        var botSystemNotes = notes.Where(n => n.System && n.Author?.Id == bot.Id).ToList();
 
         var snapshot = Basic(mergeRequest, mr) with
         {
@@ -44,7 +48,7 @@ public sealed class MergeRequestSnapshotReader(IMergeRequestReader gitLab, IMemo
             Provenance = LabelHistory.Provenance(labelEvents, mr.Labels, bot.Id),
             PostedPolicyComments = PostedPolicyComments(config, botNotes),
         };
-        return new MergeRequestRead(snapshot, mr, botNotes, bot);
+        return new MergeRequestRead(snapshot, mr, botNotes, bot) { BotSystemNotes = botSystemNotes };
     }
 
     private static MergeRequestSnapshot Basic(MergeRequestRef mergeRequest, GitLabMergeRequest mr) => new()

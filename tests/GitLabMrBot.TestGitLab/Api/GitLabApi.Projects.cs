@@ -8,12 +8,21 @@ internal sealed partial class GitLabApi
 {
     private ApiResult CurrentUser(ApiRequest r) => ApiResult.Ok(json.CurrentUser(r.Caller));
 
-    /// <summary><c>GET /users?username=</c>: case-insensitive exact match, as GitLab.</summary>
+    /// <summary>
+    /// <c>GET /users?username=</c>: case-insensitive exact match, as GitLab. <c>search=</c> matches names and usernames
+    /// by substring and emails exactly (every seeded email counts as public here).
+    /// </summary>
     private ApiResult ListUsers(ApiRequest r)
     {
         _ = r.Caller;
         var username = r.Params.String("username");
-        var users = state.Users.Where(u => username is null || u.Username.Equals(username, StringComparison.OrdinalIgnoreCase));
+        var search = r.Params.String("search");
+        var users = state.Users
+            .Where(u => username is null || u.Username.Equals(username, StringComparison.OrdinalIgnoreCase))
+            .Where(u => search is null
+                || u.Email.Equals(search, StringComparison.OrdinalIgnoreCase)
+                || u.Username.Contains(search, StringComparison.OrdinalIgnoreCase)
+                || u.Name.Contains(search, StringComparison.OrdinalIgnoreCase));
         return ApiResult.Paged(r, Nodes(users, u => json.UserBasic(u)));
     }
 
@@ -22,6 +31,10 @@ internal sealed partial class GitLabApi
         state.FindUser(r["id"]) is { } user ? ApiResult.Ok(Representations.Status(user)) : throw ApiResult.NotFound("User");
 
     private ApiResult GetProject(ApiRequest r) => ApiResult.Ok(json.Project(Project(r)));
+
+    /// <summary>Direct members of the project only, no inherited group members.</summary>
+    private ApiResult ProjectMembers(ApiRequest r) =>
+        ApiResult.Paged(r, Nodes(state.AllMembers([Project(r).Members]), m => json.Member(m.User, m.Level)));
 
     private ApiResult ProjectMembersAll(ApiRequest r)
     {

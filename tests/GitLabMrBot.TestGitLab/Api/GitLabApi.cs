@@ -16,6 +16,7 @@ internal sealed partial class GitLabApi(GitLabState state, Representations json)
         .Map("GET", "/users/:id/status", UserStatus, anonymous: true)
         // projects, members, files, labels
         .Map("GET", "/projects/:id", GetProject)
+        .Map("GET", "/projects/:id/members", ProjectMembers)
         .Map("GET", "/projects/:id/members/all", ProjectMembersAll)
         .Map("GET", "/projects/:id/members/all/:user_id", ProjectMemberAll)
         .Map("GET", "/groups/:id/members", GroupMembers)

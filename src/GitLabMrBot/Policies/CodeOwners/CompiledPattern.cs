@@ -10,8 +10,7 @@ namespace GitLabMrBot.Policies.CodeOwners;
 internal sealed class CompiledPattern
 {
     private readonly string pattern;
-    private readonly string[]? segments;
-    private readonly bool[]? literal;
+    private readonly SegmentGlob[]? segments;
     private readonly bool anyDepth;
 
     public CompiledPattern(string pattern)
@@ -39,8 +38,7 @@ internal sealed class CompiledPattern
         }
 
         anyDepth = skip > 0;
-        segments = parts[skip..];
-        literal = [.. segments.Select(s => s.AsSpan().IndexOfAny('*', '?') < 0)];
+        segments = [.. parts[skip..].Select(p => new SegmentGlob(p))];
     }
 
     /// <summary>Matches a path that starts with '/'.</summary>
@@ -64,8 +62,7 @@ internal sealed class CompiledPattern
         {
             var start = path[..end].LastIndexOf('/') + 1;
             var segment = path[start..end];
-            var matches = literal![i] ? segment.SequenceEqual(segments[i]) : RubyFnMatch.IsSegmentMatch(segments[i], segment);
-            if (!matches)
+            if (!segments[i].IsMatch(segment))
             {
                 return false;
             }
@@ -74,5 +71,66 @@ internal sealed class CompiledPattern
         }
 
         return true;
+    }
+
+    /// <summary>
+    /// One pattern segment. Literals compare directly, and a segment of literals and '*' only (the usual
+    /// '*.rb', '*spec*', 'index.*') matches by finding its literals in order, which accepts exactly what the
+    /// backtracking '*' of fnmatch accepts; anything with '?' uses the port.
+    /// </summary>
+    private sealed class SegmentGlob
+    {
+        private readonly string text;
+        private readonly string[]? parts;
+
+        public SegmentGlob(string text)
+        {
+            this.text = text;
+            if (text.Contains('?', StringComparison.Ordinal))
+            {
+                return;
+            }
+
+            parts = text.Split('*');
+        }
+
+        public bool IsMatch(ReadOnlySpan<char> segment)
+        {
+            if (parts is null)
+            {
+                return RubyFnMatch.IsSegmentMatch(text, segment);
+            }
+
+            if (parts.Length == 1)
+            {
+                return segment.SequenceEqual(text);
+            }
+
+            var first = parts[0];
+            var last = parts[^1];
+            if (segment.Length < first.Length + last.Length || !segment.StartsWith(first) || !segment.EndsWith(last))
+            {
+                return false;
+            }
+
+            var middle = segment[first.Length..^last.Length];
+            for (var i = 1; i < parts.Length - 1; i++)
+            {
+                if (parts[i].Length == 0)
+                {
+                    continue;
+                }
+
+                var at = middle.IndexOf(parts[i], StringComparison.Ordinal);
+                if (at < 0)
+                {
+                    return false;
+                }
+
+                middle = middle[(at + parts[i].Length)..];
+            }
+
+            return true;
+        }
     }
 }

@@ -193,7 +193,7 @@ public sealed class PostgresInboxStoreTests(PostgresServer server) : InboxStoreC
     {
         const int Subjects = 20;
         const int Stores = 4;
-        const int Appended = 400;
+        const int Appended = 800;
         var stores = Enumerable.Range(0, Stores).Select(_ => Open()).ToList();
         for (var i = 0; i < Appended / 2; i++)
         {
@@ -206,15 +206,15 @@ public sealed class PostgresInboxStoreTests(PostgresServer server) : InboxStoreC
         var batches = 0;
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(90));
 
-        // More appends keep arriving while the instances claim, so claims race with commits too.
-        var appender = Task.Run(async () =>
+        // More appends keep arriving on every instance while they claim, so claims race with commits too.
+        var appender = Task.WhenAll(Enumerable.Range(0, Stores).Select(s => Task.Run(async () =>
         {
-            for (var i = Appended / 2; i < Appended; i++)
+            for (var i = (Appended / 2) + s; i < Appended; i += Stores)
             {
-                await stores[i % Stores].AppendAsync(Delivery($"k{i}", $"mr:3:{i % Subjects}"), CancellationToken.None);
+                await stores[s].AppendAsync(Delivery($"k{i}", $"mr:3:{i % Subjects}"), CancellationToken.None);
             }
-        });
-        var workers = Enumerable.Range(0, Stores * 2).Select(w => Task.Run(async () =>
+        })));
+        var workers = Enumerable.Range(0, Stores * 3).Select(w => Task.Run(async () =>
         {
             var store = stores[w % Stores];
             var owner = $"instance-{w % Stores}/loop-{w}";

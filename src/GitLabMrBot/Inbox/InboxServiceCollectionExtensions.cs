@@ -27,9 +27,11 @@ public static class InboxServiceCollectionExtensions
         var settings = services.GetRequiredService<BotSettings>();
         if (settings.DatabaseIsPostgres)
         {
-            // The seam for the PostgreSQL provider: it must pass the same InboxStoreContract tests.
-            throw new NotSupportedException(
-                $"{BotSettings.DatabaseKey} is a PostgreSQL connection string, but this build only has the SQLite inbox: set {BotSettings.DatabaseKey} to a file path (default mrbot.db).");
+            return new PostgresInboxStore(
+                settings.Database,
+                services.GetRequiredService<TimeProvider>(),
+                services.GetRequiredService<InboxSignal>(),
+                services.GetRequiredService<ILogger<PostgresInboxStore>>());
         }
         return new SqliteInboxStore(
             settings.Database,

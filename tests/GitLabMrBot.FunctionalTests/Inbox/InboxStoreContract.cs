@@ -20,7 +20,7 @@ public abstract class InboxStoreContract : IAsyncLifetime
     /// </summary>
     protected abstract IInboxStore OpenStore(TimeProvider time);
 
-    public Task InitializeAsync() => Task.CompletedTask;
+    public virtual Task InitializeAsync() => Task.CompletedTask;
 
     public virtual async Task DisposeAsync()
     {

@@ -273,16 +273,4 @@ public sealed class InboxWorkerTests : IDisposable
 
         Assert.Equal(dead, Assert.Single(await Store(host).ListAsync(null, CancellationToken.None)).Id);
     }
-
-    [Fact]
-    public async Task A_postgres_database_setting_fails_start_up_clearly_until_that_provider_exists()
-    {
-        using var host = WorkerHost.Build(DatabasePath, new TestProcessor((_, _) => Task.CompletedTask),
-            s => s[BotSettings.DatabaseKey] = "Host=localhost;Database=mrbot;Username=bot");
-
-        var error = await Assert.ThrowsAsync<NotSupportedException>(() => host.StartAsync());
-
-        Assert.Contains(BotSettings.DatabaseKey, error.Message);
-        Assert.Contains("PostgreSQL", error.Message);
-    }
 }

@@ -22,7 +22,7 @@ public sealed partial class SqliteInboxStore : IInboxStore, IAsyncDisposable, ID
     internal const int MaxGroupCommit = 512;
 
     /// <summary>Most deliveries of one subject claimed at once: bounds the memory of one batch.</summary>
-    internal const int MaxClaim = 1000;
+    internal const int MaxClaim = 500;
 
     /// <summary>Appends committed between two checkpoints of the WAL into the database file.</summary>
     private const int CheckpointEvery = 2000;
@@ -65,7 +65,7 @@ public sealed partial class SqliteInboxStore : IInboxStore, IAsyncDisposable, ID
             UNION ALL
             SELECT id FROM deliveries WHERE subject = $subject AND status = 'processing' AND lease_until < $now)
           ORDER BY id LIMIT $cap)
-        RETURNING {Columns}
+        RETURNING id
         """;
 
     // Only rows the batch's owner still holds: a batch whose lease was lost must not touch its successor's work.
@@ -76,7 +76,7 @@ public sealed partial class SqliteInboxStore : IInboxStore, IAsyncDisposable, ID
     private readonly TimeProvider _time;
     private readonly InboxSignal? _signal;
     private readonly ILogger _logger;
-    private readonly Channel<PendingAppend> _appends;
+    private readonly Channel<WriteRequest> _appends;
     private readonly Task _writer;
     private readonly Channel<bool> _checkpoints;
     private readonly Task _checkpointer;
@@ -107,10 +107,12 @@ public sealed partial class SqliteInboxStore : IInboxStore, IAsyncDisposable, ID
             throw new InboxUnavailableException($"Cannot open the SQLite inbox '{Path}': {e.Message}", e);
         }
 
-        _appends = Channel.CreateUnbounded<PendingAppend>(new UnboundedChannelOptions { SingleReader = true });
+        _appends = Channel.CreateUnbounded<WriteRequest>(new UnboundedChannelOptions { SingleReader = true });
         _checkpoints = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
         _checkpointer = Task.Run(CheckpointLoopAsync);
-        _writer = Task.Run(WriteLoopAsync);
+        // Its own thread: every commit blocks in fsync, and a thread-pool thread blocked there is one Kestrel lacks
+        // (on 2 cores the pool starts with 2 and adds more only slowly: requests then stall for hundreds of ms).
+        _writer = Task.Factory.StartNew(WriteLoop, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
     }
 
     /// <summary>The full path of the database file.</summary>
@@ -134,25 +136,21 @@ public sealed partial class SqliteInboxStore : IInboxStore, IAsyncDisposable, ID
         return cancellationToken.CanBeCanceled ? pending.Task.WaitAsync(cancellationToken) : pending.Task;
     }
 
-    public Task<ClaimedBatch?> ClaimNextAsync(string owner, TimeSpan lease, CancellationToken cancellationToken)
+    public async Task<ClaimedBatch?> ClaimNextAsync(string owner, TimeSpan lease, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(owner);
         cancellationToken.ThrowIfCancellationRequested();
-        return Task.FromResult(Run(connection =>
+        // Look first on a reader connection (WAL readers never wait for the writer), so idle loops woken by
+        // every commit cost almost nothing when nothing is claimable; only then queue the claim for the writer.
+        if (Run(connection => FindCandidate(connection, null, Now())) is null)
         {
-            var now = Now();
-            // Look first without the write lock (WAL readers never block the group-commit writer),
-            // so idle loops woken by every commit cost almost nothing when nothing is claimable.
-            if (FindCandidate(connection, null, now) is null)
-            {
-                return null;
-            }
-
-            using var transaction = connection.BeginTransaction(deferred: false);
+            return null;
+        }
+        var claimed = await Write<(string Subject, List<long> Ids)?>((connection, transaction, now) =>
+        {
             var subject = FindCandidate(connection, transaction, now);
             if (subject is null)
             {
-                transaction.Commit();
                 return null;
             }
 
@@ -162,7 +160,14 @@ public sealed partial class SqliteInboxStore : IInboxStore, IAsyncDisposable, ID
             claim.Parameters.AddWithValue("$subject", subject);
             claim.Parameters.AddWithValue("$now", now);
             claim.Parameters.AddWithValue("$cap", MaxClaim);
-            var deliveries = ReadDeliveries(claim);
+            var ids = new List<long>();
+            using (var rows = claim.ExecuteReader())
+            {
+                while (rows.Read())
+                {
+                    ids.Add(rows.GetInt64(0));
+                }
+            }
             using (var hold = Command(connection, transaction, """
                 UPDATE subjects SET lease_owner = CASE WHEN $claimed > 0 THEN $owner END, lease_until = CASE WHEN $claimed > 0 THEN $until END
                 WHERE subject = $subject;
@@ -171,69 +176,73 @@ public sealed partial class SqliteInboxStore : IInboxStore, IAsyncDisposable, ID
                 hold.Parameters.AddWithValue("$owner", owner);
                 hold.Parameters.AddWithValue("$until", now + (long)lease.TotalMilliseconds);
                 hold.Parameters.AddWithValue("$subject", subject);
-                hold.Parameters.AddWithValue("$claimed", deliveries.Count);
+                hold.Parameters.AddWithValue("$claimed", ids.Count);
                 hold.ExecuteNonQuery();
             }
-            transaction.Commit();
+            return ids.Count == 0 ? null : (Subject: subject, Ids: ids);
+        }).ConfigureAwait(false);
+        if (claimed is not { } batch)
+        {
+            return null;
+        }
 
-            // RETURNING gives no order guarantee; batches are oldest first.
-            deliveries.Sort(static (a, b) => long.Parse(a.Id, CultureInfo.InvariantCulture).CompareTo(long.Parse(b.Id, CultureInfo.InvariantCulture)));
-            return deliveries.Count == 0 ? null : new ClaimedBatch(owner, subject, deliveries);
-        }));
+        // The bodies are read after the commit, on a reader connection: the writer (and every append queued behind
+        // it) never waits for megabytes of payloads. The rows are ours now, so nothing changes them meanwhile.
+        var deliveries = Run(connection =>
+        {
+            using var read = Command(connection, null, $"SELECT {Columns} FROM deliveries WHERE id IN (SELECT value FROM json_each($ids)) ORDER BY id");
+            read.Parameters.AddWithValue("$ids", "[" + string.Join(',', batch.Ids) + "]");
+            return ReadDeliveries(read);
+        });
+        return new ClaimedBatch(owner, batch.Subject, deliveries);
     }
 
     public Task<bool> RenewLeaseAsync(ClaimedBatch batch, TimeSpan lease, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(batch);
         cancellationToken.ThrowIfCancellationRequested();
-        return Task.FromResult(Run(connection =>
+        return Write((connection, transaction, now) =>
         {
-            using var transaction = connection.BeginTransaction(deferred: false);
             using var renew = Command(connection, transaction, $"UPDATE deliveries SET lease_until = $until WHERE {OwnedRows}");
             AddOwnedRows(renew, batch);
-            renew.Parameters.AddWithValue("$until", Now() + (long)lease.TotalMilliseconds);
+            renew.Parameters.AddWithValue("$until", now + (long)lease.TotalMilliseconds);
             var renewed = renew.ExecuteNonQuery() > 0;
             using var subject = Command(connection, transaction, "UPDATE subjects SET lease_until = $until WHERE subject = $subject AND lease_owner = $owner");
-            subject.Parameters.AddWithValue("$until", Now() + (long)lease.TotalMilliseconds);
+            subject.Parameters.AddWithValue("$until", now + (long)lease.TotalMilliseconds);
             subject.Parameters.AddWithValue("$subject", batch.Subject);
             subject.Parameters.AddWithValue("$owner", batch.Owner);
             subject.ExecuteNonQuery();
-            transaction.Commit();
             return renewed;
-        }));
+        });
     }
 
-    public Task CompleteAsync(ClaimedBatch batch, CancellationToken cancellationToken)
+    public async Task CompleteAsync(ClaimedBatch batch, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(batch);
         cancellationToken.ThrowIfCancellationRequested();
-        var changed = Run(connection =>
+        var changed = await Write((connection, transaction, now) =>
         {
-            using var transaction = connection.BeginTransaction(deferred: false);
             using var complete = Command(connection, transaction,
                 $"UPDATE deliveries SET status = 'done', completed_at = $now, lease_owner = NULL, lease_until = NULL WHERE {OwnedRows}");
             AddOwnedRows(complete, batch);
-            complete.Parameters.AddWithValue("$now", Now());
+            complete.Parameters.AddWithValue("$now", now);
             var changed = complete.ExecuteNonQuery();
             ReleaseSubject(connection, transaction, batch);
-            transaction.Commit();
             return changed;
-        });
+        }).ConfigureAwait(false);
         if (changed < batch.Deliveries.Count)
         {
             Log.LeaseLost(_logger, batch.Subject, batch.Deliveries.Count - changed, "complete");
         }
         _signal?.Pulse();
-        return Task.CompletedTask;
     }
 
-    public Task FailAsync(ClaimedBatch batch, string error, DateTimeOffset? retryAt, CancellationToken cancellationToken)
+    public async Task FailAsync(ClaimedBatch batch, string error, DateTimeOffset? retryAt, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(batch);
         cancellationToken.ThrowIfCancellationRequested();
-        var changed = Run(connection =>
+        var changed = await Write((connection, transaction, now) =>
         {
-            using var transaction = connection.BeginTransaction(deferred: false);
             using var fail = Command(connection, transaction, $"""
                 UPDATE deliveries SET attempts = attempts + 1, last_error = $error,
                   status = CASE WHEN $retry IS NULL THEN 'dead' ELSE 'pending' END,
@@ -245,18 +254,16 @@ public sealed partial class SqliteInboxStore : IInboxStore, IAsyncDisposable, ID
             AddOwnedRows(fail, batch);
             fail.Parameters.AddWithValue("$error", error.Length > MaxErrorLength ? error[..MaxErrorLength] : error);
             fail.Parameters.AddWithValue("$retry", retryAt is { } at ? at.ToUnixTimeMilliseconds() : DBNull.Value);
-            fail.Parameters.AddWithValue("$now", Now());
+            fail.Parameters.AddWithValue("$now", now);
             var changed = fail.ExecuteNonQuery();
             ReleaseSubject(connection, transaction, batch);
-            transaction.Commit();
             return changed;
-        });
+        }).ConfigureAwait(false);
         if (changed < batch.Deliveries.Count)
         {
             Log.LeaseLost(_logger, batch.Subject, batch.Deliveries.Count - changed, "fail");
         }
         _signal?.Pulse();
-        return Task.CompletedTask;
     }
 
     public Task<DateTimeOffset?> NextDueAsync(CancellationToken cancellationToken)
@@ -271,30 +278,29 @@ public sealed partial class SqliteInboxStore : IInboxStore, IAsyncDisposable, ID
         }));
     }
 
-    public Task<int> PruneAsync(DateTimeOffset completedBefore, CancellationToken cancellationToken)
+    public async Task<int> PruneAsync(DateTimeOffset completedBefore, CancellationToken cancellationToken)
     {
-        cancellationToken.ThrowIfCancellationRequested();
-        return Task.FromResult(Run(connection =>
+        // In chunks, each its own write, so a large prune never holds up the appends queued behind it for long.
+        var total = 0;
+        int deleted;
+        do
         {
-            // In chunks, each its own transaction, so a large prune never holds the write lock for long.
-            using var prune = Command(connection, null, """
-                DELETE FROM deliveries WHERE id IN (
-                  SELECT id FROM deliveries INDEXED BY ix_deliveries_done
-                  WHERE status = 'done' AND completed_at < $before LIMIT $chunk)
-                """);
-            prune.Parameters.AddWithValue("$before", completedBefore.ToUnixTimeMilliseconds());
-            prune.Parameters.AddWithValue("$chunk", PruneChunk);
-            var total = 0;
-            int deleted;
-            do
+            cancellationToken.ThrowIfCancellationRequested();
+            deleted = await Write((connection, transaction, _) =>
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                deleted = prune.ExecuteNonQuery();
-                total += deleted;
-            }
-            while (deleted == PruneChunk);
-            return total;
-        }));
+                using var prune = Command(connection, transaction, """
+                    DELETE FROM deliveries WHERE id IN (
+                      SELECT id FROM deliveries INDEXED BY ix_deliveries_done
+                      WHERE status = 'done' AND completed_at < $before LIMIT $chunk)
+                    """);
+                prune.Parameters.AddWithValue("$before", completedBefore.ToUnixTimeMilliseconds());
+                prune.Parameters.AddWithValue("$chunk", PruneChunk);
+                return prune.ExecuteNonQuery();
+            }).ConfigureAwait(false);
+            total += deleted;
+        }
+        while (deleted == PruneChunk);
+        return total;
     }
 
     public Task<bool> PingAsync(CancellationToken cancellationToken)
@@ -346,15 +352,16 @@ public sealed partial class SqliteInboxStore : IInboxStore, IAsyncDisposable, ID
 
     public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 
-    private async Task WriteLoopAsync()
+    private void WriteLoop()
     {
         var reader = _appends.Reader;
-        var batch = new List<PendingAppend>(MaxGroupCommit);
+        var batch = new List<WriteRequest>(MaxGroupCommit);
         AppendWriter? writer = null;
         var sinceCheckpoint = 0;
         try
         {
-            while (await reader.WaitToReadAsync().ConfigureAwait(false))
+            // Blocking waits on purpose: this loop owns its thread, and must never hop onto the thread pool.
+            while (reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
             {
                 // Everything queued while the previous commit was syncing goes into this one.
                 while (batch.Count < MaxGroupCommit && reader.TryRead(out var item))
@@ -365,16 +372,17 @@ public sealed partial class SqliteInboxStore : IInboxStore, IAsyncDisposable, ID
                 try
                 {
                     writer ??= new AppendWriter(Open(appendWriter: true));
+                    var appended = writer.Commit(batch, Now());
                     // Workers are woken first: by the time a caller sees its answer, they are already looking.
-                    if (writer.Commit(batch, Now()))
+                    if (appended > 0)
                     {
                         _signal?.Pulse();
                     }
                     for (var i = 0; i < batch.Count; i++)
                     {
-                        batch[i].TrySetResult(batch[i].Result!);
+                        batch[i].Committed();
                     }
-                    sinceCheckpoint += batch.Count;
+                    sinceCheckpoint += appended;
                     if (sinceCheckpoint >= CheckpointEvery)
                     {
                         sinceCheckpoint = 0;
@@ -387,7 +395,7 @@ public sealed partial class SqliteInboxStore : IInboxStore, IAsyncDisposable, ID
                     var failure = new InboxUnavailableException("The inbox could not commit the delivery.", e);
                     for (var i = 0; i < batch.Count; i++)
                     {
-                        batch[i].TrySetException(failure);
+                        batch[i].TrySetFailure(failure);
                     }
                     // The connection may be broken (disk gone, file replaced): start afresh with the next batch.
                     writer?.Dispose();
@@ -477,6 +485,21 @@ public sealed partial class SqliteInboxStore : IInboxStore, IAsyncDisposable, ID
         command.Parameters.AddWithValue("$owner", batch.Owner);
     }
 
+    /// <summary>
+    /// Queues a write for the one writer, which runs it inside its next group commit: worker bookkeeping never
+    /// contends with appends for SQLite's write lock (a busy writer sleeps in steps of up to 100 ms), and rides
+    /// on the commit's fsync instead of paying its own. The result is handed out only once that commit is durable.
+    /// </summary>
+    private Task<T> Write<T>(Func<SqliteConnection, SqliteTransaction, long, T> work)
+    {
+        var request = new WriteOp<T>(work);
+        if (!_appends.Writer.TryWrite(request))
+        {
+            throw new InboxUnavailableException("The inbox is shut down.");
+        }
+        return request.Task;
+    }
+
     private T Run<T>(Func<SqliteConnection, T> work)
     {
         try
@@ -496,16 +519,14 @@ public sealed partial class SqliteInboxStore : IInboxStore, IAsyncDisposable, ID
         try
         {
             connection.Open();
-            // Per connection (not stored in the file). The group-commit writer uses FULL: the WAL is synced at every
-            // commit, so a 202 survives power loss. The worker's bookkeeping (claim, renew, complete, fail, prune) uses
-            // NORMAL: its commits skip the fsync and cost the appends nothing. Losing one on power loss only means a
-            // delivery is processed again, which reconciliation makes harmless; and every later FULL commit syncs the
-            // whole WAL, earlier frames included, so the order on disk stays the order of commits.
+            // Per connection (not stored in the file). The writer uses FULL: the WAL is synced at every commit, so a
+            // 202 survives power loss; every write (appends and the worker's bookkeeping) goes through it. Other
+            // connections only read, checkpoint or create the schema.
             // The writer never checkpoints itself (copying the WAL into the file and syncing it would stall every
             // waiting request): it hands that to the checkpointer task instead.
             using var pragmas = Command(connection, null, appendWriter
                 ? "PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000; PRAGMA wal_autocheckpoint = 0;"
-                : "PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;");
+                : "PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;");
             pragmas.ExecuteNonQuery();
             return connection;
         }
@@ -621,14 +642,76 @@ public sealed partial class SqliteInboxStore : IInboxStore, IAsyncDisposable, ID
         _ => throw new InvalidDataException($"Unknown delivery status '{text}' in the inbox."),
     };
 
-    /// <summary>One caller waiting for the group commit that carries its delivery.</summary>
-    private sealed class PendingAppend(NewDelivery delivery)
-        : TaskCompletionSource<AppendResult>(TaskCreationOptions.RunContinuationsAsynchronously)
+    /// <summary>Something the writer does inside a group commit; its caller hears of it only after the commit.</summary>
+    private abstract class WriteRequest
     {
+        /// <summary>The commit carrying this request is durable: hand the caller its result.</summary>
+        public abstract void Committed();
+
+        public abstract void TrySetFailure(Exception failure);
+    }
+
+    /// <summary>One caller waiting for the group commit that carries its delivery.</summary>
+    private sealed class PendingAppend(NewDelivery delivery) : WriteRequest
+    {
+        private readonly TaskCompletionSource<AppendResult> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
         public NewDelivery Delivery { get; } = delivery;
+
+        public Task<AppendResult> Task => _done.Task;
 
         /// <summary>Known once inserted, handed to the caller only once the transaction committed.</summary>
         public AppendResult? Result { get; set; }
+
+        public override void Committed() => _done.TrySetResult(Result!);
+
+        public override void TrySetFailure(Exception failure) => _done.TrySetException(failure);
+    }
+
+    /// <summary>A worker's write (claim, renew, complete, fail, prune), run in its own savepoint of the group commit.</summary>
+    private abstract class WriteOp : WriteRequest
+    {
+        public abstract void Execute(SqliteConnection connection, SqliteTransaction transaction, long now);
+    }
+
+    private sealed class WriteOp<T>(Func<SqliteConnection, SqliteTransaction, long, T> work) : WriteOp
+    {
+        private readonly TaskCompletionSource<T> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private T? _result;
+        private Exception? _failure;
+
+        public Task<T> Task => _done.Task;
+
+        public override void Execute(SqliteConnection connection, SqliteTransaction transaction, long now)
+        {
+            // A failing write is undone alone; the appends and other writes of the commit stand.
+            transaction.Save("op");
+            try
+            {
+                _result = work(connection, transaction, now);
+                transaction.Release("op");
+            }
+            catch (Exception e)
+            {
+                transaction.Rollback("op");
+                transaction.Release("op");
+                _failure = e is SqliteException ? new InboxUnavailableException($"The inbox is unavailable: {e.Message}", e) : e;
+            }
+        }
+
+        public override void Committed()
+        {
+            if (_failure is not null)
+            {
+                _done.TrySetException(_failure);
+            }
+            else
+            {
+                _done.TrySetResult(_result!);
+            }
+        }
+
+        public override void TrySetFailure(Exception failure) => _done.TrySetException(failure);
     }
 
     /// <summary>The writer's own connection with its two statements prepared once and reused for every append.</summary>
@@ -681,18 +764,23 @@ public sealed partial class SqliteInboxStore : IInboxStore, IAsyncDisposable, ID
             _upsertId = _subjectUpsert.Parameters.Add("$id", SqliteType.Integer);
         }
 
-        /// <summary>Inserts the batch in one transaction; true when at least one delivery was new.</summary>
-        public bool Commit(List<PendingAppend> batch, long now)
+        /// <summary>Inserts the appends and runs the writes of the batch in one transaction; returns how many deliveries were new.</summary>
+        public int Commit(List<WriteRequest> batch, long now)
         {
             using var transaction = _connection.BeginTransaction(deferred: false);
             _insert.Transaction = transaction;
             _existing.Transaction = transaction;
             _subjectUpsert.Transaction = transaction;
             _now.Value = now;
-            var added = false;
+            var added = 0;
             for (var i = 0; i < batch.Count; i++)
             {
-                var pending = batch[i];
+                if (batch[i] is WriteOp op)
+                {
+                    op.Execute(_connection, transaction, now);
+                    continue;
+                }
+                var pending = (PendingAppend)batch[i];
                 var delivery = pending.Delivery;
                 _key.Value = delivery.DedupeKey;
                 _event.Value = delivery.Event;
@@ -708,7 +796,7 @@ public sealed partial class SqliteInboxStore : IInboxStore, IAsyncDisposable, ID
                     _upsertId.Value = id;
                     _subjectUpsert.ExecuteNonQuery();
                     pending.Result = new AppendResult(id.ToString(CultureInfo.InvariantCulture), Duplicate: false);
-                    added = true;
+                    added++;
                 }
                 else
                 {

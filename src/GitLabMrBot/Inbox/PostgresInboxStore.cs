@@ -9,8 +9,9 @@ namespace GitLabMrBot.Inbox;
 /// <summary>
 /// The inbox shared by several bot instances: PostgreSQL tables in the first schema of the connection's search path.
 /// Appends are group-committed like SQLite's (one writer per instance drains the queue into one transaction).
-/// Claims are safe across instances: a per-subject advisory lock serialises claimers of one subject, and the claim
-/// re-checks for a live lease after taking it, so a subject is never in flight twice. The schema is created on
+/// Claims are safe across instances: each subject with work has a row in <c>mrbot_subjects</c> holding its lease, and
+/// every change to a subject's leases happens under that row's lock (claimers skip rows another one holds), so a
+/// subject is never in flight twice. The schema is created on
 /// first use (under an advisory lock, so instances starting together do not race), not in the constructor:
 /// an instance started while the server is down reports unavailable and recovers when it answers.
 /// Committed work is announced with <c>NOTIFY</c>, so idle workers of every instance wake at once.
@@ -19,7 +20,7 @@ namespace GitLabMrBot.Inbox;
 public sealed partial class PostgresInboxStore : IInboxStore, IAsyncDisposable, IDisposable
 {
     /// <summary>Bumped by each schema change; the <c>mrbot_schema</c> row records what the database has.</summary>
-    internal const int SchemaVersion = 1;
+    internal const int SchemaVersion = 2;
 
     /// <summary>Most appends committed in one transaction: bounds the time one commit holds its row locks.</summary>
     internal const int MaxGroupCommit = 512;
@@ -33,8 +34,8 @@ public sealed partial class PostgresInboxStore : IInboxStore, IAsyncDisposable, 
     /// <summary>Attempts of one group commit that lost a deadlock (the same keys appended on two instances at once).</summary>
     private const int CommitAttempts = 4;
 
-    /// <summary>Candidate rows read per look; subjects another claimer holds are excluded from the next look.</summary>
-    private const int CandidateRows = 16;
+    /// <summary>Subjects one claim looks at before giving up: a subject row can be stale (its deliveries pruned by hand).</summary>
+    private const int ClaimLooks = 16;
 
     private const int MaxErrorLength = 4000;
     private const int PruneChunk = 5000;
@@ -50,7 +51,9 @@ public sealed partial class PostgresInboxStore : IInboxStore, IAsyncDisposable, 
     private const string Columns =
         "id, dedupe_key, event, subject, event_uuid, received_at, body, status, attempts, next_attempt_at, last_error";
 
-    private const string CreateSql = """
+    // Version 1, exactly as it shipped: a new database is created at version 1 and migrated like an old one,
+    // so every database reaches the current version through the same steps.
+    private const string CreateV1Sql = """
         CREATE TABLE mrbot_deliveries (
           id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
           dedupe_key text NOT NULL UNIQUE,
@@ -67,9 +70,8 @@ public sealed partial class PostgresInboxStore : IInboxStore, IAsyncDisposable, 
           last_error text NULL,
           completed_at bigint NULL
         );
-        -- Claim: the oldest due pending delivery, in id order.
         CREATE INDEX ix_mrbot_deliveries_pending ON mrbot_deliveries (id) INCLUDE (subject, next_attempt_at) WHERE status = 'pending';
-        -- Claim: is a subject in flight; which leases expired.
+        -- A subject's leases: when its deliveries in flight become claimable again.
         CREATE INDEX ix_mrbot_deliveries_leased ON mrbot_deliveries (subject, lease_until) WHERE status = 'processing';
         -- Claim: every due delivery of one subject, skipping its done history.
         CREATE INDEX ix_mrbot_deliveries_subject ON mrbot_deliveries (subject, status, id);
@@ -78,39 +80,84 @@ public sealed partial class PostgresInboxStore : IInboxStore, IAsyncDisposable, 
         INSERT INTO mrbot_schema (version) VALUES (1);
         """;
 
-    // A subject is live while one of its deliveries is processing under an unexpired lease.
-    private static string LiveLease(string subject) =>
-        $"SELECT 1 FROM mrbot_deliveries AS f WHERE f.status = 'processing' AND f.subject = {subject} AND f.lease_until >= @now";
-
-    // The oldest claimable deliveries (due pending, or leased with the lease run out) of subjects with no live lease,
-    // leaving out subjects this claim already tried.
-    private static readonly string CandidateSql = $$"""
-        SELECT id, subject FROM (
-          (SELECT p.id, p.subject FROM mrbot_deliveries AS p
-           WHERE p.status = 'pending' AND p.next_attempt_at <= @now AND p.subject <> ALL(@tried)
-             AND NOT EXISTS ({{LiveLease("p.subject")}})
-           ORDER BY p.id LIMIT @rows)
-          UNION ALL
-          (SELECT e.id, e.subject FROM mrbot_deliveries AS e
-           WHERE e.status = 'processing' AND e.lease_until < @now AND e.subject <> ALL(@tried)
-             AND NOT EXISTS ({{LiveLease("e.subject")}})
-           ORDER BY e.id LIMIT @rows)) AS c
-        ORDER BY id LIMIT @rows
+    // Version 2: one row per subject with work (pending or in flight), so finding the next claimable subject and the
+    // next due time no longer scan every queued delivery (a burst for one MR made each claim attempt O(N)).
+    // The subject row is also the claim's lock: whoever changes a subject's leases holds its row.
+    private const string MigrateV2Sql = """
+        CREATE TABLE mrbot_subjects (
+          subject text PRIMARY KEY,
+          next_due bigint NULL,
+          first_id bigint NULL, -- the oldest unfinished delivery: subjects are served oldest first
+          lease_owner text NULL,
+          lease_until bigint NULL
+        );
+        CREATE INDEX ix_mrbot_subjects_first ON mrbot_subjects (first_id);
+        INSERT INTO mrbot_subjects (subject, next_due, first_id, lease_owner, lease_until)
+          SELECT subject,
+                 LEAST(MIN(CASE WHEN status = 'pending' THEN next_attempt_at END), MIN(CASE WHEN status = 'processing' THEN lease_until END)),
+                 MIN(id),
+                 MAX(CASE WHEN status = 'processing' THEN lease_owner END),
+                 MAX(CASE WHEN status = 'processing' THEN lease_until END)
+          FROM mrbot_deliveries WHERE status IN ('pending', 'processing') GROUP BY subject;
+        DROP INDEX IF EXISTS ix_mrbot_deliveries_pending;
+        -- Refreshing a subject: when its next pending delivery is due, without reading them all.
+        CREATE INDEX ix_mrbot_deliveries_due ON mrbot_deliveries (subject, next_attempt_at) WHERE status = 'pending';
+        UPDATE mrbot_schema SET version = 2;
         """;
 
-    // Runs under the subject's advisory lock, as a new statement (a new snapshot under READ COMMITTED): it sees every
-    // claim committed before the lock was granted, so the live-lease check cannot miss another instance's claim.
-    // SKIP LOCKED leaves rows a completing owner is writing right now; they are not claimable anyway.
-    private static readonly string ClaimSql = $$"""
+    // The claimable subject whose oldest waiting delivery is oldest: due pending deliveries and no live lease, or a
+    // lease that expired. One row per subject with work, so this costs the same with 10 or 100,000 deliveries queued.
+    private const string CandidateSql = """
+        SELECT subject FROM mrbot_subjects
+        WHERE (lease_until IS NULL AND next_due <= @now) OR lease_until < @now
+        ORDER BY first_id LIMIT 1
+        """;
+
+    // Inside the claim's transaction: the subject's row is its lock. SKIP LOCKED passes over a subject another
+    // instance is claiming or releasing right now, and a locked row is re-checked at its newest version, so a
+    // subject whose lease another claimer just took is not returned.
+    private const string LockCandidateSql = CandidateSql + " FOR UPDATE SKIP LOCKED";
+
+    // Every other change to a subject's deliveries takes its row first, in the same order as a claim (subject, then
+    // deliveries), so a claim and a release never wait on each other in a cycle.
+    private const string LockSubjectSql = "SELECT 1 FROM mrbot_subjects WHERE subject = @subject FOR UPDATE";
+
+    // After any change to a subject's deliveries: what is left unfinished, and when it becomes claimable. Deliveries
+    // in flight count with their lease's end, so ones a lost lease left behind are claimed again once it expires.
+    private const string RefreshSubjectSql = """
+        UPDATE mrbot_subjects SET
+          next_due = LEAST(
+            (SELECT MIN(next_attempt_at) FROM mrbot_deliveries WHERE subject = @subject AND status = 'pending'),
+            (SELECT MIN(lease_until) FROM mrbot_deliveries WHERE subject = @subject AND status = 'processing')),
+          first_id = LEAST(
+            (SELECT MIN(id) FROM mrbot_deliveries WHERE subject = @subject AND status = 'pending'),
+            (SELECT MIN(id) FROM mrbot_deliveries WHERE subject = @subject AND status = 'processing'))
+        WHERE subject = @subject
+        """;
+
+    private const string DropIdleSubjectSql =
+        "DELETE FROM mrbot_subjects WHERE subject = @subject AND next_due IS NULL AND lease_owner IS NULL";
+
+    // Claims every due delivery of one subject, under its row lock: this is where deliveries of one MR coalesce into
+    // one evaluation. A new statement, so a new snapshot: it sees every release committed before the lock was granted.
+    private const string ClaimSql = $"""
         UPDATE mrbot_deliveries SET status = 'processing', lease_owner = @owner, lease_until = @until
         WHERE id IN (
           SELECT id FROM mrbot_deliveries
           WHERE subject = @subject
             AND ((status = 'pending' AND next_attempt_at <= @now) OR (status = 'processing' AND lease_until < @now))
-          ORDER BY id LIMIT @cap
-          FOR UPDATE SKIP LOCKED)
-          AND NOT EXISTS ({{LiveLease("@subject")}})
-        RETURNING {{Columns}}
+          ORDER BY id LIMIT @cap)
+        RETURNING {Columns}
+        """;
+
+    // Appends: one row per subject of the batch, in subject order, so two instances' group commits lock subjects in
+    // the same order. LEAST, not COALESCE: identities commit out of order across instances.
+    private const string UpsertSubjectsSql = """
+        INSERT INTO mrbot_subjects (subject, next_due, first_id)
+        SELECT subject, next_due, first_id FROM unnest(@subjects, @dues, @ids) AS n(subject, next_due, first_id) ORDER BY subject
+        ON CONFLICT (subject) DO UPDATE SET
+          next_due = LEAST(mrbot_subjects.next_due, excluded.next_due),
+          first_id = LEAST(mrbot_subjects.first_id, excluded.first_id)
         """;
 
     // Only rows the batch's owner still holds: a batch whose lease was lost must not touch its successor's work.
@@ -173,27 +220,27 @@ public sealed partial class PostgresInboxStore : IInboxStore, IAsyncDisposable, 
     public Task<ClaimedBatch?> ClaimNextAsync(string owner, TimeSpan lease, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(owner);
-        return RunAsync<ClaimedBatch?>(async (connection, identity) =>
+        return RunAsync<ClaimedBatch?>(async (connection, _) =>
         {
             var now = Now();
-            var tried = new List<string>();
-            while (true)
+            // Looked at first outside any transaction: idle loops woken by every commit cost one cheap read.
+            await using (var look = Command(connection, CandidateSql))
             {
-                // Looked up outside any transaction: idle loops woken by every commit cost one cheap read.
-                var subjects = await FindCandidatesAsync(connection, now, tried, cancellationToken);
-                if (subjects.Count == 0)
+                look.Parameters.AddWithValue("now", now);
+                if (await look.ExecuteScalarAsync(cancellationToken) is null)
                 {
                     return null;
                 }
-                foreach (var subject in subjects)
+            }
+            for (var i = 0; i < ClaimLooks; i++)
+            {
+                var (found, batch) = await TryClaimAsync(connection, owner, now, lease, cancellationToken);
+                if (!found || batch is not null)
                 {
-                    tried.Add(subject);
-                    if (await TryClaimAsync(connection, identity, subject, owner, now, lease, cancellationToken) is { } batch)
-                    {
-                        return batch;
-                    }
+                    return batch;
                 }
             }
+            return null;
         }, cancellationToken);
     }
 
@@ -202,10 +249,20 @@ public sealed partial class PostgresInboxStore : IInboxStore, IAsyncDisposable, 
         ArgumentNullException.ThrowIfNull(batch);
         return RunAsync(async (connection, _) =>
         {
-            await using var renew = Command(connection, $"UPDATE mrbot_deliveries SET lease_until = @until WHERE {OwnedRows}");
+            var until = Now() + (long)lease.TotalMilliseconds;
+            var renew = new NpgsqlBatchCommand($"UPDATE mrbot_deliveries SET lease_until = @until WHERE {OwnedRows}");
             AddOwnedRows(renew.Parameters, batch);
-            renew.Parameters.AddWithValue("until", Now() + (long)lease.TotalMilliseconds);
-            return await renew.ExecuteNonQueryAsync(cancellationToken) > 0;
+            renew.Parameters.AddWithValue("until", until);
+            var subject = SubjectCommand("UPDATE mrbot_subjects SET lease_until = @until WHERE subject = @subject AND lease_owner = @owner", batch.Subject);
+            subject.Parameters.AddWithValue("until", until);
+            subject.Parameters.AddWithValue("owner", batch.Owner);
+            // One implicit transaction: the subject's row first, like every change to its leases.
+            await using var renewal = new NpgsqlBatch(connection)
+            {
+                BatchCommands = { SubjectCommand(LockSubjectSql, batch.Subject), renew, subject },
+            };
+            await renewal.ExecuteNonQueryAsync(cancellationToken);
+            return renew.RecordsAffected > 0;
         }, cancellationToken);
     }
 
@@ -218,7 +275,7 @@ public sealed partial class PostgresInboxStore : IInboxStore, IAsyncDisposable, 
                 $"UPDATE mrbot_deliveries SET status = 'done', completed_at = @now, lease_owner = NULL, lease_until = NULL WHERE {OwnedRows}");
             AddOwnedRows(complete.Parameters, batch);
             complete.Parameters.AddWithValue("now", Now());
-            return ExecuteAndNotifyAsync(connection, complete, identity, cancellationToken);
+            return ReleaseAndNotifyAsync(connection, complete, batch, identity, cancellationToken);
         }, cancellationToken);
         if (changed < batch.Deliveries.Count)
         {
@@ -245,7 +302,7 @@ public sealed partial class PostgresInboxStore : IInboxStore, IAsyncDisposable, 
             fail.Parameters.AddWithValue("error", error.Length > MaxErrorLength ? error[..MaxErrorLength] : error);
             fail.Parameters.Add(new NpgsqlParameter("retry", NpgsqlDbType.Bigint) { Value = retryAt is { } at ? at.ToUnixTimeMilliseconds() : DBNull.Value });
             fail.Parameters.AddWithValue("now", Now());
-            return ExecuteAndNotifyAsync(connection, fail, identity, cancellationToken);
+            return ReleaseAndNotifyAsync(connection, fail, batch, identity, cancellationToken);
         }, cancellationToken);
         if (changed < batch.Deliveries.Count)
         {
@@ -257,16 +314,10 @@ public sealed partial class PostgresInboxStore : IInboxStore, IAsyncDisposable, 
     public Task<DateTimeOffset?> NextDueAsync(CancellationToken cancellationToken) =>
         RunAsync<DateTimeOffset?>(async (connection, _) =>
         {
-            // Pending deliveries of a subject in flight are left out: they become claimable when that lease
-            // expires (the second term) or when the batch completes (its NOTIFY wakes the workers).
-            await using var next = Command(connection, $"""
-                SELECT MIN(t) FROM (
-                  SELECT MIN(p.next_attempt_at) AS t FROM mrbot_deliveries AS p
-                  WHERE p.status = 'pending' AND NOT EXISTS ({LiveLease("p.subject")})
-                  UNION ALL
-                  SELECT MIN(lease_until) FROM mrbot_deliveries WHERE status = 'processing') AS due
-                """);
-            next.Parameters.AddWithValue("now", Now());
+            // A subject in flight becomes claimable when its lease expires (or sooner, when its batch completes and
+            // NOTIFYs the workers); any other subject when its next pending delivery is due.
+            await using var next = Command(connection,
+                "SELECT MIN(CASE WHEN lease_until IS NOT NULL THEN lease_until ELSE next_due END) FROM mrbot_subjects");
             return await next.ExecuteScalarAsync(cancellationToken) is long at ? DateTimeOffset.FromUnixTimeMilliseconds(at) : null;
         }, cancellationToken);
 
@@ -343,61 +394,90 @@ public sealed partial class PostgresInboxStore : IInboxStore, IAsyncDisposable, 
 
     public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 
-    private async Task<List<string>> FindCandidatesAsync(NpgsqlConnection connection, long now, List<string> tried, CancellationToken cancellationToken)
-    {
-        await using var find = Command(connection, CandidateSql);
-        find.Parameters.AddWithValue("now", now);
-        find.Parameters.AddWithValue("tried", tried.ToArray());
-        find.Parameters.AddWithValue("rows", CandidateRows);
-        var subjects = new List<string>();
-        await using var reader = await find.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            var subject = reader.GetString(1);
-            if (!subjects.Contains(subject, StringComparer.Ordinal))
-            {
-                subjects.Add(subject);
-            }
-        }
-        return subjects;
-    }
-
-    private static async Task<ClaimedBatch?> TryClaimAsync(
-        NpgsqlConnection connection, Identity identity, string subject, string owner, long now, TimeSpan lease, CancellationToken cancellationToken)
+    /// <summary>
+    /// One claim transaction: locks the next claimable subject and claims its due deliveries. Found is false when no
+    /// subject is claimable now; the batch is null when the subject's row promised work its deliveries no longer have
+    /// (the row is corrected, and the caller looks again).
+    /// </summary>
+    private static async Task<(bool Found, ClaimedBatch? Batch)> TryClaimAsync(
+        NpgsqlConnection connection, string owner, long now, TimeSpan lease, CancellationToken cancellationToken)
     {
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        // Not waiting: a subject another claimer holds right now is about to be in flight; look at the next one.
-        await using (var lockSubject = Command(connection, "SELECT pg_try_advisory_xact_lock(@table, hashtext(@subject))", transaction))
+        string? subject;
+        await using (var find = Command(connection, LockCandidateSql, transaction))
         {
-            lockSubject.Parameters.AddWithValue("table", identity.LockKey);
-            lockSubject.Parameters.AddWithValue("subject", subject);
-            if (await lockSubject.ExecuteScalarAsync(cancellationToken) is not true)
-            {
-                await transaction.RollbackAsync(cancellationToken);
-                return null;
-            }
+            find.Parameters.AddWithValue("now", now);
+            subject = await find.ExecuteScalarAsync(cancellationToken) as string;
+        }
+        if (subject is null)
+        {
+            await transaction.RollbackAsync(cancellationToken);
+            return (false, null);
         }
 
-        await using var claim = Command(connection, ClaimSql, transaction);
-        claim.Parameters.AddWithValue("owner", owner);
-        claim.Parameters.AddWithValue("until", now + (long)lease.TotalMilliseconds);
-        claim.Parameters.AddWithValue("subject", subject);
-        claim.Parameters.AddWithValue("now", now);
-        claim.Parameters.AddWithValue("cap", MaxClaim);
-        var deliveries = await ReadDeliveriesAsync(claim, cancellationToken);
+        var until = now + (long)lease.TotalMilliseconds;
+        List<StoredDelivery> deliveries;
+        await using (var claim = Command(connection, ClaimSql, transaction))
+        {
+            claim.Parameters.AddWithValue("owner", owner);
+            claim.Parameters.AddWithValue("until", until);
+            claim.Parameters.AddWithValue("subject", subject);
+            claim.Parameters.AddWithValue("now", now);
+            claim.Parameters.AddWithValue("cap", MaxClaim);
+            deliveries = await ReadDeliveriesAsync(claim, cancellationToken);
+        }
+
+        var hold = SubjectCommand("""
+            UPDATE mrbot_subjects SET lease_owner = CASE WHEN @claimed THEN @owner END, lease_until = CASE WHEN @claimed THEN @until END
+            WHERE subject = @subject
+            """, subject);
+        hold.Parameters.AddWithValue("claimed", deliveries.Count > 0);
+        hold.Parameters.AddWithValue("owner", owner);
+        hold.Parameters.AddWithValue("until", until);
+        await using (var update = new NpgsqlBatch(connection, transaction)
+        {
+            BatchCommands = { hold, SubjectCommand(RefreshSubjectSql, subject), SubjectCommand(DropIdleSubjectSql, subject) },
+        })
+        {
+            await update.ExecuteNonQueryAsync(cancellationToken);
+        }
         await transaction.CommitAsync(cancellationToken);
 
         // RETURNING gives no order guarantee; batches are oldest first.
         deliveries.Sort(static (a, b) => long.Parse(a.Id, CultureInfo.InvariantCulture).CompareTo(long.Parse(b.Id, CultureInfo.InvariantCulture)));
-        return deliveries.Count == 0 ? null : new ClaimedBatch(owner, subject, deliveries);
+        return (true, deliveries.Count == 0 ? null : new ClaimedBatch(owner, subject, deliveries));
     }
 
-    /// <summary>Runs the update and a NOTIFY in one implicit transaction: other instances hear of it only once it committed.</summary>
-    private static async Task<int> ExecuteAndNotifyAsync(NpgsqlConnection connection, NpgsqlBatchCommand update, Identity identity, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs the batch's update, lets go of its subject and NOTIFYs, in one implicit transaction: the subject's row is
+    /// locked first, and other instances hear of it only once it committed.
+    /// </summary>
+    private static async Task<int> ReleaseAndNotifyAsync(
+        NpgsqlConnection connection, NpgsqlBatchCommand update, ClaimedBatch batch, Identity identity, CancellationToken cancellationToken)
     {
-        await using var batch = new NpgsqlBatch(connection) { BatchCommands = { update, NotifyCommand(identity) } };
-        await batch.ExecuteNonQueryAsync(cancellationToken);
+        var release = SubjectCommand("UPDATE mrbot_subjects SET lease_owner = NULL, lease_until = NULL WHERE subject = @subject AND lease_owner = @owner", batch.Subject);
+        release.Parameters.AddWithValue("owner", batch.Owner);
+        await using var commands = new NpgsqlBatch(connection)
+        {
+            BatchCommands =
+            {
+                SubjectCommand(LockSubjectSql, batch.Subject),
+                update,
+                release,
+                SubjectCommand(RefreshSubjectSql, batch.Subject),
+                SubjectCommand(DropIdleSubjectSql, batch.Subject),
+                NotifyCommand(identity),
+            },
+        };
+        await commands.ExecuteNonQueryAsync(cancellationToken);
         return checked((int)update.RecordsAffected);
+    }
+
+    private static NpgsqlBatchCommand SubjectCommand(string sql, string subject)
+    {
+        var command = new NpgsqlBatchCommand(sql);
+        command.Parameters.AddWithValue("subject", subject);
+        return command;
     }
 
     private static NpgsqlBatchCommand NotifyCommand(Identity identity)
@@ -473,16 +553,22 @@ public sealed partial class PostgresInboxStore : IInboxStore, IAsyncDisposable, 
             }
             if (version is null)
             {
-                await using var create = Command(connection, CreateSql, transaction);
+                await using var create = Command(connection, CreateV1Sql, transaction);
                 await create.ExecuteNonQueryAsync(cancellationToken);
+                version = 1;
+            }
+            if (version < 2)
+            {
+                await using var migrate = Command(connection, MigrateV2Sql, transaction);
+                await migrate.ExecuteNonQueryAsync(cancellationToken);
             }
 
             Identity identity;
             await using (var oid = Command(connection, "SELECT 'mrbot_deliveries'::regclass::oid::bigint", transaction))
             {
                 var tableOid = (long)(await oid.ExecuteScalarAsync(cancellationToken))!;
-                // The table's oid is unique in the database: it keeps subject locks and wake-ups of two schemas apart.
-                identity = new Identity(unchecked((int)(uint)tableOid), tableOid.ToString(CultureInfo.InvariantCulture));
+                // The table's oid is unique in the database: it keeps wake-ups of two schemas apart.
+                identity = new Identity(tableOid.ToString(CultureInfo.InvariantCulture));
             }
             await transaction.CommitAsync(cancellationToken);
             Volatile.Write(ref _identity, identity);
@@ -559,7 +645,7 @@ public sealed partial class PostgresInboxStore : IInboxStore, IAsyncDisposable, 
             var delivery = pending.Delivery;
             var insert = new NpgsqlBatchCommand("""
                 INSERT INTO mrbot_deliveries (dedupe_key, event, subject, event_uuid, received_at, body, status, attempts, next_attempt_at)
-                VALUES (@key, @event, @subject, @uuid, @received, @body, 'pending', 0, @now)
+                VALUES (@key, @event, @subject, @uuid, @received, @body, 'pending', 0, @due)
                 ON CONFLICT (dedupe_key) DO NOTHING
                 RETURNING id
                 """);
@@ -569,7 +655,7 @@ public sealed partial class PostgresInboxStore : IInboxStore, IAsyncDisposable, 
             insert.Parameters.Add(new NpgsqlParameter("uuid", NpgsqlDbType.Text) { Value = (object?)delivery.EventUuid ?? DBNull.Value });
             insert.Parameters.AddWithValue("received", delivery.ReceivedAt.ToUnixTimeMilliseconds());
             insert.Parameters.Add(new NpgsqlParameter<ReadOnlyMemory<byte>>("body", NpgsqlDbType.Bytea) { TypedValue = delivery.Body });
-            insert.Parameters.AddWithValue("now", now);
+            insert.Parameters.AddWithValue("due", delivery.NotBefore?.ToUnixTimeMilliseconds() ?? now);
             inserts.BatchCommands.Add(insert);
         }
 
@@ -615,11 +701,33 @@ public sealed partial class PostgresInboxStore : IInboxStore, IAsyncDisposable, 
         var added = duplicates.Count < batch.Count;
         if (added)
         {
-            await using var notify = new NpgsqlBatch(connection, transaction) { BatchCommands = { NotifyCommand(identity) } };
-            await notify.ExecuteNonQueryAsync();
+            await using var after = new NpgsqlBatch(connection, transaction) { BatchCommands = { UpsertSubjects(batch, now), NotifyCommand(identity) } };
+            await after.ExecuteNonQueryAsync();
         }
         await transaction.CommitAsync();
         return added;
+    }
+
+    /// <summary>The subject rows of the batch's new deliveries, one per subject: its earliest due time and oldest id.</summary>
+    private static NpgsqlBatchCommand UpsertSubjects(List<PendingAppend> batch, long now)
+    {
+        var subjects = new SortedDictionary<string, (long Due, long Id)>(StringComparer.Ordinal);
+        foreach (var pending in batch)
+        {
+            if (pending.Result is not { Duplicate: false } result)
+            {
+                continue;
+            }
+            var due = pending.Delivery.NotBefore?.ToUnixTimeMilliseconds() ?? now;
+            var id = long.Parse(result.DeliveryId, CultureInfo.InvariantCulture);
+            var subject = pending.Delivery.Subject;
+            subjects[subject] = subjects.TryGetValue(subject, out var known) ? (Math.Min(known.Due, due), Math.Min(known.Id, id)) : (due, id);
+        }
+        var upsert = new NpgsqlBatchCommand(UpsertSubjectsSql);
+        upsert.Parameters.AddWithValue("subjects", subjects.Keys.ToArray());
+        upsert.Parameters.AddWithValue("dues", subjects.Values.Select(v => v.Due).ToArray());
+        upsert.Parameters.AddWithValue("ids", subjects.Values.Select(v => v.Id).ToArray());
+        return upsert;
     }
 
     /// <summary>Pulses the signal on every other instance's (and this one's) commits, reconnecting after a failure.</summary>
@@ -733,8 +841,8 @@ public sealed partial class PostgresInboxStore : IInboxStore, IAsyncDisposable, 
         _ => throw new InvalidDataException($"Unknown delivery status '{text}' in the inbox."),
     };
 
-    /// <summary>What the store learns of its table on first use: the subject-lock namespace and the NOTIFY payload.</summary>
-    private sealed record Identity(int LockKey, string Payload);
+    /// <summary>What the store learns of its table on first use: the NOTIFY payload.</summary>
+    private sealed record Identity(string Payload);
 
     /// <summary>One caller waiting for the group commit that carries its delivery.</summary>
     private sealed class PendingAppend(NewDelivery delivery)

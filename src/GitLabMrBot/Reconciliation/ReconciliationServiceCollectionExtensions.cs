@@ -30,9 +30,7 @@ public static class ReconciliationServiceCollectionExtensions
         var settings = services.GetRequiredService<BotSettings>();
         if (settings.DatabaseIsPostgres)
         {
-            // The seam for the PostgreSQL provider, beside the inbox's: the same three statements on a bot_state table.
-            throw new NotSupportedException(
-                $"{BotSettings.DatabaseKey} is a PostgreSQL connection string, but this build only has the SQLite state store: set {BotSettings.DatabaseKey} to a file path (default mrbot.db).");
+            return new PostgresBotStateStore(settings.Database, services.GetRequiredService<TimeProvider>());
         }
         return new SqliteBotStateStore(settings.Database, services.GetRequiredService<TimeProvider>());
     }

@@ -2,7 +2,7 @@ namespace GitLabMrBot.Sweep;
 
 /// <summary>
 /// What the reconcile sweep keeps between runs and restarts: the projects the bot has seen events from and when
-/// the last complete sweep started. Kept in the bot's store (the same SQLite file as the inbox).
+/// the last complete sweep started. Kept in the bot's store beside the inbox (its SQLite file or PostgreSQL database).
 /// </summary>
 public interface ISweepState
 {

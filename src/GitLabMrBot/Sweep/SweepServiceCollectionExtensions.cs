@@ -20,9 +20,7 @@ public static class SweepServiceCollectionExtensions
         var settings = services.GetRequiredService<BotSettings>();
         if (settings.DatabaseIsPostgres)
         {
-            // The same seam as the inbox's: a PostgreSQL provider keeps this state in its own tables.
-            throw new NotSupportedException(
-                $"{BotSettings.DatabaseKey} is a PostgreSQL connection string, but this build only keeps the sweep state in SQLite: set {BotSettings.DatabaseKey} to a file path (default mrbot.db).");
+            return new PostgresSweepState(settings.Database);
         }
         return new SqliteSweepState(settings.Database);
     }

@@ -91,6 +91,56 @@ public sealed class PostgresInboxStoreTests(PostgresServer server) : InboxStoreC
     }
 
     [Fact]
+    public async Task A_version_1_database_is_migrated_and_its_queued_work_is_claimed_as_before()
+    {
+        var now = Time.GetUtcNow().ToUnixTimeMilliseconds();
+        var expired = now - 1000;
+        var live = now + 60_000;
+        // The schema version 1 shipped with, and work in every state: two subjects claimable (one through an expired
+        // lease), one in flight under a live lease with a delivery queued behind it, and done history.
+        await ScalarAsync($"""
+            CREATE TABLE mrbot_schema (singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton), version integer NOT NULL);
+            CREATE TABLE mrbot_deliveries (
+              id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, dedupe_key text NOT NULL UNIQUE, event text NOT NULL,
+              subject text NOT NULL, event_uuid text NULL, received_at bigint NOT NULL, body bytea NOT NULL, status text NOT NULL,
+              attempts integer NOT NULL DEFAULT 0, next_attempt_at bigint NOT NULL, lease_owner text NULL, lease_until bigint NULL,
+              last_error text NULL, completed_at bigint NULL);
+            CREATE INDEX ix_mrbot_deliveries_pending ON mrbot_deliveries (id) INCLUDE (subject, next_attempt_at) WHERE status = 'pending';
+            CREATE INDEX ix_mrbot_deliveries_leased ON mrbot_deliveries (subject, lease_until) WHERE status = 'processing';
+            CREATE INDEX ix_mrbot_deliveries_subject ON mrbot_deliveries (subject, status, id);
+            CREATE INDEX ix_mrbot_deliveries_done ON mrbot_deliveries (completed_at) WHERE status = 'done';
+            INSERT INTO mrbot_schema (version) VALUES (1);
+            INSERT INTO mrbot_deliveries (dedupe_key, event, subject, received_at, body, status, next_attempt_at, lease_owner, lease_until, completed_at) VALUES
+              ('d0', 'Push Hook', 'mr:9:0', {now}, '\x7b7d', 'done', {now}, NULL, NULL, {now}),
+              ('a1', 'Push Hook', 'mr:9:1', {now}, '\x7b7d', 'pending', {now}, NULL, NULL, NULL),
+              ('b1', 'Push Hook', 'mr:9:2', {now}, '\x7b7d', 'processing', {now}, 'dead-instance', {expired}, NULL),
+              ('c1', 'Push Hook', 'mr:9:3', {now}, '\x7b7d', 'processing', {now}, 'other-instance', {live}, NULL),
+              ('c2', 'Push Hook', 'mr:9:3', {now}, '\x7b7d', 'pending', {now}, NULL, NULL, NULL),
+              ('a2', 'Push Hook', 'mr:9:1', {now}, '\x7b7d', 'pending', {now}, NULL, NULL, NULL);
+            """);
+
+        var store = Open();
+        var first = await store.ClaimNextAsync("w", Lease, CancellationToken.None);
+        var second = await store.ClaimNextAsync("w", Lease, CancellationToken.None);
+        var third = await store.ClaimNextAsync("w", Lease, CancellationToken.None);
+
+        Assert.Equal(PostgresInboxStore.SchemaVersion, await ScalarAsync("SELECT version FROM mrbot_schema"));
+        Assert.NotNull(first);
+        Assert.Equal("mr:9:1", first.Subject);
+        Assert.Equal(["a1", "a2"], first.Deliveries.Select(d => d.DedupeKey));
+        Assert.NotNull(second);
+        Assert.Equal("mr:9:2", second.Subject);
+        Assert.Equal(["b1"], second.Deliveries.Select(d => d.DedupeKey));
+        // The subject in flight stays held until its lease runs out; the worker sleeps until then at the latest.
+        Assert.Null(third);
+        Assert.Equal(DateTimeOffset.FromUnixTimeMilliseconds(live), await store.NextDueAsync(CancellationToken.None));
+        Time.Advance(TimeSpan.FromMinutes(2));
+        var taken = await store.ClaimNextAsync("w", Lease, CancellationToken.None);
+        Assert.NotNull(taken);
+        Assert.Equal(["c1", "c2"], taken.Deliveries.Select(d => d.DedupeKey));
+    }
+
+    [Fact]
     public async Task An_unreachable_server_answers_unavailable_and_never_crashes()
     {
         // A port nothing listens on: the constructor succeeds (an instance may start before its database).

@@ -1,0 +1,20 @@
+using GitLabMrBot.FunctionalTests.Inbox;
+using GitLabMrBot.Inbox;
+using GitLabMrBot.Sweep;
+
+namespace GitLabMrBot.FunctionalTests.Sweep;
+
+/// <summary>The SQLite provider against the sweep state contract, in the inbox's file.</summary>
+public sealed class SqliteSweepStateTests : SweepStateContract, IDisposable
+{
+    private readonly TempDirectory _directory = new();
+
+    private string DatabasePath => _directory.File("mrbot.db");
+
+    protected override ISweepState OpenState() => new SqliteSweepState(DatabasePath);
+
+    protected override IInboxStore OpenInbox() => new SqliteInboxStore(DatabasePath, TimeProvider.System);
+
+    // xunit disposes after DisposeAsync, so the stores are closed before their files go.
+    public void Dispose() => _directory.Dispose();
+}

@@ -46,6 +46,7 @@ internal sealed class ReconcileSet
     private sealed class Entry
     {
         private readonly List<string> _deliveryIds = [];
+        private readonly HashSet<string> _seen = new(StringComparer.Ordinal);
         private string? _newestEventUuid;
         private DateTimeOffset _newestReceivedAt = DateTimeOffset.MinValue;
         private bool _onlyRechecks = true;
@@ -56,7 +57,7 @@ internal sealed class ReconcileSet
             // Any other trigger is news about the MR: the re-check count starts afresh.
             _onlyRechecks &= recheckAttempt > 0;
             _recheckAttempt = Math.Max(_recheckAttempt, recheckAttempt);
-            if (!_deliveryIds.Contains(delivery.Id))
+            if (_seen.Add(delivery.Id))
             {
                 _deliveryIds.Add(delivery.Id);
             }

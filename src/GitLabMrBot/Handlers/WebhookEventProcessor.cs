@@ -24,9 +24,19 @@ public sealed partial class WebhookEventProcessor(IServiceScopeFactory scopeFact
         var reconcileSet = new ReconcileSet();
         var projects = new HashSet<long>();
 
+        // Merge request events of one MR are interchangeable triggers (the reconciler reads the MR's current state),
+        // so a burst coalesced into an MR's batch is read once: the newest stands for the rest. Notes and pushes each
+        // carry their own content (a command, a branch) and are all read.
+        var subjectMergeRequest = MergeRequestRef.FromSubject(batch.Subject);
+        var newestMergeRequestEvent = subjectMergeRequest is null ? null : batch.Deliveries.LastOrDefault(d => d.Event == WebhookRouter.MergeRequestHook);
         foreach (var delivery in batch.Deliveries)
         {
             cancellationToken.ThrowIfCancellationRequested();
+            if (newestMergeRequestEvent is not null && delivery.Event == WebhookRouter.MergeRequestHook && !ReferenceEquals(delivery, newestMergeRequestEvent))
+            {
+                reconcileSet.Add(subjectMergeRequest!.Value, delivery, recheckAttempt: 0);
+                continue;
+            }
             if (await DispatchAsync(services, delivery, new WebhookEventContext(delivery, reconcileSet), cancellationToken) is { } projectId)
             {
                 projects.Add(projectId);

@@ -92,6 +92,24 @@ public sealed class WebhookEventProcessorTests
     }
 
     [Fact]
+    public async Task In_an_MRs_batch_only_the_newest_merge_request_event_is_read()
+    {
+        // The older events are superseded triggers: an unreadable one must not fail the batch, because it is never read.
+        var batch = new ClaimedBatch("worker", "mr:42:7",
+        [
+            Delivery("d1", "Merge Request Hook", "{ not json", "uuid-1", 0),
+            Delivery("d2", "Merge Request Hook", MergeRequestJson(42, 7), "uuid-2", 1),
+        ]);
+
+        await CreateProcessor().ProcessAsync(batch, CancellationToken.None);
+
+        var call = Assert.Single(_calls);
+        Assert.Equal(new MergeRequestRef(42, 7), call.MergeRequest);
+        Assert.Equal(["d1", "d2"], call.Context.DeliveryIds);
+        Assert.Equal("uuid-2", call.Context.EventUuid);
+    }
+
+    [Fact]
     public async Task Distinct_mrs_of_a_batch_are_each_reconciled_once_in_order()
     {
         var batch = new ClaimedBatch("worker", "mixed",

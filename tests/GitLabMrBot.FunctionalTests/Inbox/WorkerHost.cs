@@ -16,7 +16,7 @@ internal static class WorkerHost
     {
         var settings = new Dictionary<string, string?>
         {
-            [BotSettings.GitLabUrlKey] = "https://gitlab.example.com",
+            [BotSettings.GitLabUrlKey] = "http://127.0.0.1:9", // never called; a closed loopback port if it were
             [BotSettings.GitLabTokenKey] = "test-token",
             [BotSettings.WebhookSecretKey] = "test-secret",
             [BotSettings.ConfigPathKey] = Path.Combine(Path.GetDirectoryName(databasePath)!, "no-bot.config.json"),

@@ -4,6 +4,8 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using NpgsqlTypes;
 
+using static GitLabMrBot.Inbox.DeliveryRows;
+
 namespace GitLabMrBot.Inbox;
 
 /// <summary>
@@ -37,19 +39,10 @@ public sealed partial class PostgresInboxStore : IInboxStore, IAsyncDisposable, 
     /// <summary>Subjects one claim looks at before giving up: a subject row can be stale (its deliveries pruned by hand).</summary>
     private const int ClaimLooks = 16;
 
-    private const int MaxErrorLength = 4000;
-    private const int PruneChunk = 5000;
 
     // First key of the schema-creation lock ("mrbo"); the second is the schema's name, so schemas never wait on each other.
     private const int SchemaLockKey = 0x6D72626F;
 
-    private const string Pending = "pending";
-    private const string Processing = "processing";
-    private const string Done = "done";
-    private const string Dead = "dead";
-
-    private const string Columns =
-        "id, dedupe_key, event, subject, event_uuid, received_at, body, status, attempts, next_attempt_at, last_error";
 
     // Version 1, exactly as it shipped: a new database is created at version 1 and migrated like an old one,
     // so every database reaches the current version through the same steps.
@@ -299,7 +292,7 @@ public sealed partial class PostgresInboxStore : IInboxStore, IAsyncDisposable, 
                 WHERE {OwnedRows}
                 """);
             AddOwnedRows(fail.Parameters, batch);
-            fail.Parameters.AddWithValue("error", error.Length > MaxErrorLength ? error[..MaxErrorLength] : error);
+            fail.Parameters.AddWithValue("error", Truncate(error));
             fail.Parameters.Add(new NpgsqlParameter("retry", NpgsqlDbType.Bigint) { Value = retryAt is { } at ? at.ToUnixTimeMilliseconds() : DBNull.Value });
             fail.Parameters.AddWithValue("now", Now());
             return ReleaseAndNotifyAsync(connection, fail, batch, identity, cancellationToken);
@@ -822,24 +815,6 @@ public sealed partial class PostgresInboxStore : IInboxStore, IAsyncDisposable, 
     }
 
     private long Now() => _time.GetUtcNow().ToUnixTimeMilliseconds();
-
-    private static string StatusText(DeliveryStatus status) => status switch
-    {
-        DeliveryStatus.Pending => Pending,
-        DeliveryStatus.Processing => Processing,
-        DeliveryStatus.Done => Done,
-        DeliveryStatus.Dead => Dead,
-        _ => throw new ArgumentOutOfRangeException(nameof(status), status, "Unknown delivery status."),
-    };
-
-    private static DeliveryStatus ParseStatus(string text) => text switch
-    {
-        Pending => DeliveryStatus.Pending,
-        Processing => DeliveryStatus.Processing,
-        Done => DeliveryStatus.Done,
-        Dead => DeliveryStatus.Dead,
-        _ => throw new InvalidDataException($"Unknown delivery status '{text}' in the inbox."),
-    };
 
     /// <summary>What the store learns of its table on first use: the NOTIFY payload.</summary>
     private sealed record Identity(string Payload);

@@ -5,12 +5,18 @@ using System.Threading.Channels;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
 
+using static GitLabMrBot.Inbox.DeliveryRows;
+
 namespace GitLabMrBot.Inbox;
 
 /// <summary>
 /// The embedded inbox: one SQLite file in WAL mode with <c>synchronous=FULL</c>, so a delivery is on disk
-/// before its 202. Appends are group-committed: callers queue, one writer drains the queue into one
-/// transaction (one fsync for many requests), then answers every caller of that batch.
+/// before its 202. Every write goes through one writer thread: appends are group-committed (callers queue, the
+/// writer drains the queue into one transaction, one fsync for many requests, then answers every caller), and the
+/// worker's claims, renewals, completions and failures ride the same commits in savepoints, so nothing ever waits
+/// for SQLite's write lock. Reads (finding work, listing) use pooled reader connections, which WAL never blocks.
+/// A <c>subjects</c> table keeps one row per subject with work, so finding claimable work costs the same however
+/// many deliveries are queued behind a subject in flight.
 /// Times are stored as Unix milliseconds from the injected <see cref="TimeProvider"/>.
 /// </summary>
 public sealed partial class SqliteInboxStore : IInboxStore, IAsyncDisposable, IDisposable
@@ -27,16 +33,7 @@ public sealed partial class SqliteInboxStore : IInboxStore, IAsyncDisposable, ID
     /// <summary>Appends committed between two checkpoints of the WAL into the database file.</summary>
     private const int CheckpointEvery = 2000;
 
-    private const int MaxErrorLength = 4000;
-    private const int PruneChunk = 5000;
 
-    private const string Pending = "pending";
-    private const string Processing = "processing";
-    private const string Done = "done";
-    private const string Dead = "dead";
-
-    private const string Columns =
-        "id, dedupe_key, event, subject, event_uuid, received_at, body, status, attempts, next_attempt_at, last_error";
 
     // The claimable subject whose oldest waiting delivery is oldest: due pending deliveries and no live lease,
     // or a lease that expired. One row per subject with work, so this costs the same with 10 or 100,000
@@ -252,7 +249,7 @@ public sealed partial class SqliteInboxStore : IInboxStore, IAsyncDisposable, ID
                 WHERE {OwnedRows}
                 """);
             AddOwnedRows(fail, batch);
-            fail.Parameters.AddWithValue("$error", error.Length > MaxErrorLength ? error[..MaxErrorLength] : error);
+            fail.Parameters.AddWithValue("$error", Truncate(error));
             fail.Parameters.AddWithValue("$retry", retryAt is { } at ? at.ToUnixTimeMilliseconds() : DBNull.Value);
             fail.Parameters.AddWithValue("$now", now);
             var changed = fail.ExecuteNonQuery();
@@ -623,24 +620,6 @@ public sealed partial class SqliteInboxStore : IInboxStore, IAsyncDisposable, ID
     }
 
     private long Now() => _time.GetUtcNow().ToUnixTimeMilliseconds();
-
-    private static string StatusText(DeliveryStatus status) => status switch
-    {
-        DeliveryStatus.Pending => Pending,
-        DeliveryStatus.Processing => Processing,
-        DeliveryStatus.Done => Done,
-        DeliveryStatus.Dead => Dead,
-        _ => throw new ArgumentOutOfRangeException(nameof(status), status, "Unknown delivery status."),
-    };
-
-    private static DeliveryStatus ParseStatus(string text) => text switch
-    {
-        Pending => DeliveryStatus.Pending,
-        Processing => DeliveryStatus.Processing,
-        Done => DeliveryStatus.Done,
-        Dead => DeliveryStatus.Dead,
-        _ => throw new InvalidDataException($"Unknown delivery status '{text}' in the inbox."),
-    };
 
     /// <summary>Something the writer does inside a group commit; its caller hears of it only after the commit.</summary>
     private abstract class WriteRequest

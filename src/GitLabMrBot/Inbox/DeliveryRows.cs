@@ -18,6 +18,9 @@ internal static class DeliveryRows
     /// <summary>Done deliveries deleted per prune statement, so a large prune never holds the writer for long.</summary>
     public const int PruneChunk = 5000;
 
+    /// <summary>The last error of a delivery taken again after its lease expired (no quote: it is spliced into SQL).</summary>
+    public const string LeaseExpiredError = "the lease expired before processing finished: the process stopped or hung";
+
     public static string Truncate(string error) => error.Length > MaxErrorLength ? error[..MaxErrorLength] : error;
 
     public static string StatusText(DeliveryStatus status) => status switch

@@ -62,6 +62,14 @@ public sealed partial class InboxWorker(
             try
             {
                 var batch = await store.ClaimNextAsync(owner, _options.Lease, stoppingToken);
+                if (batch is not null && batch.Attempt > _options.MaxAttempts)
+                {
+                    // Every allowed attempt already started and none finished (leases expired: a crash or a hang each
+                    // time). Processing it again could take the process down again: it becomes a dead letter.
+                    Log.GaveUp(logger, batch.Subject, batch.Deliveries.Count, batch.Attempt - 1);
+                    await store.FailAsync(batch, $"gave up after {batch.Attempt - 1} attempts: {DeliveryRows.LeaseExpiredError}", retryAt: null, stoppingToken);
+                    continue;
+                }
                 if (batch is not null)
                 {
                     await ProcessAsync(batch, stoppingToken);
@@ -233,6 +241,9 @@ public sealed partial class InboxWorker(
 
     private static partial class Log
     {
+        [LoggerMessage(EventId = 1210, Level = LogLevel.Error, Message = "Gave up on {Subject}: {Count} deliveries dead-lettered after {Attempts} attempts that never finished")]
+        public static partial void GaveUp(ILogger logger, string subject, int count, int attempts);
+
         [LoggerMessage(EventId = 1201, Level = LogLevel.Debug, Message = "Processing {Count} deliveries of {Subject} (attempt {Attempt})")]
         public static partial void Processing(ILogger logger, string subject, int count, int attempt);
 

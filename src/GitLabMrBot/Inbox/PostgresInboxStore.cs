@@ -134,7 +134,10 @@ public sealed partial class PostgresInboxStore : IInboxStore, IAsyncDisposable, 
     // Claims every due delivery of one subject, under its row lock: this is where deliveries of one MR coalesce into
     // one evaluation. A new statement, so a new snapshot: it sees every release committed before the lock was granted.
     private const string ClaimSql = $"""
-        UPDATE mrbot_deliveries SET status = 'processing', lease_owner = @owner, lease_until = @until
+        UPDATE mrbot_deliveries SET status = 'processing', lease_owner = @owner, lease_until = @until,
+          -- A delivery taken again after its lease expired had an attempt that never finished: it counts (see SQLite's).
+          attempts = attempts + CASE WHEN status = 'processing' THEN 1 ELSE 0 END,
+          last_error = CASE WHEN status = 'processing' THEN '{LeaseExpiredError}' ELSE last_error END
         WHERE id IN (
           SELECT id FROM mrbot_deliveries
           WHERE subject = @subject

@@ -55,7 +55,11 @@ public sealed partial class SqliteInboxStore : IInboxStore, IAsyncDisposable, ID
 
     // Claims every due delivery of one subject: this is where deliveries of one MR coalesce into one evaluation.
     private const string ClaimSql = $"""
-        UPDATE deliveries SET status = 'processing', lease_owner = $owner, lease_until = $until
+        UPDATE deliveries SET status = 'processing', lease_owner = $owner, lease_until = $until,
+          -- A delivery taken again after its lease expired had an attempt that never finished (the process stopped
+          -- or hung): it counts, so a payload that kills the process ends as a dead letter instead of looping.
+          attempts = attempts + CASE WHEN status = 'processing' THEN 1 ELSE 0 END,
+          last_error = CASE WHEN status = 'processing' THEN '{LeaseExpiredError}' ELSE last_error END
         WHERE id IN (
           SELECT id FROM (
             SELECT id FROM deliveries WHERE subject = $subject AND status = 'pending' AND next_attempt_at <= $now

@@ -216,6 +216,27 @@ public abstract class InboxStoreContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_delivery_taken_again_after_its_lease_expired_counts_the_unfinished_attempt()
+    {
+        // An attempt that never finished (the process died or hung) counts: a payload that kills the process
+        // reaches MaxAttempts and becomes a dead letter instead of being retried for ever.
+        var store = Open();
+        var id = await Append(store, Delivery("a1"));
+        var fresh = await store.ClaimNextAsync("worker-1", Lease, CancellationToken.None);
+        Assert.Equal(1, fresh!.Attempt);
+        Time.Advance(Lease + TimeSpan.FromSeconds(1));
+
+        var again = await store.ClaimNextAsync("worker-2", Lease, CancellationToken.None);
+
+        Assert.Equal(2, again!.Attempt);
+        var stored = await Get(store, id);
+        Assert.Equal(1, stored.Attempts);
+        Assert.Contains("lease expired", stored.LastError, StringComparison.Ordinal);
+        await store.CompleteAsync(again, CancellationToken.None);
+        Assert.Equal(DeliveryStatus.Done, (await Get(store, id)).Status);
+    }
+
+    [Fact]
     public async Task A_renewed_lease_keeps_the_subject_in_flight()
     {
         var store = Open();
@@ -245,8 +266,9 @@ public abstract class InboxStoreContract : IAsyncLifetime
 
         var stored = await Get(store, id);
         Assert.Equal(DeliveryStatus.Processing, stored.Status);
-        Assert.Equal(0, stored.Attempts);
-        Assert.Null(stored.LastError);
+        // The lost attempt counts once (the re-claim); the late complete and fail changed nothing.
+        Assert.Equal(1, stored.Attempts);
+        Assert.DoesNotContain("late failure", stored.LastError ?? "", StringComparison.Ordinal);
         await store.CompleteAsync(current, CancellationToken.None);
         Assert.Equal(DeliveryStatus.Done, (await Get(store, id)).Status);
     }

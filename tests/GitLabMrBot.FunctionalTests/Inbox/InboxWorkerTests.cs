@@ -102,6 +102,54 @@ public sealed class InboxWorkerTests : IDisposable
     }
 
     [Fact]
+    public async Task A_delivery_whose_every_attempt_never_finished_becomes_a_dead_letter_without_being_processed_again()
+    {
+        // Two hosts in a row each hang in processing and stop before finishing (as a payload that crashes the
+        // process would); with MaxAttempts 2 the third host gives up on it instead of processing it again.
+        var lease = TimeSpan.FromMilliseconds(300);
+        void Settings(Dictionary<string, string?> s)
+        {
+            s["Inbox:Lease"] = WorkerHost.Ms(lease.TotalMilliseconds);
+            s["Inbox:MaxAttempts"] = "2";
+        }
+        string id = "";
+        for (var run = 0; run < 2; run++)
+        {
+            var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var hanging = new TestProcessor(async (_, cancellationToken) =>
+            {
+                entered.TrySetResult();
+                await Task.Delay(System.Threading.Timeout.Infinite, cancellationToken);
+            });
+            using var host = WorkerHost.Build(DatabasePath, hanging, Settings);
+            await host.StartAsync();
+            if (run == 0)
+            {
+                id = await Append(host, "k1", "mr:1:1");
+            }
+            await entered.Task.WaitAsync(Timeout);
+            await host.StopAsync();
+        }
+
+        var processed = 0;
+        var counting = new TestProcessor((_, _) =>
+        {
+            Interlocked.Increment(ref processed);
+            return Task.CompletedTask;
+        });
+        using var last = WorkerHost.Build(DatabasePath, counting, Settings);
+        await last.StartAsync();
+        await Eventually.HoldsAsync(
+            async () => (await Store(last).ListAsync(DeliveryStatus.Dead, CancellationToken.None)).Count == 1, "the dead letter");
+        await last.StopAsync();
+
+        var dead = (await Store(last).ListAsync(null, CancellationToken.None)).Single();
+        Assert.Equal(id, dead.Id);
+        Assert.Equal(0, processed);
+        Assert.Contains("gave up after 2 attempts", dead.LastError, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_processor_that_keeps_failing_is_retried_with_growing_delays_then_dead_lettered()
     {
         var attempts = new ConcurrentQueue<long>();

@@ -19,7 +19,13 @@ public static class BotApplication
 {
     public static WebApplicationBuilder CreateBuilder(string[] args)
     {
-        var builder = WebApplication.CreateBuilder(CommandLine.HostArguments(args));
+        // The content root is the build output, where appsettings.json is, wherever the bot is started from
+        // (`dotnet run` from the repository root runs it there, to find ./bot.config.json).
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = CommandLine.HostArguments(args),
+            ContentRootPath = AppContext.BaseDirectory,
+        });
         builder.Configuration.AddCommandLine(CommandLine.HostArguments(args), CommandLine.SwitchMappings);
 
         builder.Services.AddSingleton(TimeProvider.System);

@@ -51,4 +51,27 @@ public sealed class BotSettingsTests
         Assert.Contains("GITLAB_WEBHOOK_SIGNING_TOKEN", problems[0]);
         Assert.DoesNotContain("not-a-token", problems[0]);
     }
+
+    [Fact]
+    public void The_example_host_of_the_shipped_config_file_does_not_count_as_a_GitLab_url()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"mrbot-settings-{Guid.NewGuid():N}.json");
+        File.WriteAllText(path, """{ "gitlab": { "url": "https://gitlab.example.com" } }""");
+        try
+        {
+            var fromFile = BotSettings.TryLoad(
+                Config((BotSettings.ConfigPathKey, path), ("GITLAB_TOKEN", "t"), ("GITLAB_WEBHOOK_SECRET", "s")), out _, out var problems);
+            var fromEnvironment = BotSettings.TryLoad(
+                Config((BotSettings.ConfigPathKey, path), ("GITLAB_URL", "https://gitlab.internal"), ("GITLAB_TOKEN", "t"), ("GITLAB_WEBHOOK_SECRET", "s")), out var settings, out _);
+
+            Assert.False(fromFile);
+            Assert.Contains("GITLAB_URL is not set", Assert.Single(problems));
+            Assert.True(fromEnvironment);
+            Assert.Equal("gitlab.internal", settings!.GitLabUrl.Host);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
 }

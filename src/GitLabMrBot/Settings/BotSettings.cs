@@ -39,11 +39,18 @@ public sealed class BotSettings
         var configPath = Blank(configuration[ConfigPathKey]) ?? "bot.config.json";
         var database = Blank(configuration[DatabaseKey]) ?? "mrbot.db";
 
-        var urlText = Blank(configuration[GitLabUrlKey]) ?? ReadGitLabUrlFromConfigFile(configPath);
+        var fromEnvironment = Blank(configuration[GitLabUrlKey]);
+        var urlText = fromEnvironment ?? ReadGitLabUrlFromConfigFile(configPath);
         Uri? url = null;
         if (urlText is null)
         {
             found.Add($"{GitLabUrlKey} is not set: export {GitLabUrlKey}=https://gitlab.example.com (or set gitlab.url in {configPath}).");
+        }
+        else if (fromEnvironment is null && IsDocumentationExample(urlText))
+        {
+            // The shipped bot.config.json names the documentation's example host: a bot started without GITLAB_URL
+            // would quietly talk to nobody's GitLab.
+            found.Add($"{GitLabUrlKey} is not set, and gitlab.url in {configPath} is the example {urlText}: export {GitLabUrlKey}=<your GitLab's URL>.");
         }
         else if (!Uri.TryCreate(urlText.TrimEnd('/'), UriKind.Absolute, out url) || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps))
         {
@@ -115,6 +122,10 @@ public sealed class BotSettings
             return null;
         }
     }
+
+    private static bool IsDocumentationExample(string url) =>
+        Uri.TryCreate(url, UriKind.Absolute, out var uri)
+        && (uri.Host.Equals("example.com", StringComparison.OrdinalIgnoreCase) || uri.Host.EndsWith(".example.com", StringComparison.OrdinalIgnoreCase));
 
     private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
 

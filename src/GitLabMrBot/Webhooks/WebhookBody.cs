@@ -56,8 +56,11 @@ internal static class WebhookBody
         {
             return new BodyRead(null, TooLarge: true, Truncated: false);
         }
-        catch (Exception e) when (e is BadHttpRequestException or EndOfStreamException)
+        catch (Exception e) when (e is BadHttpRequestException or EndOfStreamException or IOException
+                                  || (e is OperationCanceledException && cancellationToken.IsCancellationRequested))
         {
+            // The sender gave up mid-body: Kestrel reports it as a bad request, an I/O error or an aborted request,
+            // whichever wins the race with the connection's close. All three are the same truncated body.
             return new BodyRead(null, TooLarge: false, Truncated: true);
         }
     }

@@ -45,6 +45,10 @@ public static class DoctorCommand
             }
             var reachable = await CheckGitLabAsync(gitlab, settings, report, cancellationToken);
             var tokenWorks = reachable && await CheckTokenAsync(gitlab, report, cancellationToken);
+            if (!reachable)
+            {
+                report.Fail("token", "not checked: GitLab did not answer", "fix the gitlab check above, then run doctor again");
+            }
             CheckConfig(settings.ConfigPath, configCheck ?? new PolicyConfigCheck(), report);
             await CheckStoreAsync(settings.Database, time, report, cancellationToken);
             if (tokenWorks)

@@ -234,13 +234,13 @@ public sealed partial class PolicyConfigProvider : IDisposable
         [LoggerMessage(1, LogLevel.Information, "Loaded policy config {Path}: {PolicyCount} policies")]
         public static partial void Loaded(ILogger logger, string path, int policyCount);
 
-        [LoggerMessage(2, LogLevel.Error, "Policy config {Path} is invalid ({ErrorCount} errors):\n{Errors}")]
+        [LoggerMessage(2, LogLevel.Error, "Policy config {Path} is invalid (errors: {ErrorCount}):\n{Errors}")]
         public static partial void Invalid(ILogger logger, string path, int errorCount, string errors);
 
         [LoggerMessage(3, LogLevel.Information, "Reloaded policy config {Path}: {PolicyCount} policies")]
         public static partial void Reloaded(ILogger logger, string path, int policyCount);
 
-        [LoggerMessage(4, LogLevel.Error, "Edited policy config {Path} refused, the previous config stays in force ({ErrorCount} errors):\n{Errors}")]
+        [LoggerMessage(4, LogLevel.Error, "Edited policy config {Path} refused, the previous config stays in force (errors: {ErrorCount}):\n{Errors}")]
         public static partial void ReloadRefused(ILogger logger, string path, int errorCount, string errors);
 
         [LoggerMessage(5, LogLevel.Warning, "Cannot watch {Path} ({Reason}); edits are noticed by polling only")]

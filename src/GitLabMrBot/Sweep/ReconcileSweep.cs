@@ -114,14 +114,14 @@ public sealed partial class ReconcileSweep(
         {
             await state.SetLastSweepAsync(startedAt, cancellationToken);
         }
-        Log.Swept(logger, projects.Count, groups.Count, since, queued, complete);
+        Log.Swept(logger, projects.Count, groups.Count, since is { } from ? $"updated since {from:u}" : "all open", queued, complete);
         return queued;
     }
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 5001, Level = LogLevel.Information, Message = "Sweep of {Projects} projects and {Groups} groups (MRs updated since {Since}): {Queued} evaluations queued; complete: {Complete}")]
-        public static partial void Swept(ILogger logger, int projects, int groups, DateTimeOffset? since, int queued, bool complete);
+        [LoggerMessage(EventId = 5001, Level = LogLevel.Information, Message = "Sweep of {Projects} projects and {Groups} groups ({Which} MRs): {Queued} evaluations queued; complete: {Complete}")]
+        public static partial void Swept(ILogger logger, int projects, int groups, string which, int queued, bool complete);
 
         [LoggerMessage(EventId = 5002, Level = LogLevel.Warning, Message = "Sweep could not list the open MRs of {Scope}; the next sweep covers them again")]
         public static partial void ListingFailed(ILogger logger, string scope, Exception exception);

@@ -201,6 +201,7 @@ public sealed class DoctorCommandTests : IAsyncLifetime
         var gitlab = Assert.Single(run.Lines, l => l.StartsWith("✗ gitlab:", StringComparison.Ordinal));
         Assert.Contains("did not answer", gitlab, StringComparison.Ordinal);
         Assert.Contains("GITLAB_URL", FixAfter(run, gitlab), StringComparison.Ordinal);
+        Assert.Contains(run.Lines, l => l.StartsWith("✗ token: not checked", StringComparison.Ordinal));
         Assert.Contains(run.Lines, l => l.StartsWith("✗ webhook: not checked", StringComparison.Ordinal));
     }
 

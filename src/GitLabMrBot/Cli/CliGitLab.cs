@@ -132,6 +132,7 @@ internal static class CliGitLab
     {
         System.Net.HttpStatusCode.Unauthorized => $"{e.Message} (the token was refused: check GITLAB_TOKEN)",
         System.Net.HttpStatusCode.Forbidden => $"{e.Message} (the bot user needs the Maintainer role on projects, Owner on the group, and a token with the api scope)",
+        null => $"{e.Message} (GitLab did not answer: check GITLAB_URL, and DNS, proxy and firewall between this machine and GitLab; `doctor` checks the whole setup)",
         _ => e.Message,
     };
 }

@@ -16,7 +16,7 @@ public sealed class InboxOptionsValidatorTests
         var options = new InboxOptions
         {
             MaxBodyBytes = 0,
-            Concurrency = 0,
+            Concurrency = -1,
             MaxAttempts = 0,
             Lease = TimeSpan.Zero,
             RetryBaseDelay = TimeSpan.FromSeconds(-1),
@@ -32,6 +32,12 @@ public sealed class InboxOptionsValidatorTests
         {
             Assert.Contains(result.Failures!, f => f.StartsWith($"Inbox:{key} ", StringComparison.Ordinal));
         }
+    }
+
+    [Fact]
+    public void Zero_concurrency_is_an_instance_that_only_receives()
+    {
+        Assert.True(new InboxOptionsValidator().Validate(null, new InboxOptions { Concurrency = 0 }).Succeeded);
     }
 
     [Fact]

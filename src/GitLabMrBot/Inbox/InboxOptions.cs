@@ -8,7 +8,10 @@ public sealed class InboxOptions
     /// <summary>Largest webhook body accepted (GitLab's own maximum is 25 MB).</summary>
     public long MaxBodyBytes { get; set; } = 25 * 1024 * 1024;
 
-    /// <summary>How many subjects the worker processes at once.</summary>
+    /// <summary>
+    /// How many subjects the worker processes at once. 0: this instance only receives and stores (with PostgreSQL,
+    /// other instances process); deliveries then wait in the store.
+    /// </summary>
     public int Concurrency { get; set; } = 4;
 
     /// <summary>How long a claim holds before another worker may take the deliveries again.</summary>

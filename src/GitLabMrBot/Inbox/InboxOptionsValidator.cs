@@ -19,9 +19,9 @@ public sealed class InboxOptionsValidator : IValidateOptions<InboxOptions>
         {
             errors.Add($"{Key(nameof(InboxOptions.MaxBodyBytes))} must be positive (got {options.MaxBodyBytes}).");
         }
-        if (options.Concurrency is < 1 or > MaxConcurrency)
+        if (options.Concurrency is < 0 or > MaxConcurrency)
         {
-            errors.Add($"{Key(nameof(InboxOptions.Concurrency))} must be between 1 and {MaxConcurrency} (got {options.Concurrency}).");
+            errors.Add($"{Key(nameof(InboxOptions.Concurrency))} must be between 0 (this instance only receives) and {MaxConcurrency} (got {options.Concurrency}).");
         }
         if (options.MaxAttempts < 1)
         {

@@ -102,6 +102,35 @@ public sealed class InboxWorkerTests : IDisposable
     }
 
     [Fact]
+    public async Task With_concurrency_0_the_instance_stores_and_leaves_processing_to_others()
+    {
+        var processed = 0;
+        var counting = new TestProcessor((_, _) =>
+        {
+            Interlocked.Increment(ref processed);
+            return Task.CompletedTask;
+        });
+        string id;
+        using (var receiveOnly = WorkerHost.Build(DatabasePath, counting, s => s["Inbox:Concurrency"] = "0"))
+        {
+            await receiveOnly.StartAsync();
+            // An append wakes any worker loop at once; a loop that existed would have claimed it by the graceful stop.
+            id = await Append(receiveOnly, "k1", "mr:1:1");
+            await receiveOnly.StopAsync();
+            var stored = (await Store(receiveOnly).ListAsync(null, CancellationToken.None)).Single();
+            Assert.Equal(DeliveryStatus.Pending, stored.Status);
+            Assert.Equal(0, processed);
+        }
+
+        using var processing = WorkerHost.Build(DatabasePath, counting);
+        await processing.StartAsync();
+        await AllDone(processing, 1);
+        await processing.StopAsync();
+        Assert.Equal(1, processed);
+        Assert.Equal(id, (await Store(processing).ListAsync(DeliveryStatus.Done, CancellationToken.None)).Single().Id);
+    }
+
+    [Fact]
     public async Task A_delivery_whose_every_attempt_never_finished_becomes_a_dead_letter_without_being_processed_again()
     {
         // Two hosts in a row each hang in processing and stop before finishing (as a payload that crashes the
@@ -288,7 +317,7 @@ public sealed class InboxWorkerTests : IDisposable
     {
         using var host = WorkerHost.Build(DatabasePath, new TestProcessor((_, _) => Task.CompletedTask), s =>
         {
-            s["Inbox:Concurrency"] = "0";
+            s["Inbox:Concurrency"] = "-1";
             s["Inbox:MaxAttempts"] = "0";
             s["Inbox:RetryBaseDelay"] = "00:00:00";
         });

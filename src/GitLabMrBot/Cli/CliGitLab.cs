@@ -128,6 +128,33 @@ internal static class CliGitLab
     }
 
     /// <summary>A short reason an admin can act on, for a failed GitLab call.</summary>
+    /// <summary>
+    /// The frame of a verb that talks to GitLab: settings, the client (with its resilience pipeline), and one
+    /// clear line for a GitLab error. Returns <paramref name="work"/>'s exit code, or the usage/failure code.
+    /// </summary>
+    public static async Task<int> RunWithClientAsync(string verb, IConfiguration configuration, TextWriter output, Func<IHookAdmin, Task<int>> work)
+    {
+        if (!TryLoadSettings(verb, configuration, output, out var settings))
+        {
+            return CliExit.Usage;
+        }
+
+        await using var services = CreateServices(settings, configuration, TimeProvider.System);
+        if (!TryGetClient(services, verb, output, out var gitlab))
+        {
+            return CliExit.Usage;
+        }
+        try
+        {
+            return await work(gitlab);
+        }
+        catch (GitLabApiException e)
+        {
+            output.WriteLine($"✗ {Describe(e)}");
+            return CliExit.Failed;
+        }
+    }
+
     public static string Describe(GitLabApiException e) => e.StatusCode switch
     {
         System.Net.HttpStatusCode.Unauthorized => $"{e.Message} (the token was refused: check GITLAB_TOKEN)",

@@ -48,25 +48,8 @@ public static class InstallCommand
             output.WriteLine("install: --secret must be printable ASCII without spaces or commas (GITLAB_WEBHOOK_SECRET is a comma-separated list).");
             return CliExit.Usage;
         }
-        if (!CliGitLab.TryLoadSettings("install", configuration, output, out var settings))
-        {
-            return CliExit.Usage;
-        }
-
-        await using var services = CliGitLab.CreateServices(settings, configuration, TimeProvider.System);
-        if (!CliGitLab.TryGetClient(services, "install", output, out var gitlab))
-        {
-            return CliExit.Usage;
-        }
-        try
-        {
-            return await InstallAsync(gitlab, options["--group"]!, hookUrl, secret, options.Flag("--dry-run"), output, cancellationToken);
-        }
-        catch (GitLabApiException e)
-        {
-            output.WriteLine($"✗ {CliGitLab.Describe(e)}");
-            return CliExit.Failed;
-        }
+        return await CliGitLab.RunWithClientAsync("install", configuration, output,
+            gitlab => InstallAsync(gitlab, options["--group"]!, hookUrl, secret, options.Flag("--dry-run"), output, cancellationToken));
     }
 
     private static async Task<int> InstallAsync(IHookAdmin gitlab, string groupPath, string hookUrl, string? secret, bool dryRun, TextWriter output, CancellationToken cancellationToken)

@@ -26,25 +26,8 @@ public static class UninstallCommand
             output.WriteLine($"uninstall: {error}");
             return CliExit.Usage;
         }
-        if (!CliGitLab.TryLoadSettings("uninstall", configuration, output, out var settings))
-        {
-            return CliExit.Usage;
-        }
-
-        await using var services = CliGitLab.CreateServices(settings, configuration, TimeProvider.System);
-        if (!CliGitLab.TryGetClient(services, "uninstall", output, out var gitlab))
-        {
-            return CliExit.Usage;
-        }
-        try
-        {
-            return await UninstallAsync(gitlab, options["--group"]!, hookUrl, options.Flag("--dry-run"), output, cancellationToken);
-        }
-        catch (GitLabApiException e)
-        {
-            output.WriteLine($"✗ {CliGitLab.Describe(e)}");
-            return CliExit.Failed;
-        }
+        return await CliGitLab.RunWithClientAsync("uninstall", configuration, output,
+            gitlab => UninstallAsync(gitlab, options["--group"]!, hookUrl, options.Flag("--dry-run"), output, cancellationToken));
     }
 
     private static async Task<int> UninstallAsync(IHookAdmin gitlab, string groupPath, string hookUrl, bool dryRun, TextWriter output, CancellationToken cancellationToken)

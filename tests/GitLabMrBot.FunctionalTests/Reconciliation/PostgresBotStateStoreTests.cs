@@ -11,24 +11,21 @@ namespace GitLabMrBot.FunctionalTests.Reconciliation;
 [Collection(PostgresCollection.Name)]
 public sealed class PostgresBotStateStoreTests(PostgresServer server) : BotStateStoreContract
 {
-    private string? _connectionString;
+    private readonly PostgresTestSchema _schema = new(server);
 
-    private string ConnectionString => _connectionString ?? throw new InvalidOperationException("The schema is not created yet.");
+    private string ConnectionString => _schema.ConnectionString;
 
     public override async Task InitializeAsync()
     {
         await base.InitializeAsync();
-        _connectionString = await server.CreateSchemaAsync();
+        await _schema.CreateAsync();
     }
 
     public override async Task DisposeAsync()
     {
         // Stores first: their connections must be closed before their schema goes.
         await base.DisposeAsync();
-        if (_connectionString is not null)
-        {
-            await server.DropSchemaAsync(_connectionString);
-        }
+        await _schema.DropAsync();
     }
 
     protected override IBotStateStore OpenStore() => new PostgresBotStateStore(ConnectionString, TimeProvider.System);

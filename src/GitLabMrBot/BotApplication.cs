@@ -1,12 +1,17 @@
 using Carter;
 using GitLabMrBot.Cli;
+using GitLabMrBot.Configuration;
+using GitLabMrBot.Events;
 using GitLabMrBot.GitLab;
-using GitLabMrBot.Handlers;
 using GitLabMrBot.Health;
 using GitLabMrBot.Inbox;
-using GitLabMrBot.Reconciliation;
-using GitLabMrBot.Sweep;
 using GitLabMrBot.Policies;
+using GitLabMrBot.Processing;
+using GitLabMrBot.Processing.Reconciliation;
+using GitLabMrBot.Processing.Sweep;
+using GitLabMrBot.Storage;
+using GitLabMrBot.Storage.Postgres;
+using GitLabMrBot.Storage.Sqlite;
 using GitLabMrBot.Webhooks;
 
 namespace GitLabMrBot;

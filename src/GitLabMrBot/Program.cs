@@ -1,5 +1,6 @@
 using GitLabMrBot;
 using GitLabMrBot.Cli;
+using GitLabMrBot.Configuration;
 using GitLabMrBot.Policies;
 
 // Every verb but `serve` is a short command-line task; `serve` is the webhook server and worker.

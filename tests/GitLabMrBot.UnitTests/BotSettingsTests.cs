@@ -1,3 +1,4 @@
+using GitLabMrBot.Configuration;
 using Microsoft.Extensions.Configuration;
 
 namespace GitLabMrBot.UnitTests;

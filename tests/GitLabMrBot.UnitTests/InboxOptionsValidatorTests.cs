@@ -1,4 +1,7 @@
 using GitLabMrBot.Inbox;
+using GitLabMrBot.Storage;
+using GitLabMrBot.Storage.Postgres;
+using GitLabMrBot.Storage.Sqlite;
 
 namespace GitLabMrBot.UnitTests;
 

@@ -1,3 +1,4 @@
+using GitLabMrBot.Configuration;
 using GitLabMrBot.GitLab;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 

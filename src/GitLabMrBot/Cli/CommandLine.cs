@@ -1,3 +1,5 @@
+using GitLabMrBot.Configuration;
+
 namespace GitLabMrBot.Cli;
 
 /// <summary>The verbs of PRODUCT.md §6. <c>serve</c> (the default) runs the host; the others are short tasks.</summary>

@@ -1,5 +1,9 @@
+using GitLabMrBot.Configuration;
 using GitLabMrBot.GitLab;
 using GitLabMrBot.Inbox;
+using GitLabMrBot.Storage;
+using GitLabMrBot.Storage.Postgres;
+using GitLabMrBot.Storage.Sqlite;
 
 namespace GitLabMrBot.Cli;
 

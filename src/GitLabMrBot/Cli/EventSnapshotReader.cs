@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using GitLabMrBot.Configuration;
 using GitLabMrBot.Policies;
 
 namespace GitLabMrBot.Cli;

@@ -1,3 +1,4 @@
+using GitLabMrBot.Configuration;
 using GitLabMrBot.GitLab;
 
 namespace GitLabMrBot.Cli;

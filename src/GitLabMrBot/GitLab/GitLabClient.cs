@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Net;
-using GitLabMrBot.Handlers;
+using GitLabMrBot.Events;
+using GitLabMrBot.Processing;
+using GitLabMrBot.Processing.Reconciliation;
 using Microsoft.Extensions.Options;
 using Polly.RateLimiting;
 using Polly.Timeout;

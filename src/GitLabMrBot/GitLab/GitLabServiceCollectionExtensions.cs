@@ -1,3 +1,4 @@
+using GitLabMrBot.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Refit;

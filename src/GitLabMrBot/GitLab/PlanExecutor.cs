@@ -1,5 +1,5 @@
+using GitLabMrBot.Configuration;
 using GitLabMrBot.Policies;
-using GitLabMrBot.Reconciliation;
 
 namespace GitLabMrBot.GitLab;
 
@@ -11,11 +11,11 @@ namespace GitLabMrBot.GitLab;
 public sealed partial class PlanExecutor(IMergeRequestWriter gitLab, ILogger<PlanExecutor> logger)
 {
     /// <summary>Applies the plan; returns how many writes it made (0 in dry-run mode and for settled MRs).</summary>
-    public async Task<int> ApplyAsync(Plan plan, MergeRequestRead read, CancellationToken cancellationToken)
+    public async Task<int> ApplyAsync(Plan plan, IReadOnlyList<GitLabNote> botNotes, CancellationToken cancellationToken)
     {
         var mr = plan.MergeRequest;
         var summary = plan.SummaryComment && SummaryComment.HasContent(plan) ? SummaryComment.Render(plan) : null;
-        var existingSummary = read.BotNotes.FirstOrDefault(n => n.Body.Contains(SummaryComment.Marker, StringComparison.Ordinal));
+        var existingSummary = botNotes.FirstOrDefault(n => n.Body.Contains(SummaryComment.Marker, StringComparison.Ordinal));
         var summaryChanged = summary is not null && existingSummary?.Body != summary;
 
         if (plan.DryRun)
@@ -101,12 +101,23 @@ public sealed partial class PlanExecutor(IMergeRequestWriter gitLab, ILogger<Pla
         return writes;
     }
 
+    /// <summary>Writes a reply note once (found again by its marker); true when a note was written.</summary>
+    public async Task<bool> ApplyReplyAsync(NoteReply reply, CancellationToken cancellationToken)
+    {
+        var result = await gitLab.UpsertMarkedNoteAsync(reply.MergeRequest, reply.Marker, reply.Body, cancellationToken);
+        Log.Replied(logger, reply.MergeRequest.ProjectId, reply.MergeRequest.Iid, reply.Why, result.Outcome);
+        return result.Outcome != NoteUpsertOutcome.Unchanged;
+    }
+
     // The picks among the ids being sent, by name, for the log line.
     private static string Names(IReadOnlyList<long>? ids, IReadOnlyList<Policies.Reviewers.PersonPick> picks) =>
         ids is null ? "-" : string.Join(",", picks.Where(p => ids.Contains(p.Id)).Select(p => p.Username));
 
     private static partial class Log
     {
+        [LoggerMessage(EventId = 4106, Level = LogLevel.Information, Message = "{ProjectId}!{Iid} reply ({Why}): {Outcome}")]
+        public static partial void Replied(ILogger logger, long projectId, long iid, string why, NoteUpsertOutcome outcome);
+
         [LoggerMessage(EventId = 4104, Level = LogLevel.Information, Message = "{ProjectId}!{Iid} reviewers requested [{Reviewers}] assignees set [{Assignees}]")]
         public static partial void PeopleApplied(ILogger logger, long projectId, long iid, string reviewers, string assignees);
 

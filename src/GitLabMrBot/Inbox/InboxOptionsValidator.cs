@@ -1,3 +1,6 @@
+using GitLabMrBot.Storage;
+using GitLabMrBot.Storage.Postgres;
+using GitLabMrBot.Storage.Sqlite;
 using Microsoft.Extensions.Options;
 
 namespace GitLabMrBot.Inbox;

@@ -1,3 +1,7 @@
+using GitLabMrBot.Storage;
+using GitLabMrBot.Storage.Postgres;
+using GitLabMrBot.Storage.Sqlite;
+
 namespace GitLabMrBot.Inbox;
 
 /// <summary>

@@ -1,4 +1,7 @@
 using System.Globalization;
+using GitLabMrBot.Storage;
+using GitLabMrBot.Storage.Postgres;
+using GitLabMrBot.Storage.Sqlite;
 using Microsoft.Extensions.Options;
 
 namespace GitLabMrBot.Inbox;

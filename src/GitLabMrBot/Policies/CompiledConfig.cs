@@ -1,4 +1,5 @@
 using Fluid;
+using GitLabMrBot.Configuration;
 using GitLabMrBot.Policies.Config;
 
 namespace GitLabMrBot.Policies;

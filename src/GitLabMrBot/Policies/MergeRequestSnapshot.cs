@@ -1,4 +1,7 @@
-using GitLabMrBot.Handlers;
+using GitLabMrBot.Configuration;
+using GitLabMrBot.Events;
+using GitLabMrBot.Processing;
+using GitLabMrBot.Processing.Reconciliation;
 
 namespace GitLabMrBot.Policies;
 

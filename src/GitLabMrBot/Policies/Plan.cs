@@ -1,6 +1,9 @@
-using GitLabMrBot.Handlers;
+using GitLabMrBot.Configuration;
+using GitLabMrBot.Events;
 using GitLabMrBot.Policies.Config;
 using GitLabMrBot.Policies.Reviewers;
+using GitLabMrBot.Processing;
+using GitLabMrBot.Processing.Reconciliation;
 
 namespace GitLabMrBot.Policies;
 
@@ -86,6 +89,12 @@ public sealed record SizeDecision(string Label, int Lines, int IgnoredFiles, str
 
 /// <summary>A policy comment: <see cref="Marker"/> is the hidden line that finds it again on the MR.</summary>
 public sealed record PolicyComment(string Policy, string Marker, string Body);
+
+/// <summary>
+/// A note the bot writes in answer to someone (a command's reply), outside any policy: upserted by its
+/// <see cref="Marker"/>, so it is written once however often its trigger is redelivered.
+/// </summary>
+public sealed record NoteReply(MergeRequestRef MergeRequest, string Marker, string Body, string Why);
 
 public sealed record PolicyMatch(string Policy, string Detail, ActionsConfig Then);
 

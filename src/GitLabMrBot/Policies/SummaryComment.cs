@@ -1,4 +1,5 @@
 using System.Text;
+using GitLabMrBot.Configuration;
 using GitLabMrBot.Policies.Reviewers;
 
 namespace GitLabMrBot.Policies;

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using GitLabMrBot.Events;
 
 namespace GitLabMrBot.Webhooks;
 

@@ -1,3 +1,6 @@
+using GitLabMrBot.Configuration;
+using GitLabMrBot.Events;
+
 namespace GitLabMrBot.Webhooks;
 
 public enum AuthenticationResult

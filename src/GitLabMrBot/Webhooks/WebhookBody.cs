@@ -1,4 +1,5 @@
 using System.Buffers;
+using GitLabMrBot.Events;
 
 namespace GitLabMrBot.Webhooks;
 

@@ -1,15 +1,8 @@
 using System.Security.Cryptography;
 using System.Text.Json;
+using GitLabMrBot.Events;
 
 namespace GitLabMrBot.Webhooks;
-
-/// <summary>The events the bot handles; everything else is acknowledged and ignored.</summary>
-public enum WebhookEventKind
-{
-    MergeRequest,
-    Push,
-    Note,
-}
 
 public enum WebhookRouteOutcome
 {
@@ -38,16 +31,6 @@ public readonly record struct WebhookRoute(
 /// </summary>
 public static class WebhookRouter
 {
-    public const string MergeRequestHook = "Merge Request Hook";
-    public const string PushHook = "Push Hook";
-    public const string NoteHook = "Note Hook";
-    public const string ConfidentialNoteHook = "Confidential Note Hook";
-    public const string SystemHook = "System Hook";
-
-    /// <summary>The kind of a handled event from its header (and, for <c>System Hook</c>, its <c>object_kind</c>); null when not handled.</summary>
-    public static WebhookEventKind? KindOf(string eventHeader, string? objectKind) =>
-        eventHeader == SystemHook ? KindOfObjectKind(objectKind) : KindOfHeader(eventHeader);
-
     public static WebhookRoute Route(string eventHeader, JsonElement root)
     {
         if (root.ValueKind != JsonValueKind.Object)
@@ -66,19 +49,19 @@ public static class WebhookRouter
         }
 
         WebhookEventKind kind;
-        if (eventHeader == SystemHook)
+        if (eventHeader == GitLabEvents.SystemHook)
         {
             // System hooks carry MR/push payloads next to instance events (user_create, …) that have no object_kind.
-            if (KindOfObjectKind(objectKind) is not { } systemKind)
+            if (GitLabEvents.KindOfObjectKind(objectKind) is not { } systemKind)
             {
-                var name = objectKind ?? EventName(root) ?? SystemHook;
+                var name = objectKind ?? EventName(root) ?? GitLabEvents.SystemHook;
                 return Ignored(name, $"System hook event '{name}' is not handled.");
             }
             kind = systemKind;
         }
         else
         {
-            if (KindOfHeader(eventHeader) is not { } headerKind)
+            if (GitLabEvents.KindOfHeader(eventHeader) is not { } headerKind)
             {
                 return Ignored(eventHeader, $"'{eventHeader}' events are not handled; the bot handles merge request, push and merge request note events.");
             }
@@ -87,7 +70,7 @@ public static class WebhookRouter
             {
                 return Invalid(eventHeader, "object_kind is missing.");
             }
-            if (objectKind != ObjectKindOf(kind))
+            if (objectKind != GitLabEvents.ObjectKindOf(kind))
             {
                 return Invalid(eventHeader, $"object_kind '{objectKind}' contradicts X-Gitlab-Event '{eventHeader}'.");
             }
@@ -220,29 +203,6 @@ public static class WebhookRouter
         parent.TryGetProperty(name, out var element) && element.ValueKind == JsonValueKind.String ? element.GetString() : null;
 
     private static string? EventName(JsonElement root) => StringOrNull(root, "event_name"u8);
-
-    private static WebhookEventKind? KindOfHeader(string eventHeader) => eventHeader switch
-    {
-        MergeRequestHook => WebhookEventKind.MergeRequest,
-        PushHook => WebhookEventKind.Push,
-        NoteHook or ConfidentialNoteHook => WebhookEventKind.Note,
-        _ => null,
-    };
-
-    private static WebhookEventKind? KindOfObjectKind(string? objectKind) => objectKind switch
-    {
-        "merge_request" => WebhookEventKind.MergeRequest,
-        "push" => WebhookEventKind.Push,
-        "note" => WebhookEventKind.Note,
-        _ => null,
-    };
-
-    private static string ObjectKindOf(WebhookEventKind kind) => kind switch
-    {
-        WebhookEventKind.MergeRequest => "merge_request",
-        WebhookEventKind.Note => "note",
-        _ => "push",
-    };
 
     private static string Describe(JsonValueKind kind) => kind switch
     {

@@ -1,3 +1,4 @@
+using GitLabMrBot.Events;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace GitLabMrBot.Webhooks;

@@ -1,4 +1,5 @@
 using GitLabMrBot.Cli;
+using GitLabMrBot.Configuration;
 using GitLabMrBot.FunctionalTests.Inbox;
 using GitLabMrBot.TestGitLab;
 using Microsoft.Extensions.Configuration;

@@ -1,3 +1,4 @@
+using GitLabMrBot.Configuration;
 using GitLabMrBot.TestGitLab;
 
 namespace GitLabMrBot.FunctionalTests.Cli;

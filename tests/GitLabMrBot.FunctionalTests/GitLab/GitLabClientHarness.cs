@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using GitLabMrBot.Configuration;
 using GitLabMrBot.GitLab;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;

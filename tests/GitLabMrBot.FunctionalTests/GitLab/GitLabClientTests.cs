@@ -1,6 +1,8 @@
 using System.Net;
+using GitLabMrBot.Events;
 using GitLabMrBot.GitLab;
-using GitLabMrBot.Handlers;
+using GitLabMrBot.Processing;
+using GitLabMrBot.Processing.Reconciliation;
 using Microsoft.Extensions.Logging;
 
 namespace GitLabMrBot.FunctionalTests.GitLab;

@@ -1,5 +1,8 @@
 using System.Text;
 using GitLabMrBot.Inbox;
+using GitLabMrBot.Storage;
+using GitLabMrBot.Storage.Postgres;
+using GitLabMrBot.Storage.Sqlite;
 
 namespace GitLabMrBot.FunctionalTests.Inbox;
 

@@ -1,9 +1,15 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Text;
+using GitLabMrBot.Configuration;
+using GitLabMrBot.Events;
 using GitLabMrBot.FunctionalTests.Infrastructure;
-using GitLabMrBot.Handlers;
 using GitLabMrBot.Inbox;
+using GitLabMrBot.Processing;
+using GitLabMrBot.Processing.Reconciliation;
+using GitLabMrBot.Storage;
+using GitLabMrBot.Storage.Postgres;
+using GitLabMrBot.Storage.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 

@@ -1,8 +1,12 @@
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text;
+using GitLabMrBot.Configuration;
 using GitLabMrBot.FunctionalTests.Inbox;
 using GitLabMrBot.Inbox;
+using GitLabMrBot.Storage;
+using GitLabMrBot.Storage.Postgres;
+using GitLabMrBot.Storage.Sqlite;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -184,5 +188,5 @@ public sealed class BotApplicationFixture : IAsyncLifetime
     private static Dictionary<string, string?> Settings => new() { ["Inbox:MaxBodyBytes"] = MaxBodyBytes.ToString(System.Globalization.CultureInfo.InvariantCulture) };
 
     private void ConfigureServices(IServiceCollection services, string databasePath) =>
-        services.AddSingleton<Handlers.IMergeRequestReconciler>(Reconciler);
+        services.AddSingleton<Processing.Reconciliation.IMergeRequestReconciler>(Reconciler);
 }

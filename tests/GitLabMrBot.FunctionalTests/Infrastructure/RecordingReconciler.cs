@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
-using GitLabMrBot.Handlers;
+using GitLabMrBot.Events;
+using GitLabMrBot.Processing;
+using GitLabMrBot.Processing.Reconciliation;
 
 namespace GitLabMrBot.FunctionalTests.Infrastructure;
 

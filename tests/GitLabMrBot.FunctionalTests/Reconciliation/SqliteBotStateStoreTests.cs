@@ -1,6 +1,8 @@
 using GitLabMrBot.FunctionalTests.Inbox;
 using GitLabMrBot.Inbox;
-using GitLabMrBot.Reconciliation.State;
+using GitLabMrBot.Storage;
+using GitLabMrBot.Storage.Postgres;
+using GitLabMrBot.Storage.Sqlite;
 
 namespace GitLabMrBot.FunctionalTests.Reconciliation;
 

@@ -1,6 +1,9 @@
 using GitLabMrBot.FunctionalTests.Infrastructure;
 using GitLabMrBot.Inbox;
-using GitLabMrBot.Sweep;
+using GitLabMrBot.Processing.Sweep;
+using GitLabMrBot.Storage;
+using GitLabMrBot.Storage.Postgres;
+using GitLabMrBot.Storage.Sqlite;
 
 namespace GitLabMrBot.FunctionalTests.Sweep;
 

@@ -1,8 +1,8 @@
 using System.Net;
 using System.Text.Json;
+using GitLabMrBot.Events;
 using GitLabMrBot.FunctionalTests.Infrastructure;
 using GitLabMrBot.Webhooks;
-using GitLabMrBot.Webhooks.Events;
 
 namespace GitLabMrBot.FunctionalTests.Webhooks;
 

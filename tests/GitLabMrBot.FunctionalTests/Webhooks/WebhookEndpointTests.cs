@@ -3,10 +3,15 @@ using System.Net.Http.Headers;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
+using GitLabMrBot.Events;
 using GitLabMrBot.FunctionalTests.Inbox;
 using GitLabMrBot.FunctionalTests.Infrastructure;
-using GitLabMrBot.Handlers;
 using GitLabMrBot.Inbox;
+using GitLabMrBot.Processing;
+using GitLabMrBot.Processing.Reconciliation;
+using GitLabMrBot.Storage;
+using GitLabMrBot.Storage.Postgres;
+using GitLabMrBot.Storage.Sqlite;
 
 namespace GitLabMrBot.FunctionalTests.Webhooks;
 

@@ -1,4 +1,6 @@
-using GitLabMrBot.Handlers;
+using GitLabMrBot.Events;
+using GitLabMrBot.Processing;
+using GitLabMrBot.Processing.Reconciliation;
 
 namespace GitLabMrBot.UnitTests.Handlers;
 

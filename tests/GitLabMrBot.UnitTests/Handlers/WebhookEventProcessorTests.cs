@@ -1,9 +1,13 @@
 using System.Text;
 using System.Text.Json;
+using GitLabMrBot.Events;
 using GitLabMrBot.GitLab;
-using GitLabMrBot.Handlers;
 using GitLabMrBot.Inbox;
-using GitLabMrBot.Webhooks.Events;
+using GitLabMrBot.Processing;
+using GitLabMrBot.Processing.Reconciliation;
+using GitLabMrBot.Storage;
+using GitLabMrBot.Storage.Postgres;
+using GitLabMrBot.Storage.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using NSubstitute;

@@ -1,3 +1,4 @@
+using GitLabMrBot.Configuration;
 using GitLabMrBot.Policies;
 
 namespace GitLabMrBot.UnitTests.Policies;

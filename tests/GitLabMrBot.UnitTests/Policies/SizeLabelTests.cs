@@ -1,3 +1,4 @@
+using GitLabMrBot.Configuration;
 using GitLabMrBot.Policies;
 using static GitLabMrBot.UnitTests.Policies.PolicyTestKit;
 

@@ -1,5 +1,5 @@
 using GitLabMrBot.GitLab;
-using GitLabMrBot.Reconciliation;
+using GitLabMrBot.Processing.Reconciliation;
 
 namespace GitLabMrBot.UnitTests.Reconciliation;
 

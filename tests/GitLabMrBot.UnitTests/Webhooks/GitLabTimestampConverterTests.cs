@@ -1,5 +1,5 @@
 using System.Text.Json;
-using GitLabMrBot.Webhooks.Events;
+using GitLabMrBot.Events;
 
 namespace GitLabMrBot.UnitTests.Webhooks;
 

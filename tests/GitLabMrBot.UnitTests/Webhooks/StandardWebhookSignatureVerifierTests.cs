@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using GitLabMrBot.Events;
 using GitLabMrBot.Webhooks;
 
 namespace GitLabMrBot.UnitTests.Webhooks;

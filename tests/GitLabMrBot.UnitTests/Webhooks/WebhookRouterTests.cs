@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using GitLabMrBot.Events;
 using GitLabMrBot.Webhooks;
 
 namespace GitLabMrBot.UnitTests.Webhooks;

@@ -1,3 +1,4 @@
+using GitLabMrBot.Events;
 using GitLabMrBot.Webhooks;
 
 namespace GitLabMrBot.UnitTests.Webhooks;

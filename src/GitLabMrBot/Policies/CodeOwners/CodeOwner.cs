@@ -1,3 +1,5 @@
+using GitLabMrBot.Configuration;
+
 namespace GitLabMrBot.Policies.CodeOwners;
 
 /// <summary>How a CODEOWNERS owner reference is written; resolution to users happens later, through the API.</summary>

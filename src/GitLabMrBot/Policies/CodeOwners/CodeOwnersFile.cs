@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using GitLabMrBot.Configuration;
 
 namespace GitLabMrBot.Policies.CodeOwners;
 

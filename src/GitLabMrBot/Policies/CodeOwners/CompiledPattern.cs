@@ -1,3 +1,5 @@
+using GitLabMrBot.Configuration;
+
 namespace GitLabMrBot.Policies.CodeOwners;
 
 /// <summary>

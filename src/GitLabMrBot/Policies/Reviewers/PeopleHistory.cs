@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using GitLabMrBot.Configuration;
 
 namespace GitLabMrBot.Policies.Reviewers;
 

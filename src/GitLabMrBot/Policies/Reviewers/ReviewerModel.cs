@@ -1,3 +1,5 @@
+using GitLabMrBot.Configuration;
+
 namespace GitLabMrBot.Policies.Reviewers;
 
 // The data of reviewer and assignee selection. Everything here is pure: the reconciler resolves people

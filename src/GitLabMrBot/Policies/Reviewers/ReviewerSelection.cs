@@ -1,7 +1,10 @@
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text;
-using GitLabMrBot.Handlers;
+using GitLabMrBot.Configuration;
+using GitLabMrBot.Events;
+using GitLabMrBot.Processing;
+using GitLabMrBot.Processing.Reconciliation;
 
 namespace GitLabMrBot.Policies.Reviewers;
 

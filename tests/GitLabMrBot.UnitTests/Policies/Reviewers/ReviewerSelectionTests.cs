@@ -1,6 +1,9 @@
-using GitLabMrBot.Handlers;
+using GitLabMrBot.Configuration;
+using GitLabMrBot.Events;
 using GitLabMrBot.Policies;
 using GitLabMrBot.Policies.Reviewers;
+using GitLabMrBot.Processing;
+using GitLabMrBot.Processing.Reconciliation;
 
 namespace GitLabMrBot.UnitTests.Policies.Reviewers;
 

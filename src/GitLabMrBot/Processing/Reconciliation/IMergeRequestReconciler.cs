@@ -1,0 +1,23 @@
+using GitLabMrBot.Events;
+using GitLabMrBot.Processing;
+
+namespace GitLabMrBot.Processing.Reconciliation;
+
+/// <summary>
+/// Brings one MR to the state the policies want (PRODUCT.md §2 "reconcile, don't react").
+/// Called at most once per MR per claimed batch, however many deliveries the batch holds.
+/// </summary>
+public interface IMergeRequestReconciler
+{
+    Task ReconcileAsync(MergeRequestRef mergeRequest, ReconcileContext context, CancellationToken cancellationToken);
+}
+
+/// <summary>Why a reconciliation runs: the deliveries behind it and the event UUID to forward to GitLab (FACTS §1.8).</summary>
+public sealed record ReconcileContext(IReadOnlyList<string> DeliveryIds, string? EventUuid)
+{
+    /// <summary>
+    /// How many mergeability re-checks in a row led here (<see cref="ReconcileRequest.RecheckAttempt"/>); 0 when any
+    /// trigger of this evaluation is something else (an event, a push, the sweep), which starts the count afresh.
+    /// </summary>
+    public int RecheckAttempt { get; init; }
+}

@@ -1,0 +1,55 @@
+using GitLabMrBot.Configuration;
+using GitLabMrBot.Events;
+using GitLabMrBot.GitLab;
+using GitLabMrBot.Policies;
+using GitLabMrBot.Processing;
+
+namespace GitLabMrBot.Processing.Reconciliation;
+
+/// <summary>
+/// Reconcile, don't react (PRODUCT.md §2): read the MR's current state from GitLab, let the pure
+/// policy engine decide, and hand the plan to the one writer. An unchanged MR costs reads only.
+/// </summary>
+public sealed partial class MergeRequestReconciler(
+    MergeRequestSnapshotReader snapshots,
+    PolicyConfigProvider config,
+    PeoplePlanner people,
+    PlanExecutor executor,
+    MergeabilityRechecks rechecks,
+    ILogger<MergeRequestReconciler> logger) : IMergeRequestReconciler
+{
+    public async Task ReconcileAsync(MergeRequestRef mergeRequest, ReconcileContext context, CancellationToken cancellationToken)
+    {
+        // Our own writes carry the triggering event's UUID, so GitLab does not fire this hook again for them (FACTS §1.8).
+        using var requestContext = GitLabRequestContext.Use(context.EventUuid);
+
+        var compiled = config.Current;
+        var read = await snapshots.ReadAsync(mergeRequest, compiled, cancellationToken);
+        // Scheduled before acting: should the writes fail, the retry finds the re-check already queued (same key).
+        await rechecks.ScheduleIfUnsettledAsync(read.Snapshot, compiled, context, cancellationToken);
+        var plan = PolicyEngine.Evaluate(read.Snapshot, compiled);
+        if (plan.UntouchedBecause is { } why)
+        {
+            Log.Untouched(logger, mergeRequest.ProjectId, mergeRequest.Iid, why);
+            return;
+        }
+
+        plan = plan with { People = await people.DecideAsync(read, plan, compiled, cancellationToken) };
+        var writes = await executor.ApplyAsync(plan, read.BotNotes, cancellationToken);
+        if (!plan.DryRun && plan.People is { } decided)
+        {
+            // Only after GitLab accepted the PUT: from now on this MR's reviewers and assignees are never written again.
+            await people.CommitAsync(mergeRequest, decided, cancellationToken);
+        }
+        Log.Reconciled(logger, mergeRequest.ProjectId, mergeRequest.Iid, context.DeliveryIds.Count, writes);
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 4001, Level = LogLevel.Information, Message = "{ProjectId}!{Iid} not touched: {Reason}")]
+        public static partial void Untouched(ILogger logger, long projectId, long iid, string reason);
+
+        [LoggerMessage(EventId = 4002, Level = LogLevel.Information, Message = "{ProjectId}!{Iid} reconciled for {Deliveries} deliveries with {Writes} writes")]
+        public static partial void Reconciled(ILogger logger, long projectId, long iid, int deliveries, int writes);
+    }
+}

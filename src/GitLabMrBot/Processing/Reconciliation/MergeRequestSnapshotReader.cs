@@ -1,0 +1,117 @@
+using GitLabMrBot.Configuration;
+using GitLabMrBot.Events;
+using GitLabMrBot.GitLab;
+using GitLabMrBot.Policies;
+using GitLabMrBot.Processing;
+using Microsoft.Extensions.Caching.Memory;
+
+namespace GitLabMrBot.Processing.Reconciliation;
+
+/// <summary>What the reconciler read: the snapshot the engine decides on, and the notes the executor upserts into.</summary>
+public sealed record MergeRequestRead(MergeRequestSnapshot Snapshot, GitLabMergeRequest MergeRequest, IReadOnlyList<GitLabNote> BotNotes, GitLabUser Bot)
+{
+    /// <summary>GitLab's system notes about the bot's own changes ("requested review from @a"): who the bot ever asked.</summary>
+    public IReadOnlyList<GitLabNote> BotSystemNotes { get; init; } = [];
+}
+
+/// <summary>
+/// Reads one MR's current state from GitLab into a <see cref="MergeRequestSnapshot"/>. Diffs and commits
+/// are cached by head SHA (a commit's diff never changes); labels, notes and label events are read fresh.
+/// </summary>
+public sealed class MergeRequestSnapshotReader(IMergeRequestReader gitLab, IMemoryCache cache)
+{
+    private static readonly TimeSpan CacheFor = TimeSpan.FromHours(1);
+
+    public async Task<MergeRequestRead> ReadAsync(MergeRequestRef mergeRequest, CompiledConfig config, CancellationToken cancellationToken)
+    {
+        var bot = await gitLab.GetCurrentUserAsync(cancellationToken);
+        var mr = await gitLab.GetMergeRequestAsync(mergeRequest, cancellationToken);
+        if (mr.State != "opened")
+        {
+            // Closed, merged and locked MRs are never touched: the engine says so, nothing more is read.
+            return new MergeRequestRead(Basic(mergeRequest, mr), mr, [], bot);
+        }
+
+        var headSha = mr.Sha ?? mr.DiffRefs?.HeadSha;
+        var files = await CachedAsync("diffs", mergeRequest, headSha, async () => ChangedFiles(await gitLab.GetAllDiffsAsync(mergeRequest, cancellationToken)));
+        IReadOnlyList<string> commits = config.UsesCommitMessages
+            ? await CachedAsync("commits", mergeRequest, headSha, async () => (IReadOnlyList<string>)(await gitLab.GetCommitsAsync(mergeRequest, cancellationToken))
+                .Select(c => c.Message ?? c.Title ?? "").ToList())
+            : [];
+        var labelEvents = await gitLab.GetLabelEventsAsync(mergeRequest, cancellationToken);
+        var notes = await gitLab.GetNotesAsync(mergeRequest, cancellationToken);
+        var botNotes = notes.Where(n => !n.System && n.Author?.Id == bot.Id).ToList();
+        var botSystemNotes = notes.Where(n => n.System && n.Author?.Id == bot.Id).ToList();
+
+        var snapshot = Basic(mergeRequest, mr) with
+        {
+            ChangedFiles = files,
+            CommitMessages = commits,
+            Provenance = LabelHistory.Provenance(labelEvents, mr.Labels, bot.Id),
+            PostedPolicyComments = PostedPolicyComments(config, botNotes),
+        };
+        return new MergeRequestRead(snapshot, mr, botNotes, bot) { BotSystemNotes = botSystemNotes };
+    }
+
+    private static MergeRequestSnapshot Basic(MergeRequestRef mergeRequest, GitLabMergeRequest mr) => new()
+    {
+        ProjectId = mergeRequest.ProjectId,
+        Iid = mergeRequest.Iid,
+        Title = mr.Title,
+        Description = mr.Description ?? "",
+        SourceBranch = mr.SourceBranch,
+        TargetBranch = mr.TargetBranch,
+        AuthorUsername = mr.Author?.Username ?? "",
+        AuthorId = mr.Author?.Id ?? 0,
+        Draft = mr.Draft,
+        State = mr.State,
+        Labels = mr.Labels,
+        HeadSha = mr.Sha,
+        DetailedMergeStatus = mr.DetailedMergeStatus,
+        HasConflicts = mr.HasConflicts,
+        WebUrl = mr.WebUrl ?? "",
+    };
+
+    private async Task<T> CachedAsync<T>(string kind, MergeRequestRef mergeRequest, string? headSha, Func<Task<T>> load)
+    {
+        if (headSha is null)
+        {
+            return await load();
+        }
+        var key = (kind, mergeRequest, headSha);
+        if (cache.TryGetValue(key, out T? hit) && hit is not null)
+        {
+            return hit;
+        }
+        var value = await load();
+        cache.Set(key, value, new MemoryCacheEntryOptions { SlidingExpiration = CacheFor, Size = 1 });
+        return value;
+    }
+
+    private static HashSet<string> PostedPolicyComments(CompiledConfig config, IReadOnlyList<GitLabNote> botNotes)
+    {
+        var posted = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var policy in config.Policies)
+        {
+            var marker = PolicyEngine.PolicyCommentMarker(policy.Name);
+            if (botNotes.Any(n => n.Body.Contains(marker, StringComparison.Ordinal)))
+            {
+                posted.Add(policy.Name);
+            }
+        }
+        return posted;
+    }
+
+    internal static List<ChangedFile> ChangedFiles(IReadOnlyList<GitLabDiff> diffs) =>
+        diffs.Select(d =>
+        {
+            var (added, deleted) = DiffLines.Count(d.Diff);
+            return new ChangedFile(d.NewPath, added, deleted)
+            {
+                OldPath = d.OldPath,
+                NewFile = d.NewFile,
+                DeletedFile = d.DeletedFile,
+                RenamedFile = d.RenamedFile,
+            };
+        }).ToList();
+}

@@ -1,0 +1,104 @@
+using GitLabMrBot.Configuration;
+using GitLabMrBot.Events;
+using GitLabMrBot.Policies;
+using GitLabMrBot.Processing;
+using Microsoft.Extensions.Options;
+
+namespace GitLabMrBot.Processing.Reconciliation;
+
+/// <summary>Settings of mergeability re-checks (configuration section <c>Rechecks</c>); safe defaults, validated on start.</summary>
+public sealed class RecheckOptions
+{
+    public const string Section = "Rechecks";
+
+    /// <summary>Delay before the first re-check; each further one waits twice as long, up to <see cref="MaxDelay"/>.</summary>
+    public TimeSpan FirstDelay { get; set; } = TimeSpan.FromSeconds(5);
+
+    public TimeSpan MaxDelay { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Re-checks in a row before the bot stops asking (GitLab still computing); the next event or sweep starts afresh.</summary>
+    public int MaxAttempts { get; set; } = 10;
+}
+
+public sealed class RecheckOptionsValidator : IValidateOptions<RecheckOptions>
+{
+    public ValidateOptionsResult Validate(string? name, RecheckOptions options)
+    {
+        var errors = new List<string>();
+        if (options.FirstDelay <= TimeSpan.Zero)
+        {
+            errors.Add($"{RecheckOptions.Section}:FirstDelay must be positive (it is {options.FirstDelay}).");
+        }
+        if (options.MaxDelay < options.FirstDelay)
+        {
+            errors.Add($"{RecheckOptions.Section}:MaxDelay ({options.MaxDelay}) must be at least FirstDelay ({options.FirstDelay}).");
+        }
+        if (options.MaxAttempts is < 0 or > 100)
+        {
+            errors.Add($"{RecheckOptions.Section}:MaxAttempts must be between 0 and 100 (it is {options.MaxAttempts}).");
+        }
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+}
+
+/// <summary>
+/// GitLab computes mergeability asynchronously (FACTS §3.2): right after a push the MR reads <c>checking</c> or
+/// <c>unchecked</c>, and no webhook says when the answer is in. While it is unsettled and the config has a
+/// <c>needsRebase</c> label, the MR is evaluated again later, with backoff and a bound on the count. The re-check
+/// is a delivery in the inbox with a due time, so it survives a restart and runs under the MR's ordering.
+/// </summary>
+public sealed partial class MergeabilityRechecks(ReconcileQueue queue, IOptions<RecheckOptions> options, TimeProvider time, ILogger<MergeabilityRechecks> logger)
+{
+    private static readonly HashSet<string> Unsettled = new(StringComparer.Ordinal) { "unchecked", "checking", "preparing", "approvals_syncing" };
+
+    /// <summary>True while GitLab is still computing whether the MR can merge.</summary>
+    public static bool IsUnsettled(string? detailedMergeStatus) => detailedMergeStatus is not null && Unsettled.Contains(detailedMergeStatus);
+
+    /// <summary>The wait before re-check <paramref name="attempt"/> (1 for the first): doubling from the first delay, capped.</summary>
+    public static TimeSpan Delay(int attempt, RecheckOptions options)
+    {
+        var exponent = Math.Clamp(attempt - 1, 0, 30);
+        var ticks = options.FirstDelay.Ticks * Math.Pow(2, exponent);
+        return ticks >= options.MaxDelay.Ticks ? options.MaxDelay : TimeSpan.FromTicks((long)ticks);
+    }
+
+    /// <summary>Queues the next re-check when the MR's mergeability is unsettled and needs-rebase is configured; true when one was queued.</summary>
+    public async Task<bool> ScheduleIfUnsettledAsync(MergeRequestSnapshot snapshot, CompiledConfig config, ReconcileContext context, CancellationToken cancellationToken)
+    {
+        if (config.NeedsRebaseLabel is null || snapshot.State != "opened" || !IsUnsettled(snapshot.DetailedMergeStatus))
+        {
+            return false;
+        }
+
+        var settings = options.Value;
+        var attempt = context.RecheckAttempt + 1;
+        if (attempt > settings.MaxAttempts)
+        {
+            Log.GaveUp(logger, snapshot.ProjectId, snapshot.Iid, snapshot.DetailedMergeStatus!, settings.MaxAttempts);
+            return false;
+        }
+
+        var delay = Delay(attempt, settings);
+        var request = new ReconcileRequest
+        {
+            ProjectId = snapshot.ProjectId,
+            Iid = snapshot.Iid,
+            Reason = ReconcileRequest.MergeabilityReason,
+            RecheckAttempt = attempt,
+        };
+        // Keyed by the evaluation that saw the status: a retry of this same batch schedules nothing twice.
+        var key = $"recheck:{snapshot.ProjectId}:{snapshot.Iid}:{attempt}:{(context.DeliveryIds.Count > 0 ? context.DeliveryIds[0] : "")}";
+        var queued = await queue.QueueAsync(request, key, context.EventUuid, cancellationToken, notBefore: time.GetUtcNow() + delay);
+        Log.Scheduled(logger, snapshot.ProjectId, snapshot.Iid, snapshot.DetailedMergeStatus!, attempt, delay);
+        return queued;
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 4301, Level = LogLevel.Information, Message = "{ProjectId}!{Iid} mergeability is '{Status}': re-check {Attempt} in {Delay}")]
+        public static partial void Scheduled(ILogger logger, long projectId, long iid, string status, int attempt, TimeSpan delay);
+
+        [LoggerMessage(EventId = 4302, Level = LogLevel.Warning, Message = "{ProjectId}!{Iid} mergeability still '{Status}' after {Attempts} re-checks; waiting for the next event or sweep")]
+        public static partial void GaveUp(ILogger logger, long projectId, long iid, string status, int attempts);
+    }
+}

@@ -1,0 +1,98 @@
+using GitLabMrBot.GitLab;
+using GitLabMrBot.Policies.CodeOwners;
+using GitLabMrBot.Policies.Reviewers;
+using Microsoft.Extensions.Caching.Memory;
+
+namespace GitLabMrBot.Processing.Reconciliation;
+
+/// <summary>A GitLab user as reviewer selection needs them: id, name, and whether the account can be asked at all.</summary>
+public sealed record DirectoryUser(long Id, string Username, bool Blocked)
+{
+    public static DirectoryUser From(GitLabUser user) => new(user.Id, user.Username, IsBlocked(user.State));
+
+    public static DirectoryUser From(GitLabMember member) => new(member.Id, member.Username, IsBlocked(member.State));
+
+    // blocked, banned, deactivated, blocked_pending_approval…: anything but active cannot review.
+    private static bool IsBlocked(string? state) => state is not null && !string.Equals(state, "active", StringComparison.OrdinalIgnoreCase);
+}
+
+/// <summary>
+/// People lookups for reviewer selection, each cached briefly: who people are changes rarely, and one MR burst must
+/// not cost the same lookups again. Statuses and review loads are cached shorter, since they change during the day.
+/// </summary>
+public sealed class PeopleDirectory(IGitLabDirectory gitLab, IMemoryCache cache)
+{
+    private static readonly TimeSpan PeopleFor = TimeSpan.FromMinutes(5);
+    private static readonly TimeSpan StatusFor = TimeSpan.FromMinutes(1);
+    private static readonly TimeSpan LoadFor = TimeSpan.FromMinutes(2);
+
+    public Task<DirectoryUser?> UserAsync(string username, CancellationToken cancellationToken) =>
+        CachedAsync(("user", username.ToLowerInvariant()), PeopleFor, async () =>
+            await gitLab.FindUserAsync(username, cancellationToken) is { } user ? DirectoryUser.From(user) : null);
+
+    /// <summary>
+    /// The users a CODEOWNERS reference stands for: <c>@name</c> is a user, else a group (direct members);
+    /// <c>@group/sub</c> a group; <c>@@role</c> the project's direct members with exactly that role; an email its user.
+    /// Unresolvable references stand for nobody, as in GitLab.
+    /// </summary>
+    public async Task<IReadOnlyList<DirectoryUser>> ExpandAsync(long projectId, CodeOwner owner, CancellationToken cancellationToken)
+    {
+        switch (owner.Kind)
+        {
+            case CodeOwnerKind.Name:
+                if (!owner.IsGroupPath && await UserAsync(owner.Value, cancellationToken) is { } user)
+                {
+                    return [user];
+                }
+                return await GroupAsync(owner.Value, cancellationToken) ?? [];
+            case CodeOwnerKind.Email:
+                return await CachedAsync(("email", owner.Value.ToLowerInvariant()), PeopleFor, async () =>
+                    await gitLab.FindUserByEmailAsync(owner.Value, cancellationToken) is { } found ? DirectoryUser.From(found) : null) is { } byEmail
+                    ? [byEmail]
+                    : [];
+            case CodeOwnerKind.Role:
+                var level = owner.Value switch
+                {
+                    "developer" => 30,
+                    "maintainer" => 40,
+                    "owner" => 50,
+                    _ => -1,
+                };
+                var members = await CachedAsync(("project-members", projectId), PeopleFor, async () =>
+                    (IReadOnlyList<GitLabMember>?)await gitLab.GetDirectProjectMembersAsync(projectId, cancellationToken)) ?? [];
+                return [.. members.Where(m => m.AccessLevel == level).Select(DirectoryUser.From)];
+            default:
+                return [];
+        }
+    }
+
+    public Task<UserStatus?> StatusAsync(long userId, CancellationToken cancellationToken) =>
+        CachedAsync(("status", userId), StatusFor, async () =>
+            await gitLab.GetUserStatusAsync(userId, cancellationToken) is { } s ? new UserStatus(s.Availability, s.Message, s.Emoji) : new UserStatus(null, null, null));
+
+    /// <summary>Open merge requests anywhere where the user is a reviewer.</summary>
+    public async Task<int> ReviewLoadAsync(long userId, CancellationToken cancellationToken) =>
+        await CachedAsync(("load", userId), LoadFor, async () =>
+            (int?)(await gitLab.ListMergeRequestsForReviewerAsync(userId, "opened", cancellationToken)).Count) ?? 0;
+
+    private async Task<IReadOnlyList<DirectoryUser>?> GroupAsync(string path, CancellationToken cancellationToken) =>
+        await CachedAsync(("group", path.ToLowerInvariant()), PeopleFor, async () =>
+            await gitLab.GetDirectGroupMembersAsync(path, cancellationToken) is { } members
+                ? (IReadOnlyList<DirectoryUser>)[.. members.Select(DirectoryUser.From)]
+                : null);
+
+    // Misses are cached too (a wrapper holds the null), so an unknown name is not looked up on every event.
+    private async Task<T?> CachedAsync<T>(object key, TimeSpan ttl, Func<Task<T?>> load)
+    {
+        var cacheKey = (nameof(PeopleDirectory), key);
+        if (cache.TryGetValue(cacheKey, out Box<T>? hit) && hit is not null)
+        {
+            return hit.Value;
+        }
+        var value = await load();
+        cache.Set(cacheKey, new Box<T>(value), new MemoryCacheEntryOptions { AbsoluteExpirationRelativeToNow = ttl, Size = 1 });
+        return value;
+    }
+
+    private sealed record Box<T>(T? Value);
+}

@@ -1,0 +1,41 @@
+using GitLabMrBot.Configuration;
+using GitLabMrBot.Events;
+using GitLabMrBot.GitLab;
+using GitLabMrBot.Processing;
+using GitLabMrBot.Storage;
+using GitLabMrBot.Storage.Postgres;
+using GitLabMrBot.Storage.Sqlite;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace GitLabMrBot.Processing.Reconciliation;
+
+public static class ReconciliationServiceCollectionExtensions
+{
+    /// <summary>The real reconciler (read → decide → act) in place of the logging one, and its mergeability re-checks.</summary>
+    public static IServiceCollection AddReconciliation(this IServiceCollection services)
+    {
+        services.AddMemoryCache(o => o.SizeLimit = 10_000);
+        services.TryAddScoped<MergeRequestSnapshotReader>();
+        services.TryAddScoped<PlanExecutor>();
+        services.AddOptions<RecheckOptions>().BindConfiguration(RecheckOptions.Section).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RecheckOptions>, RecheckOptionsValidator>());
+        services.TryAddScoped<MergeabilityRechecks>();
+        services.TryAddScoped<PeopleDirectory>();
+        services.TryAddScoped<CodeOwnersSource>();
+        services.TryAddScoped<PeoplePlanner>();
+        services.TryAddSingleton<IBotStateStore>(CreateStateStore);
+        services.Replace(ServiceDescriptor.Scoped<IMergeRequestReconciler, MergeRequestReconciler>());
+        return services;
+    }
+
+    private static IBotStateStore CreateStateStore(IServiceProvider services)
+    {
+        var settings = services.GetRequiredService<BotSettings>();
+        if (settings.DatabaseIsPostgres)
+        {
+            return new PostgresBotStateStore(settings.Database, services.GetRequiredService<TimeProvider>());
+        }
+        return new SqliteBotStateStore(settings.Database, services.GetRequiredService<TimeProvider>());
+    }
+}

@@ -1,0 +1,31 @@
+using GitLabMrBot.Configuration;
+using GitLabMrBot.Storage;
+using GitLabMrBot.Storage.Postgres;
+using GitLabMrBot.Storage.Sqlite;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace GitLabMrBot.Processing.Sweep;
+
+public static class SweepServiceCollectionExtensions
+{
+    /// <summary>The reconcile sweep (a hosted service), its validated <see cref="SweepOptions"/> and its state in the bot's store.</summary>
+    public static IServiceCollection AddSweep(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<SweepOptions>().Bind(configuration.GetSection(SweepOptions.Section)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SweepOptions>, SweepOptionsValidator>());
+        services.TryAddSingleton<ISweepState>(CreateState);
+        services.AddHostedService<ReconcileSweep>();
+        return services;
+    }
+
+    private static ISweepState CreateState(IServiceProvider services)
+    {
+        var settings = services.GetRequiredService<BotSettings>();
+        if (settings.DatabaseIsPostgres)
+        {
+            return new PostgresSweepState(settings.Database);
+        }
+        return new SqliteSweepState(settings.Database);
+    }
+}

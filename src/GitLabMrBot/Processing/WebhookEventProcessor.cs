@@ -1,0 +1,190 @@
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using GitLabMrBot.Events;
+using GitLabMrBot.GitLab;
+using GitLabMrBot.Inbox;
+using GitLabMrBot.Processing.Reconciliation;
+using GitLabMrBot.Processing.Sweep;
+using GitLabMrBot.Storage;
+using GitLabMrBot.Storage.Postgres;
+using GitLabMrBot.Storage.Sqlite;
+using GitLabMrBot.Webhooks;
+
+namespace GitLabMrBot.Processing;
+
+/// <summary>
+/// The worker's processing step (in the manner of Octokit.Webhooks' <c>WebhookEventProcessor</c>): each delivery of a
+/// claimed batch is deserialized to the type its stored event header names (<c>System Hook</c>: its <c>object_kind</c>)
+/// and handed to that type's handler; then every distinct MR the handlers asked for is reconciled once.
+/// The bot's own <see cref="ReconcileRequest"/> deliveries (pushes, sweep, re-checks) join the same set.
+/// A payload that cannot be read throws, so the worker retries and finally dead-letters it.
+/// Every project seen is remembered for the reconcile sweep.
+/// </summary>
+public sealed partial class WebhookEventProcessor(IServiceScopeFactory scopeFactory, ILogger<WebhookEventProcessor> logger) : IDeliveryProcessor
+{
+    public async Task ProcessAsync(ClaimedBatch batch, CancellationToken cancellationToken)
+    {
+        await using var scope = scopeFactory.CreateAsyncScope();
+        var services = scope.ServiceProvider;
+        var reconcileSet = new ReconcileSet();
+        var projects = new HashSet<long>();
+
+        // Merge request events of one MR are interchangeable triggers (the reconciler reads the MR's current state),
+        // so a burst coalesced into an MR's batch is read once: the newest stands for the rest. Notes and pushes each
+        // carry their own content (a command, a branch) and are all read.
+        var subjectMergeRequest = MergeRequestRef.FromSubject(batch.Subject);
+        var newestMergeRequestEvent = subjectMergeRequest is null ? null : batch.Deliveries.LastOrDefault(d => d.Event == GitLabEvents.MergeRequestHook);
+        foreach (var delivery in batch.Deliveries)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (newestMergeRequestEvent is not null && delivery.Event == GitLabEvents.MergeRequestHook && !ReferenceEquals(delivery, newestMergeRequestEvent))
+            {
+                reconcileSet.Add(subjectMergeRequest!.Value, delivery, recheckAttempt: 0);
+                continue;
+            }
+            if (await DispatchAsync(services, delivery, new WebhookEventContext(delivery, reconcileSet), cancellationToken) is { } projectId)
+            {
+                projects.Add(projectId);
+            }
+        }
+
+        if (projects.Count > 0 && services.GetService<ISweepState>() is { } sweepState)
+        {
+            await sweepState.RememberProjectsAsync(projects, cancellationToken);
+        }
+
+        if (reconcileSet.Replies.Count > 0)
+        {
+            var executor = services.GetRequiredService<PlanExecutor>();
+            foreach (var reply in reconcileSet.Replies)
+            {
+                await executor.ApplyReplyAsync(reply, cancellationToken);
+            }
+        }
+
+        if (reconcileSet.Count == 0)
+        {
+            return;
+        }
+
+        var reconciler = services.GetRequiredService<IMergeRequestReconciler>();
+        foreach (var (mergeRequest, context) in reconcileSet.Contexts())
+        {
+            using var logScope = logger.BeginScope(new Dictionary<string, object?>
+            {
+                ["DeliveryIds"] = context.DeliveryIds,
+                ["ProjectId"] = mergeRequest.ProjectId,
+                ["MergeRequestIid"] = mergeRequest.Iid,
+            });
+            Log.Reconciling(logger, mergeRequest.ProjectId, mergeRequest.Iid, context.DeliveryIds.Count);
+            await reconciler.ReconcileAsync(mergeRequest, context, cancellationToken);
+        }
+    }
+
+    /// <summary>Hands the delivery to its handler; returns the project it is about (null when skipped).</summary>
+    private async Task<long?> DispatchAsync(IServiceProvider services, StoredDelivery delivery, WebhookEventContext context, CancellationToken cancellationToken)
+    {
+        if (delivery.Event == ReconcileRequest.EventName)
+        {
+            var request = ReconcileQueue.Read(delivery);
+            Log.ReconcileRequest(logger, delivery.Id, request.Reason, request.ProjectId, request.Iid, request.RecheckAttempt);
+            context.ReconcileMergeRequest(request.MergeRequest, request.RecheckAttempt);
+            return request.ProjectId;
+        }
+
+        switch (KindOf(delivery))
+        {
+            case WebhookEventKind.MergeRequest:
+                var mergeRequestEvent = Read(delivery, WebhookJsonContext.Default.MergeRequestEvent);
+                using (BeginDeliveryScope(delivery, mergeRequestEvent.Project.Id, mergeRequestEvent.ObjectAttributes.Iid))
+                {
+                    await services.GetRequiredService<IWebhookEventHandler<MergeRequestEvent>>().HandleAsync(mergeRequestEvent, context, cancellationToken);
+                }
+                return mergeRequestEvent.Project.Id;
+
+            case WebhookEventKind.Note:
+                var noteEvent = Read(delivery, WebhookJsonContext.Default.NoteEvent);
+                using (BeginDeliveryScope(delivery, noteEvent.Project?.Id ?? noteEvent.ProjectId, noteEvent.MergeRequest?.Iid))
+                {
+                    await services.GetRequiredService<IWebhookEventHandler<NoteEvent>>().HandleAsync(noteEvent, context, cancellationToken);
+                }
+                return noteEvent.Project?.Id ?? noteEvent.ProjectId;
+
+            case WebhookEventKind.Push:
+                var pushEvent = Read(delivery, WebhookJsonContext.Default.PushEvent);
+                using (BeginDeliveryScope(delivery, pushEvent.ProjectId ?? pushEvent.Project?.Id, null))
+                {
+                    await services.GetRequiredService<IWebhookEventHandler<PushEvent>>().HandleAsync(pushEvent, context, cancellationToken);
+                }
+                return pushEvent.ProjectId ?? pushEvent.Project?.Id;
+
+            default:
+                // The webhook stores only handled events, so this is a delivery from a newer or older version:
+                // retrying would never help, so it is skipped rather than dead-lettered.
+                Log.UnknownEvent(logger, delivery.Id, delivery.Event);
+                return null;
+        }
+    }
+
+    private static WebhookEventKind? KindOf(StoredDelivery delivery)
+    {
+        if (delivery.Event != GitLabEvents.SystemHook)
+        {
+            return GitLabEvents.KindOf(delivery.Event, null);
+        }
+
+        try
+        {
+            using var document = JsonDocument.Parse(delivery.Body);
+            var objectKind = document.RootElement.ValueKind == JsonValueKind.Object
+                && document.RootElement.TryGetProperty("object_kind"u8, out var kind)
+                && kind.ValueKind == JsonValueKind.String
+                    ? kind.GetString()
+                    : null;
+            return GitLabEvents.KindOf(delivery.Event, objectKind);
+        }
+        catch (JsonException e)
+        {
+            throw new WebhookPayloadException(delivery, "object_kind", e);
+        }
+    }
+
+    private static T Read<T>(StoredDelivery delivery, JsonTypeInfo<T> typeInfo)
+        where T : class
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(delivery.Body.Span, typeInfo)
+                ?? throw new WebhookPayloadException(delivery, typeof(T).Name, new JsonException("The payload is null."));
+        }
+        catch (JsonException e)
+        {
+            throw new WebhookPayloadException(delivery, typeof(T).Name, e);
+        }
+    }
+
+    private IDisposable? BeginDeliveryScope(StoredDelivery delivery, long? projectId, long? mergeRequestIid) =>
+        logger.BeginScope(new Dictionary<string, object?>
+        {
+            ["DeliveryId"] = delivery.Id,
+            ["Event"] = delivery.Event,
+            ["ProjectId"] = projectId,
+            ["MergeRequestIid"] = mergeRequestIid,
+        });
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 3001, Level = LogLevel.Warning, Message = "Delivery {DeliveryId} has event '{Event}', which no handler handles; skipped")]
+        public static partial void UnknownEvent(ILogger logger, string deliveryId, string @event);
+
+        [LoggerMessage(EventId = 3002, Level = LogLevel.Debug, Message = "Reconciling {ProjectId}!{Iid} for {Count} deliveries")]
+        public static partial void Reconciling(ILogger logger, long projectId, long iid, int count);
+
+        [LoggerMessage(EventId = 3003, Level = LogLevel.Debug, Message = "Delivery {DeliveryId} asks to evaluate {ProjectId}!{Iid} ({Reason}, re-check {RecheckAttempt})")]
+        public static partial void ReconcileRequest(ILogger logger, string deliveryId, string reason, long projectId, long iid, int recheckAttempt);
+    }
+}
+
+/// <summary>A stored delivery whose payload cannot be read as its event type; the worker retries, then dead-letters it.</summary>
+public sealed class WebhookPayloadException(StoredDelivery delivery, string expected, JsonException inner)
+    : Exception($"Delivery {delivery.Id} ({delivery.Event}) could not be read as {expected}: {inner.Message}", inner);

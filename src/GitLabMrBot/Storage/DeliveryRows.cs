@@ -1,0 +1,47 @@
+using GitLabMrBot.Inbox;
+using GitLabMrBot.Storage.Postgres;
+using GitLabMrBot.Storage.Sqlite;
+
+namespace GitLabMrBot.Storage;
+
+/// <summary>How both store providers write a delivery row: the status words, the columns read back, the limits.</summary>
+internal static class DeliveryRows
+{
+    public const string Pending = "pending";
+    public const string Processing = "processing";
+    public const string Done = "done";
+    public const string Dead = "dead";
+
+    /// <summary>The columns of a <see cref="StoredDelivery"/>, in the order the readers expect them.</summary>
+    public const string Columns =
+        "id, dedupe_key, event, subject, event_uuid, received_at, body, status, attempts, next_attempt_at, last_error";
+
+    /// <summary>A last error is cut to this length: a stack trace must not bloat every row of a dead letter.</summary>
+    public const int MaxErrorLength = 4000;
+
+    /// <summary>Done deliveries deleted per prune statement, so a large prune never holds the writer for long.</summary>
+    public const int PruneChunk = 5000;
+
+    /// <summary>The last error of a delivery taken again after its lease expired (no quote: it is spliced into SQL).</summary>
+    public const string LeaseExpiredError = "the lease expired before processing finished: the process stopped or hung";
+
+    public static string Truncate(string error) => error.Length > MaxErrorLength ? error[..MaxErrorLength] : error;
+
+    public static string StatusText(DeliveryStatus status) => status switch
+    {
+        DeliveryStatus.Pending => Pending,
+        DeliveryStatus.Processing => Processing,
+        DeliveryStatus.Done => Done,
+        DeliveryStatus.Dead => Dead,
+        _ => throw new ArgumentOutOfRangeException(nameof(status), status, "Unknown delivery status."),
+    };
+
+    public static DeliveryStatus ParseStatus(string text) => text switch
+    {
+        Pending => DeliveryStatus.Pending,
+        Processing => DeliveryStatus.Processing,
+        Done => DeliveryStatus.Done,
+        Dead => DeliveryStatus.Dead,
+        _ => throw new InvalidDataException($"Unknown delivery status '{text}' in the inbox."),
+    };
+}

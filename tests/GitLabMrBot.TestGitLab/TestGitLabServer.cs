@@ -125,7 +125,7 @@ public sealed class TestGitLabServer : IAsyncDisposable
     }
 
     /// <summary>
-    /// True applies GitLab's auto-disabling to failing deliveries (FACTS.md §1.6): the 4th consecutive failure disables
+    /// True applies GitLab's auto-disabling to failing deliveries (docs/gitlab-behaviour.md §1.6): the 4th consecutive failure disables
     /// the hook for a minute, doubling up to a day; the 40th disables it for good; a success resets it. Default false.
     /// </summary>
     public bool AutoDisableFailingHooks

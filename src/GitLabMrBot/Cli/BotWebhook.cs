@@ -81,7 +81,7 @@ internal static class BotWebhook
     public static bool IsUsableSecret(string secret) =>
         secret.Length > 0 && secret.All(c => c is > ' ' and < (char)127 && c != ',');
 
-    /// <summary>GitLab disabled the hook after failing deliveries (FACTS.md §1.6); null when it is enabled.</summary>
+    /// <summary>GitLab disabled the hook after failing deliveries (docs/gitlab-behaviour.md §1.6); null when it is enabled.</summary>
     public static string? DisabledReason(GitLabHook hook, DateTimeOffset now)
     {
         if (hook.AlertStatus == GitLabHook.Disabled)

@@ -2,7 +2,7 @@ using GitLabMrBot.Configuration;
 
 namespace GitLabMrBot.Cli;
 
-/// <summary>The verbs of PRODUCT.md §6. <c>serve</c> (the default) runs the host; the others are short tasks.</summary>
+/// <summary>The verbs of docs/contract.md §6. <c>serve</c> (the default) runs the host; the others are short tasks.</summary>
 public static class CommandLine
 {
     /// <summary>Switches that set a setting: <c>--config PATH</c> is <c>MRBOT_CONFIG</c>.</summary>

@@ -8,7 +8,7 @@ using GitLabMrBot.Storage.Sqlite;
 namespace GitLabMrBot.Cli;
 
 /// <summary>
-/// <c>doctor [--group PATH] [--url PUBLIC_URL]</c> (PRODUCT.md §6): one line per check, ✓ or ✗, and for each ✗
+/// <c>doctor [--group PATH] [--url PUBLIC_URL]</c> (docs/contract.md §6): one line per check, ✓ or ✗, and for each ✗
 /// how to fix it: settings, GitLab reachable, the token (valid, api scope, whose), the config, the store, and the
 /// webhook(s) for this bot's URL (present, right events, not disabled by GitLab). Exit 1 when any check fails.
 /// The group and URL may also come from MRBOT_GROUP and MRBOT_PUBLIC_URL. Never prints the token.

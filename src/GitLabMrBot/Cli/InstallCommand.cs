@@ -4,7 +4,7 @@ using GitLabMrBot.GitLab;
 namespace GitLabMrBot.Cli;
 
 /// <summary>
-/// <c>install --group PATH --url PUBLIC_URL [--secret S] [--dry-run]</c> (PRODUCT.md §6): makes the group's
+/// <c>install --group PATH --url PUBLIC_URL [--secret S] [--dry-run]</c> (docs/contract.md §6): makes the group's
 /// webhook point at <c>PUBLIC_URL/webhooks/gitlab</c> with merge request, push and comment events and SSL
 /// verification on. Where GitLab has no group webhooks (Free), installs a project webhook on every project of
 /// the group and its subgroups instead. Idempotent: a hook with that URL is updated only when it differs.

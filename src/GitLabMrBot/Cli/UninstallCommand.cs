@@ -3,7 +3,7 @@ using GitLabMrBot.GitLab;
 namespace GitLabMrBot.Cli;
 
 /// <summary>
-/// <c>uninstall --group PATH --url PUBLIC_URL [--dry-run]</c> (PRODUCT.md §6): deletes exactly the webhooks whose
+/// <c>uninstall --group PATH --url PUBLIC_URL [--dry-run]</c> (docs/contract.md §6): deletes exactly the webhooks whose
 /// URL is <c>PUBLIC_URL/webhooks/gitlab</c>, where install puts them: on the group, or (without group webhooks)
 /// on every project of the group and its subgroups. Other hooks are left alone.
 /// </summary>

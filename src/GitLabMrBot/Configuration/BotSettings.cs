@@ -4,7 +4,7 @@ using System.Text.Json;
 namespace GitLabMrBot.Configuration;
 
 /// <summary>
-/// The process settings of PRODUCT.md §3, read from the environment (or any .NET configuration source).
+/// The process settings of docs/contract.md §3, read from the environment (or any .NET configuration source).
 /// Holds secrets: <see cref="ToString"/> never prints them, and nothing else here logs them.
 /// </summary>
 public sealed class BotSettings

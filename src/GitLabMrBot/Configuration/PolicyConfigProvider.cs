@@ -6,7 +6,7 @@ namespace GitLabMrBot.Configuration;
 /// <summary>
 /// Holds the policy config in force. Read <see cref="Current"/> at use time (never cache it): the file
 /// is watched, and a valid edit is swapped in atomically; an invalid edit is logged with every error
-/// and the previous config stays in force (PRODUCT.md §5).
+/// and the previous config stays in force (docs/contract.md §5).
 /// </summary>
 public sealed partial class PolicyConfigProvider : IDisposable
 {

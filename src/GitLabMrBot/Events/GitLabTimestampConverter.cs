@@ -7,7 +7,7 @@ using GitLabMrBot.Webhooks;
 namespace GitLabMrBot.Events;
 
 /// <summary>
-/// Reads GitLab's three timestamp spellings (FACTS §2): <c>2013-12-03T17:23:34Z</c>,
+/// Reads GitLab's three timestamp spellings (docs/gitlab-behaviour.md §2): <c>2013-12-03T17:23:34Z</c>,
 /// <c>2015-05-17 18:21:36 UTC</c> and <c>2012-01-03T23:36:29+02:00</c> (fractions allowed).
 /// Strict: a malformed value in a field the bot models fails the payload, so only model timestamps the bot reads.
 /// </summary>

@@ -3,7 +3,7 @@ using GitLabMrBot.Webhooks;
 
 namespace GitLabMrBot.Events;
 
-/// <summary>Git ref and object-id facts a push payload needs (FACTS.md §2.2).</summary>
+/// <summary>Git ref and object-id facts a push payload needs (docs/gitlab-behaviour.md §2.2).</summary>
 public static partial class GitRefs
 {
     public const string BranchPrefix = "refs/heads/";

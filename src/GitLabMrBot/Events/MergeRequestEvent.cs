@@ -22,7 +22,7 @@ public sealed record MergeRequestEvent
     [JsonPropertyName("labels")]
     public IReadOnlyList<EventLabel>? Labels { get; init; }
 
-    /// <summary>May be empty even for updates (FACTS §2.1): inspect it, never assume it.</summary>
+    /// <summary>May be empty even for updates (docs/gitlab-behaviour.md §2.1): inspect it, never assume it.</summary>
     [JsonPropertyName("changes")]
     public MergeRequestChanges? Changes { get; init; }
 
@@ -75,7 +75,7 @@ public sealed record MergeRequestAttributes
     [JsonPropertyName("updated_at")]
     public DateTimeOffset? UpdatedAt { get; init; }
 
-    /// <summary>An open set (FACTS §2.1), kept as text: e.g. <c>mergeable</c>, <c>conflict</c>, <c>need_rebase</c>.</summary>
+    /// <summary>An open set (docs/gitlab-behaviour.md §2.1), kept as text: e.g. <c>mergeable</c>, <c>conflict</c>, <c>need_rebase</c>.</summary>
     [JsonPropertyName("detailed_merge_status")]
     public string? DetailedMergeStatus { get; init; }
 

@@ -1,6 +1,6 @@
 namespace GitLabMrBot.GitLab;
 
-// Shapes of the admin endpoints used by install, uninstall and doctor (FACTS.md §3.6), modelling only
+// Shapes of the admin endpoints used by install, uninstall and doctor (docs/gitlab-behaviour.md §3.6), modelling only
 // what those verbs read. Same JSON conventions as GitLabModels.cs (snake_case through GitLabJsonContext).
 
 /// <summary><c>GET /version</c>.</summary>
@@ -38,7 +38,7 @@ public sealed record GitLabGroup
 
 /// <summary>
 /// A project or group webhook (<c>API::Entities::ProjectHook</c>/<c>GroupHook</c>). GitLab never returns the
-/// secret token. <see cref="AlertStatus"/> and <see cref="DisabledUntil"/> are GitLab's auto-disable state (FACTS.md §1.6).
+/// secret token. <see cref="AlertStatus"/> and <see cref="DisabledUntil"/> are GitLab's auto-disable state (docs/gitlab-behaviour.md §1.6).
 /// </summary>
 public sealed record GitLabHook
 {

@@ -110,7 +110,7 @@ public sealed record GitLabLabelRef
     public string? Color { get; init; }
 }
 
-/// <summary>A resource label event: who added or removed a label, and when (FACTS.md §3.3).</summary>
+/// <summary>A resource label event: who added or removed a label, and when (docs/gitlab-behaviour.md §3.3).</summary>
 public sealed record GitLabLabelEvent
 {
     public required long Id { get; init; }

@@ -8,7 +8,7 @@ public static class GitLabPaths
 {
     /// <summary>
     /// A repository file path as GitLab's files API wants it: one fully escaped path segment,
-    /// so <c>docs/a b.md</c> becomes <c>docs%2Fa%20b.md</c> (FACTS.md §3.4).
+    /// so <c>docs/a b.md</c> becomes <c>docs%2Fa%20b.md</c> (docs/gitlab-behaviour.md §3.4).
     /// </summary>
     public static string EncodeFilePath(string filePath)
     {
@@ -18,7 +18,7 @@ public static class GitLabPaths
 
     /// <summary>
     /// A group or project id for a path segment: a numeric id as is, a full path escaped as one segment
-    /// (<c>acme/platform</c> becomes <c>acme%2Fplatform</c>), as GitLab's namespaced paths require (FACTS.md §3).
+    /// (<c>acme/platform</c> becomes <c>acme%2Fplatform</c>), as GitLab's namespaced paths require (docs/gitlab-behaviour.md §3).
     /// </summary>
     public static string EncodeNamespacePath(string idOrPath)
     {

@@ -3,7 +3,7 @@ namespace GitLabMrBot.GitLab;
 /// <summary>
 /// The delivery being handled, as seen by every GitLab call made on its behalf. While a scope from
 /// <see cref="Use"/> is open, requests carry its <c>X-Gitlab-Event-UUID</c>: GitLab then treats our
-/// writes as part of the same event chain and does not fire the same hook again for them (FACTS.md §1.8).
+/// writes as part of the same event chain and does not fire the same hook again for them (docs/gitlab-behaviour.md §1.8).
 /// Flows with the async call chain (an <see cref="AsyncLocal{T}"/>), so concurrent deliveries don't mix.
 /// </summary>
 public static class GitLabRequestContext

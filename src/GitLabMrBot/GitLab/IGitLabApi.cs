@@ -3,7 +3,7 @@ using Refit;
 namespace GitLabMrBot.GitLab;
 
 /// <summary>
-/// The subset of GitLab's REST API v4 the bot calls (FACTS.md §3), relative to <c>{GITLAB_URL}/api/v4</c>.
+/// The subset of GitLab's REST API v4 the bot calls (docs/gitlab-behaviour.md §3), relative to <c>{GITLAB_URL}/api/v4</c>.
 /// Every method returns <see cref="IApiResponse{T}"/> so that <see cref="GitLabClient"/> sees headers
 /// (pagination) and maps every failure to <see cref="GitLabApiException"/> in one place.
 /// Use <see cref="GitLabClient"/>, not this interface, from the rest of the bot.

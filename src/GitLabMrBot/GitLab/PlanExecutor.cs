@@ -4,7 +4,7 @@ using GitLabMrBot.Policies;
 namespace GitLabMrBot.GitLab;
 
 /// <summary>
-/// The one class that turns a <see cref="Plan"/> into GitLab writes (PRODUCT.md §2 "decide, then act"):
+/// The one class that turns a <see cref="Plan"/> into GitLab writes (docs/contract.md §2 "decide, then act"):
 /// missing project labels first, then every label change in ONE PUT, then policy comments (once each),
 /// then the summary note, edited only when its text changes. A plan that changes nothing writes nothing.
 /// </summary>

@@ -57,7 +57,7 @@ public sealed record ChangedFile(string Path, int AddedLines = 0, int DeletedLin
 }
 
 /// <summary>
-/// Label history that matters for "humans win" (PRODUCT.md principle 5).
+/// Label history that matters for "humans win" (docs/contract.md §2, principle 5).
 /// </summary>
 /// <param name="AddedByBot">Labels the bot added that are still on the MR: the only labels it may remove.</param>
 /// <param name="RemovedByHuman">Labels a human removed from this MR: the bot never adds them back.</param>

@@ -8,7 +8,7 @@ using GitLabMrBot.Processing.Reconciliation;
 namespace GitLabMrBot.Policies;
 
 /// <summary>
-/// What the policies want for one MR, with a reason for every decision (PRODUCT.md §2 "decide, then act").
+/// What the policies want for one MR, with a reason for every decision (docs/contract.md §2 "decide, then act").
 /// The executor turns <see cref="LabelsToAdd"/>/<see cref="LabelsToRemove"/> into one PUT, creates
 /// <see cref="LabelsToCreate"/> first when the project lacks them, posts <see cref="Comments"/> whose
 /// marker is not on the MR yet, and writes nothing at all when <see cref="DryRun"/> is set.

@@ -3,7 +3,7 @@ using GitLabMrBot.Configuration;
 namespace GitLabMrBot.Policies;
 
 /// <summary>
-/// The pure policy function of PRODUCT.md §2: (MR snapshot, compiled config) → <see cref="Plan"/>.
+/// The pure policy function of docs/contract.md §2: (MR snapshot, compiled config) → <see cref="Plan"/>.
 /// No I/O, no clock: the same inputs always give the same plan.
 /// </summary>
 /// <remarks>

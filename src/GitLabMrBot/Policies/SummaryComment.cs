@@ -5,7 +5,7 @@ using GitLabMrBot.Policies.Reviewers;
 namespace GitLabMrBot.Policies;
 
 /// <summary>
-/// The one explaining note per MR (PRODUCT.md principle 6). Its text depends only on the plan's steady
+/// The one explaining note per MR (docs/contract.md §2, principle 6). Its text depends only on the plan's steady
 /// state (the labels the bot keeps on the MR and what it deliberately left alone), never on whether a
 /// label is being added right now, so it reads the same before and after the plan is applied: the
 /// reconciler edits the note only when this text changes.

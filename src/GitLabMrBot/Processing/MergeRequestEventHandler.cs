@@ -3,7 +3,7 @@ using GitLabMrBot.Processing.Reconciliation;
 
 namespace GitLabMrBot.Processing;
 
-/// <summary>Any merge request event is a trigger to reconcile that MR (PRODUCT.md §2: reconcile, don't react).</summary>
+/// <summary>Any merge request event is a trigger to reconcile that MR (docs/contract.md §2: reconcile, don't react).</summary>
 public sealed partial class MergeRequestEventHandler(ILogger<MergeRequestEventHandler> logger) : IWebhookEventHandler<MergeRequestEvent>
 {
     public Task HandleAsync(MergeRequestEvent webhookEvent, WebhookEventContext context, CancellationToken cancellationToken)

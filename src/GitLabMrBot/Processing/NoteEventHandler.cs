@@ -12,7 +12,7 @@ namespace GitLabMrBot.Processing;
 /// </summary>
 public sealed partial class NoteEventHandler(IGitLabDirectory gitLab, ILogger<NoteEventHandler> logger) : IWebhookEventHandler<NoteEvent>
 {
-    /// <summary>GitLab's Developer access level (FACTS §3.5).</summary>
+    /// <summary>GitLab's Developer access level (docs/gitlab-behaviour.md §3.5).</summary>
     public const int CommandAccessLevel = 30;
 
     public async Task HandleAsync(NoteEvent webhookEvent, WebhookEventContext context, CancellationToken cancellationToken)

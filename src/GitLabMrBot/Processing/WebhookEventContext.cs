@@ -73,7 +73,7 @@ internal sealed class ReconcileSet
             {
                 _deliveryIds.Add(delivery.Id);
             }
-            // The newest trigger's UUID is the one worth forwarding to GitLab (FACTS §1.8): later writes answer it.
+            // The newest trigger's UUID is the one worth forwarding to GitLab (docs/gitlab-behaviour.md §1.8): later writes answer it.
             if (delivery.EventUuid is not null && delivery.ReceivedAt >= _newestReceivedAt)
             {
                 _newestEventUuid = delivery.EventUuid;

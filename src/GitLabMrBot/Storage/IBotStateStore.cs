@@ -7,7 +7,7 @@ namespace GitLabMrBot.Storage;
 /// <summary>
 /// The bot's small durable memory beside the inbox: per-MR reviewer and assignee decisions and the round-robin
 /// turn counter. Keys are short strings (<c>reviewers:42:7</c>); values are opaque text. SQLite by default; a
-/// PostgreSQL provider implements the same three calls (PRODUCT.md principle 7).
+/// PostgreSQL provider implements the same three calls (docs/contract.md §2, principle 7).
 /// </summary>
 public interface IBotStateStore
 {

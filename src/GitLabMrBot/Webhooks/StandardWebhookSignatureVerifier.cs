@@ -20,7 +20,7 @@ public enum SignatureCheck
 }
 
 /// <summary>
-/// Verifies a Standard Webhooks signature (GitLab 19+, FACTS §1.7): HMAC-SHA256 with the signing key over
+/// Verifies a Standard Webhooks signature (GitLab 19+, docs/gitlab-behaviour.md §1.7): HMAC-SHA256 with the signing key over
 /// <c>{webhook-id}.{webhook-timestamp}.{raw body}</c>, sent as a space-separated list of <c>v1,&lt;base64&gt;</c>.
 /// The timestamp must be within five minutes of now, either direction, so a captured request cannot be replayed later.
 /// </summary>

@@ -14,7 +14,7 @@ public enum AuthenticationResult
 }
 
 /// <summary>
-/// Step 3 of PRODUCT.md §4: a delivery is authentic with a valid <c>X-Gitlab-Token</c> or, when a signing
+/// Step 3 of docs/contract.md §4: a delivery is authentic with a valid <c>X-Gitlab-Token</c> or, when a signing
 /// token is configured, a valid Standard Webhooks signature. Built once from <see cref="BotSettings"/>.
 /// </summary>
 public sealed class WebhookAuthenticator

@@ -13,7 +13,7 @@ using Microsoft.Extensions.Options;
 namespace GitLabMrBot.Webhooks;
 
 /// <summary>
-/// <c>POST /webhooks/gitlab</c> (PRODUCT.md §4): checks size, content type, authenticity and routing fields in
+/// <c>POST /webhooks/gitlab</c> (docs/contract.md §4): checks size, content type, authenticity and routing fields in
 /// that order, then commits the delivery to the inbox and answers. No GitLab call happens here.
 /// </summary>
 public sealed partial class WebhookModule : ICarterModule

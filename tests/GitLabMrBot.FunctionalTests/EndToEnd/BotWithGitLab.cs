@@ -16,7 +16,7 @@ namespace GitLabMrBot.FunctionalTests.EndToEnd;
 /// </summary>
 public sealed class BotWithGitLab : IAsyncDisposable
 {
-    /// <summary>PRODUCT.md §5's example policies (the root bot.config.json's labeling part).</summary>
+    /// <summary>docs/contract.md §5's example policies (the root bot.config.json's labeling part).</summary>
     public const string DefaultConfig = """
         {
           "labels": { "frontend": "#1f75cb", "backend": "#6699cc", "docs": "#0e8a16" },

@@ -18,7 +18,7 @@ namespace GitLabMrBot.FunctionalTests.Infrastructure;
 
 /// <summary>
 /// The real bot host (<see cref="BotApplication.CreateBuilder"/>, <see cref="BotApplication.MapBot"/>) on
-/// 127.0.0.1 with a free port, a fresh SQLite file in a temp folder, and the settings of PRODUCT.md §3.
+/// 127.0.0.1 with a free port, a fresh SQLite file in a temp folder, and the settings of docs/contract.md §3.
 /// Tests talk to it through real HTTP (<see cref="Client"/>). Every log line is kept in <see cref="Logs"/>.
 /// </summary>
 public sealed class BotHost : IAsyncDisposable

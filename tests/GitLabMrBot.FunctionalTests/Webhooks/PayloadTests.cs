@@ -9,7 +9,7 @@ namespace GitLabMrBot.FunctionalTests.Webhooks;
 /// <summary>Every real GitLab payload in <c>Payloads/</c>: routed, parsed by the processor's JSON context, and answered over HTTP.</summary>
 public sealed class PayloadTests(BotApplicationFixture fixture) : IClassFixture<BotApplicationFixture>
 {
-    // The header GitLab sends with each object_kind (FACTS §1.2).
+    // The header GitLab sends with each object_kind (docs/gitlab-behaviour.md §1.2).
     private static readonly Dictionary<string, string> Headers = new(StringComparer.Ordinal)
     {
         ["merge_request"] = "Merge Request Hook",

@@ -17,7 +17,7 @@ namespace GitLabMrBot.FunctionalTests.Webhooks;
 
 /// <summary>
 /// <c>POST /webhooks/gitlab</c> through real HTTP against the real host and SQLite inbox: every status of
-/// PRODUCT.md §4, nothing stored for a rejected request, and the next valid request accepted after each rejection.
+/// docs/contract.md §4, nothing stored for a rejected request, and the next valid request accepted after each rejection.
 /// </summary>
 public sealed class WebhookEndpointTests(BotApplicationFixture fixture) : IClassFixture<BotApplicationFixture>
 {

@@ -172,7 +172,7 @@ internal sealed record ApiResult(int Status, JsonNode? Json, string? Text = null
     public static ApiError Forbidden() => new(Message(403, "403 Forbidden"));
 
     /// <summary>
-    /// Offset pagination (FACTS.md §3.8): <c>page</c> (default 1), <c>per_page</c> (default 20, capped at 100), the
+    /// Offset pagination (docs/gitlab-behaviour.md §3.8): <c>page</c> (default 1), <c>per_page</c> (default 20, capped at 100), the
     /// <c>x-*</c> headers and a <c>Link</c> header with prev/next/first/last that keeps the other query parameters.
     /// </summary>
     public static ApiResult Paged(ApiRequest request, IReadOnlyList<JsonNode> items)

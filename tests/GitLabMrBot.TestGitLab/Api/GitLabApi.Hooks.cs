@@ -5,7 +5,7 @@ namespace GitLabMrBot.TestGitLab.Api;
 
 /// <summary>
 /// Instance, groups and webhooks: <c>/version</c>, <c>/personal_access_tokens/self</c>, <c>/groups/:id</c>,
-/// <c>/groups/:id/projects</c>, and the project and group hooks APIs (FACTS.md §3.6). Project hooks need Maintainer,
+/// <c>/groups/:id/projects</c>, and the project and group hooks APIs (docs/gitlab-behaviour.md §3.6). Project hooks need Maintainer,
 /// group hooks Owner; group hooks exist only while <see cref="GitLabState.GroupHooksAvailable"/> (Premium).
 /// </summary>
 internal sealed partial class GitLabApi

@@ -26,7 +26,7 @@ internal sealed partial class GitLabApi
         return ApiResult.Paged(r, Nodes(users, u => json.UserBasic(u)));
     }
 
-    /// <summary>User status is readable without authentication (FACTS.md §3.1).</summary>
+    /// <summary>User status is readable without authentication (docs/gitlab-behaviour.md §3.1).</summary>
     private ApiResult UserStatus(ApiRequest r) =>
         state.FindUser(r["id"]) is { } user ? ApiResult.Ok(Representations.Status(user)) : throw ApiResult.NotFound("User");
 

@@ -149,7 +149,7 @@ internal sealed class LabelEventEntity
 
 internal sealed class HookEntity
 {
-    /// <summary>Consecutive failures before a hook is disabled for a while (WebHooks::AutoDisabling, FACTS.md §1.6).</summary>
+    /// <summary>Consecutive failures before a hook is disabled for a while (WebHooks::AutoDisabling, docs/gitlab-behaviour.md §1.6).</summary>
     public const int TemporarilyDisabledFailureThreshold = 3;
 
     /// <summary>Consecutive failures after which a hook stays disabled until re-enabled by hand.</summary>
@@ -187,7 +187,7 @@ internal sealed class HookEntity
 
     /// <summary>
     /// A failed delivery (4xx/5xx, timeout, connection error): the 4th consecutive failure disables the hook for
-    /// 1 minute, each further one doubles that (at most a day), the 40th disables it for good (FACTS.md §1.6).
+    /// 1 minute, each further one doubles that (at most a day), the 40th disables it for good (docs/gitlab-behaviour.md §1.6).
     /// </summary>
     public void RecordFailure(DateTimeOffset now)
     {

@@ -1,6 +1,6 @@
 namespace GitLabMrBot.TestGitLab;
 
-/// <summary>GitLab's member access levels (FACTS.md §3.5).</summary>
+/// <summary>GitLab's member access levels (docs/gitlab-behaviour.md §3.5).</summary>
 public enum AccessLevel
 {
     NoAccess = 0,

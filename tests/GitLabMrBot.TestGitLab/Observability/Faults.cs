@@ -7,7 +7,7 @@ public abstract record Fault
     {
     }
 
-    /// <summary>429 with <c>Retry-After</c> and GitLab's RateLimit-* headers (FACTS.md §3.8); the change is not applied.</summary>
+    /// <summary>429 with <c>Retry-After</c> and GitLab's RateLimit-* headers (docs/gitlab-behaviour.md §3.8); the change is not applied.</summary>
     public static Fault RateLimited(int retryAfterSeconds = 1) => new RateLimitFault(retryAfterSeconds);
 
     /// <summary>500; with <paramref name="afterApplying"/> the change is made (and its webhooks fire) before the 500, as GitLab sometimes does.</summary>

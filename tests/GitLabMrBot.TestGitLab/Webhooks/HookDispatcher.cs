@@ -25,7 +25,7 @@ public sealed record WebhookDelivery(
     public bool Succeeded => StatusCode is >= 200 and < 400;
 }
 
-/// <summary>A delivery GitLab's recursion detection refused to send (FACTS.md §1.8).</summary>
+/// <summary>A delivery GitLab's recursion detection refused to send (docs/gitlab-behaviour.md §1.8).</summary>
 public sealed record BlockedDelivery(int HookId, string Event, string EventUuid, string Body);
 
 /// <summary>
@@ -223,7 +223,7 @@ internal sealed class HookDispatcher : IAsyncDisposable
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !stopping.IsCancellationRequested)
         {
-            // GitLab logs these as "internal error" and does not retry (FACTS.md §1.5).
+            // GitLab logs these as "internal error" and does not retry (docs/gitlab-behaviour.md §1.5).
             error = e.Message;
         }
 

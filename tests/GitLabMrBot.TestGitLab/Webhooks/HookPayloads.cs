@@ -5,7 +5,7 @@ using GitLabMrBot.TestGitLab.Model;
 namespace GitLabMrBot.TestGitLab.Webhooks;
 
 /// <summary>
-/// Webhook bodies with the fields of GitLab's documented examples (../shared/gitlab/payloads). Timestamps use the
+/// Webhook bodies with the fields of GitLab's documented examples (the examples in GitLab's webhook events documentation, doc/user/project/integrations/webhook_events.md). Timestamps use the
 /// mixed formats real payloads use: ISO "Z" in MR attributes, "yyyy-MM-dd HH:mm:ss UTC" in changes and notes,
 /// ISO with offset in commits, so a receiver that only parses one format fails here as it would against GitLab.
 /// </summary>

@@ -4,7 +4,7 @@ using GitLabMrBot.Configuration;
 
 namespace GitLabMrBot.Policies.Config;
 
-// The typed shape of bot.config.json (PRODUCT.md §5). The JSON schema is generated from these
+// The typed shape of bot.config.json (docs/contract.md §5). The JSON schema is generated from these
 // records (BotConfigSchema), so descriptions here are what editors show while writing the file.
 // Optional sections are null when absent; lists are null when absent (the compiler treats null as empty).
 

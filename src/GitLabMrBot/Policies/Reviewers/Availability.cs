@@ -4,7 +4,7 @@ using GitLabMrBot.Configuration;
 namespace GitLabMrBot.Policies.Reviewers;
 
 /// <summary>
-/// GitLab's own reviewer-roulette availability rules (FACTS.md §5): busy availability, an "away" status
+/// GitLab's own reviewer-roulette availability rules (docs/gitlab-behaviour.md §5): busy availability, an "away" status
 /// message, or an on-leave or sick status emoji. The emoji counts only as the status emoji, not in the text.
 /// </summary>
 public static partial class Availability

@@ -5,7 +5,7 @@ namespace GitLabMrBot.Policies.Reviewers;
 
 /// <summary>
 /// Who the bot itself ever requested as reviewer or assigned, read from GitLab's system notes on the MR
-/// ("requested review from @a and @b", "assigned to @c and unassigned @d"; FACTS.md §3.3). GitLab's record,
+/// ("requested review from @a and @b", "assigned to @c and unassigned @d"; docs/gitlab-behaviour.md §3.3). GitLab's record,
 /// so it survives a lost store: a person the bot requested once and a human removed is never requested again.
 /// </summary>
 public sealed partial record PeopleHistory(IReadOnlySet<string> RequestedByBot, IReadOnlySet<string> AssignedByBot)

@@ -46,7 +46,7 @@ public sealed record SelectionResult(
 }
 
 /// <summary>
-/// Picks reviewers to fill empty slots (PRODUCT.md §5 <c>reviewers</c>). Rules:
+/// Picks reviewers to fill empty slots (docs/contract.md §5 <c>reviewers</c>). Rules:
 /// <list type="bullet">
 /// <item>An MR should have <c>max(reviewers.count, each matched policy's count)</c> reviewers. Reviewers it already has
 /// count, and are never removed.</item>

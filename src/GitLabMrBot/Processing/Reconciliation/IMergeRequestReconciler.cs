@@ -4,7 +4,7 @@ using GitLabMrBot.Processing;
 namespace GitLabMrBot.Processing.Reconciliation;
 
 /// <summary>
-/// Brings one MR to the state the policies want (PRODUCT.md §2 "reconcile, don't react").
+/// Brings one MR to the state the policies want (docs/contract.md §2 "reconcile, don't react").
 /// Called at most once per MR per claimed batch, however many deliveries the batch holds.
 /// </summary>
 public interface IMergeRequestReconciler
@@ -12,7 +12,7 @@ public interface IMergeRequestReconciler
     Task ReconcileAsync(MergeRequestRef mergeRequest, ReconcileContext context, CancellationToken cancellationToken);
 }
 
-/// <summary>Why a reconciliation runs: the deliveries behind it and the event UUID to forward to GitLab (FACTS §1.8).</summary>
+/// <summary>Why a reconciliation runs: the deliveries behind it and the event UUID to forward to GitLab (docs/gitlab-behaviour.md §1.8).</summary>
 public sealed record ReconcileContext(IReadOnlyList<string> DeliveryIds, string? EventUuid)
 {
     /// <summary>

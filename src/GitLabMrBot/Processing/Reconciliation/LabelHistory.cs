@@ -5,8 +5,8 @@ using GitLabMrBot.Policies;
 namespace GitLabMrBot.Processing.Reconciliation;
 
 /// <summary>
-/// Label provenance from GitLab's resource label events (FACTS §3.3): the latest event of each label
-/// says who put it there or took it away. This is what lets humans win (PRODUCT.md principle 5).
+/// Label provenance from GitLab's resource label events (docs/gitlab-behaviour.md §3.3): the latest event of each label
+/// says who put it there or took it away. This is what lets humans win (docs/contract.md §2, principle 5).
 /// </summary>
 public static class LabelHistory
 {

@@ -7,7 +7,7 @@ using GitLabMrBot.Processing;
 namespace GitLabMrBot.Processing.Reconciliation;
 
 /// <summary>
-/// Reconcile, don't react (PRODUCT.md §2): read the MR's current state from GitLab, let the pure
+/// Reconcile, don't react (docs/contract.md §2): read the MR's current state from GitLab, let the pure
 /// policy engine decide, and hand the plan to the one writer. An unchanged MR costs reads only.
 /// </summary>
 public sealed partial class MergeRequestReconciler(
@@ -20,7 +20,7 @@ public sealed partial class MergeRequestReconciler(
 {
     public async Task ReconcileAsync(MergeRequestRef mergeRequest, ReconcileContext context, CancellationToken cancellationToken)
     {
-        // Our own writes carry the triggering event's UUID, so GitLab does not fire this hook again for them (FACTS §1.8).
+        // Our own writes carry the triggering event's UUID, so GitLab does not fire this hook again for them (docs/gitlab-behaviour.md §1.8).
         using var requestContext = GitLabRequestContext.Use(context.EventUuid);
 
         var compiled = config.Current;

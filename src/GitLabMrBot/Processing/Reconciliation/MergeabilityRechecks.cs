@@ -42,7 +42,7 @@ public sealed class RecheckOptionsValidator : IValidateOptions<RecheckOptions>
 }
 
 /// <summary>
-/// GitLab computes mergeability asynchronously (FACTS §3.2): right after a push the MR reads <c>checking</c> or
+/// GitLab computes mergeability asynchronously (docs/gitlab-behaviour.md §3.2): right after a push the MR reads <c>checking</c> or
 /// <c>unchecked</c>, and no webhook says when the answer is in. While it is unsettled and the config has a
 /// <c>needsRebase</c> label, the MR is evaluated again later, with backoff and a bound on the count. The re-check
 /// is a delivery in the inbox with a due time, so it survives a restart and runs under the MR's ordering.

@@ -1,15 +1,13 @@
 using System.Text.Json.Serialization;
-using GitLabMrBot.Webhooks;
 
 namespace GitLabMrBot.Events;
 
-/// <summary>The one source-generated JSON context for webhook payloads and the webhook's own answers.</summary>
+/// <summary>The one source-generated JSON context for webhook payloads.</summary>
 [JsonSourceGenerationOptions(
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     Converters = [typeof(GitLabTimestampConverter)])]
 [JsonSerializable(typeof(MergeRequestEvent))]
 [JsonSerializable(typeof(PushEvent))]
 [JsonSerializable(typeof(NoteEvent))]
-[JsonSerializable(typeof(WebhookAnswer))]
 public sealed partial class WebhookJsonContext : JsonSerializerContext;
 

@@ -9,3 +9,8 @@ public sealed record WebhookAnswer(
     [property: JsonPropertyName("delivery")] string? Delivery = null,
     [property: JsonPropertyName("event")] string? Event = null,
     [property: JsonPropertyName("reason")] string? Reason = null);
+
+/// <summary>Source-generated JSON for the webhook's answers.</summary>
+[JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(WebhookAnswer))]
+internal sealed partial class WebhookAnswerJsonContext : JsonSerializerContext;

@@ -113,7 +113,7 @@ public sealed partial class WebhookModule : ICarterModule
                     Log.EventIgnored(logger, route.EventName, route.Detail);
                     return TypedResults.Json(
                         new WebhookAnswer("ignored", Event: route.EventName, Reason: route.Detail),
-                        WebhookJsonContext.Default.WebhookAnswer,
+                        WebhookAnswerJsonContext.Default.WebhookAnswer,
                         statusCode: StatusCodes.Status202Accepted);
 
                 case WebhookRouteOutcome.Handled:
@@ -149,11 +149,11 @@ public sealed partial class WebhookModule : ICarterModule
             if (result.Duplicate)
             {
                 Log.Duplicate(logger, result.DeliveryId, eventHeader, route.Subject);
-                return TypedResults.Json(new WebhookAnswer("duplicate", result.DeliveryId), WebhookJsonContext.Default.WebhookAnswer, statusCode: StatusCodes.Status200OK);
+                return TypedResults.Json(new WebhookAnswer("duplicate", result.DeliveryId), WebhookAnswerJsonContext.Default.WebhookAnswer, statusCode: StatusCodes.Status200OK);
             }
 
             Log.Accepted(logger, result.DeliveryId, eventHeader, route.Subject);
-            return TypedResults.Json(new WebhookAnswer("accepted", result.DeliveryId), WebhookJsonContext.Default.WebhookAnswer, statusCode: StatusCodes.Status202Accepted);
+            return TypedResults.Json(new WebhookAnswer("accepted", result.DeliveryId), WebhookAnswerJsonContext.Default.WebhookAnswer, statusCode: StatusCodes.Status202Accepted);
         }
     }
 

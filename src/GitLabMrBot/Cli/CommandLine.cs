@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Help;
 using System.CommandLine.Parsing;
+using GitLabMrBot.Configuration;
 
 namespace GitLabMrBot.Cli;
 
@@ -177,8 +178,8 @@ internal sealed class CliContext(Func<IConfiguration> settings)
     /// <summary>The settings the verbs read by name (the GitLab client's options are read as a section).</summary>
     public static readonly string[] SettingNames =
     [
-        Configuration.BotSettings.GitLabUrlKey, Configuration.BotSettings.GitLabTokenKey, Configuration.BotSettings.WebhookSecretKey,
-        Configuration.BotSettings.SigningTokenKey, Configuration.BotSettings.ConfigPathKey, Configuration.BotSettings.DatabaseKey,
+        BotSettings.GitLabUrlKey, BotSettings.GitLabTokenKey, BotSettings.WebhookSecretKey,
+        BotSettings.SigningTokenKey, BotSettings.ConfigPathKey, BotSettings.DatabaseKey,
         CliGitLab.PublicUrlKey, CliGitLab.GroupKey,
     ];
 

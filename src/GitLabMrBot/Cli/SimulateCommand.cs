@@ -31,7 +31,7 @@ internal static class SimulateCommand
             Description = "A file the merge request changes, with its added and deleted line counts; repeat for each file",
             HelpName = "PATH[:ADDED:DELETED]",
         };
-        var author = new Option<string>("--author") { Description = "The author's username, when the payload does not name it", HelpName = "USERNAME" };
+        var author = new Option<string>("--author") { Description = "The author's username, for author conditions (the payload names the author only by id)", HelpName = "USERNAME" };
         var command = new Command("simulate", Description) { eventFile, changedFiles, author, SettingOption.Config() };
         command.SetAction(result => RunAsync(
             new Request(

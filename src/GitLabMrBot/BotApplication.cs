@@ -24,15 +24,7 @@ public static class BotApplication
 {
     public static WebApplicationBuilder CreateBuilder(string[] args)
     {
-        // The content root is the build output, where appsettings.json is, wherever the bot is started from
-        // (`dotnet run` from the repository root runs it there, to find ./bot.config.json).
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
-        {
-            Args = CommandLine.HostArguments(args),
-            ContentRootPath = AppContext.BaseDirectory,
-        });
-        builder.Configuration.AddCommandLine(CommandLine.HostArguments(args), CommandLine.SwitchMappings);
-
+        var builder = CreateHostBuilder(args);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddBotSettings(builder.Configuration);
         builder.Services.AddPolicies(builder.Configuration);
@@ -43,20 +35,42 @@ public static class BotApplication
         builder.Services.AddReconciliation();
         builder.Services.AddSweep(builder.Configuration);
         builder.Services.AddHealth();
-        builder.Services.AddCarter(configurator: c => c.WithModule<WebhookModule>().WithModule<HealthModule>());
+        builder.Services.AddCarter(configurator: c => c.WithModule<WebhookModule>());
         return builder;
     }
 
     public static WebApplication MapBot(this WebApplication app)
     {
         app.MapCarter();
+        app.MapHealth();
         return app;
     }
 
-    /// <summary>The configuration the host would see, for checks that run before it is built.</summary>
-    public static IConfiguration ReadConfiguration(string[] args) =>
-        new ConfigurationBuilder()
-            .AddEnvironmentVariables()
-            .AddCommandLine(CommandLine.HostArguments(args), CommandLine.SwitchMappings)
-            .Build();
+    /// <summary>
+    /// Why the host must not start, ready to print: every missing or invalid setting, else every error of the policy
+    /// config; null when it can start. Run on the host's own configuration, so every source the host reads counts
+    /// (appsettings, user secrets in Development, environment, command line).
+    /// </summary>
+    public static string? DescribeStartupProblems(IConfiguration configuration) =>
+        BotSettings.TryLoad(configuration, out _, out var problems)
+            ? PoliciesServiceCollectionExtensions.DescribeConfigProblems(configuration)
+            : BotSettings.DescribeProblems(problems);
+
+    /// <summary>The configuration the host would have (for the verbs that do not start it): the same sources, in the same order.</summary>
+    public static IConfiguration ReadConfiguration() => CreateHostBuilder([]).Configuration;
+
+    private static WebApplicationBuilder CreateHostBuilder(string[] args)
+    {
+        // The content root is the build output, where appsettings.json is, wherever the bot is started from
+        // (`dotnet run` from the repository root runs it there, to find ./bot.config.json).
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = args,
+            ContentRootPath = AppContext.BaseDirectory,
+            // Names the assembly whose UserSecretsId is read in Development, whichever process hosts the bot.
+            ApplicationName = typeof(BotApplication).Assembly.GetName().Name,
+        });
+        builder.Configuration.AddCommandLine(args, SettingOption.SwitchMappings);
+        return builder;
+    }
 }

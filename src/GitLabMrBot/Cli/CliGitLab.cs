@@ -1,3 +1,4 @@
+using System.CommandLine;
 using GitLabMrBot.Configuration;
 using GitLabMrBot.GitLab;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -24,6 +25,17 @@ internal static class CliGitLab
 
     /// <summary>The group the bot is installed on (for doctor's webhook check), like <c>--group</c>.</summary>
     public const string GroupKey = "MRBOT_GROUP";
+
+    /// <summary><c>--group</c>: the group of install, uninstall and doctor.</summary>
+    public static Option<string> GroupOption(bool required) =>
+        new("--group") { Description = "The group's full path (acme/platform) or id", Required = required };
+
+    /// <summary><c>--url</c>: the bot's public base URL; the webhook is that URL plus /webhooks/gitlab.</summary>
+    public static Option<string> PublicUrlOption(bool required) =>
+        new("--url") { Description = "The bot's public base URL, as GitLab reaches it; the webhook is it plus /webhooks/gitlab", Required = required };
+
+    /// <summary><c>--dry-run</c>: say what would change, write nothing.</summary>
+    public static Option<bool> DryRunOption() => new("--dry-run") { Description = "Say what would change; write nothing" };
 
     /// <summary>
     /// GITLAB_URL (or gitlab.url in the config file) and GITLAB_TOKEN, with the rules <c>serve</c> applies.
@@ -103,32 +115,6 @@ internal static class CliGitLab
         }
     }
 
-    /// <summary>Settings switches (<see cref="CommandLine.SwitchMappings"/>) reach the verbs through configuration; each verb accepts them.</summary>
-    public static HashSet<string> Options(params string[] own) => new([.. own, .. CommandLine.SwitchMappings.Keys], StringComparer.Ordinal);
-
-    /// <summary>Parses a verb's options, or writes why not (or its usage for <c>--help</c>); null means return <paramref name="exit"/>.</summary>
-    public static CliArguments? Parse(string verb, string usage, string[] args, HashSet<string> options, HashSet<string> flags, string[] required, TextWriter output, out int exit)
-    {
-        var parsed = CliArguments.Parse(args, options, flags, out var error);
-        var missing = parsed is null ? [] : required.Where(r => string.IsNullOrWhiteSpace(parsed[r])).ToList();
-        if (parsed is not null && !parsed.Help && missing.Count == 0)
-        {
-            exit = CliExit.Ok;
-            return parsed;
-        }
-        if (parsed is { Help: true })
-        {
-            output.WriteLine(usage);
-            exit = CliExit.Ok;
-            return null;
-        }
-        output.WriteLine($"{verb}: {error ?? $"{string.Join(" and ", missing)} {(missing.Count == 1 ? "is" : "are")} required"}.");
-        output.WriteLine(usage);
-        exit = CliExit.Usage;
-        return null;
-    }
-
-    /// <summary>A short reason an admin can act on, for a failed GitLab call.</summary>
     /// <summary>
     /// The frame of a verb that talks to GitLab: settings, the client (with its resilience pipeline), and one
     /// clear line for a GitLab error. Returns <paramref name="work"/>'s exit code, or the usage/failure code.
@@ -156,6 +142,7 @@ internal static class CliGitLab
         }
     }
 
+    /// <summary>A short reason an admin can act on, for a failed GitLab call.</summary>
     public static string Describe(GitLabApiException e) => e.StatusCode switch
     {
         System.Net.HttpStatusCode.Unauthorized => $"{e.Message} (the token was refused: check GITLAB_TOKEN)",

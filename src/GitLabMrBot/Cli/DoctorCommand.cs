@@ -1,3 +1,4 @@
+using System.CommandLine;
 using GitLabMrBot.Configuration;
 using GitLabMrBot.GitLab;
 using GitLabMrBot.Inbox;
@@ -15,26 +16,43 @@ namespace GitLabMrBot.Cli;
 /// </summary>
 public static class DoctorCommand
 {
-    public const string Usage = "usage: GitLabMrBot doctor [--group PATH] [--url PUBLIC_URL] [--config PATH]";
+    private const string Description = $"""
+        Check the whole setup, one line per check with how to fix each failure: the settings, GitLab reachable, the
+        token (valid, api scope, whose), the config, the store, and the webhook(s) for this bot's URL (present, right
+        events, not disabled by GitLab). Exits 1 when any check fails. The group and URL may also come from
+        {CliGitLab.GroupKey} and {CliGitLab.PublicUrlKey}. Never prints the token.
 
-    private static readonly HashSet<string> Options = CliGitLab.Options("--group", "--url");
+        Example:
+          {CommandLine.ProgramName} doctor --group acme/platform --url https://mrbot.example.com
+        """;
 
     /// <summary>Project names listed in one line before "and N more".</summary>
     private const int ListedProjects = 5;
 
+    /// <summary>Where the webhook check looks, when given on the command line (else MRBOT_GROUP, MRBOT_PUBLIC_URL).</summary>
+    public sealed record Request(string? Group = null, string? PublicUrl = null);
+
+    internal static Command Create(CliContext context)
+    {
+        var group = CliGitLab.GroupOption(required: false);
+        var url = CliGitLab.PublicUrlOption(required: false);
+        var command = new Command("doctor", Description) { group, url, SettingOption.Config(), SettingOption.Database() };
+        command.SetAction((result, cancellationToken) => RunAsync(
+            new Request(result.GetValue(group), result.GetValue(url)),
+            result.InvocationConfiguration.Output,
+            context.Settings(result),
+            cancellationToken: cancellationToken));
+        return command;
+    }
+
     public static async Task<int> RunAsync(
-        string[] args,
+        Request request,
         TextWriter output,
         IConfiguration configuration,
         IConfigCheck? configCheck = null,
         TimeProvider? timeProvider = null,
         CancellationToken cancellationToken = default)
     {
-        var options = CliGitLab.Parse("doctor", Usage, args, Options, [], [], output, out var exit);
-        if (options is null)
-        {
-            return exit;
-        }
         var time = timeProvider ?? TimeProvider.System;
         var report = new Report(output);
 
@@ -57,7 +75,7 @@ public static class DoctorCommand
             await CheckStoreAsync(settings.Database, time, report, cancellationToken);
             if (tokenWorks)
             {
-                await CheckWebhooksAsync(gitlab, options, configuration, time, report, cancellationToken);
+                await CheckWebhooksAsync(gitlab, request, configuration, time, report, cancellationToken);
             }
             else
             {
@@ -213,10 +231,10 @@ public static class DoctorCommand
         }
     }
 
-    private static async Task CheckWebhooksAsync(IHookAdmin gitlab, CliArguments options, IConfiguration configuration, TimeProvider time, Report report, CancellationToken cancellationToken)
+    private static async Task CheckWebhooksAsync(IHookAdmin gitlab, Request request, IConfiguration configuration, TimeProvider time, Report report, CancellationToken cancellationToken)
     {
-        var groupPath = options["--group"] ?? Blank(configuration[CliGitLab.GroupKey]);
-        var publicUrl = options["--url"] ?? Blank(configuration[CliGitLab.PublicUrlKey]);
+        var groupPath = request.Group ?? Blank(configuration[CliGitLab.GroupKey]);
+        var publicUrl = request.PublicUrl ?? Blank(configuration[CliGitLab.PublicUrlKey]);
         if (publicUrl is null || groupPath is null)
         {
             report.Fail("webhook", $"not checked: the bot's {(publicUrl is null ? "public URL" : "group")} is unknown", $"pass {(publicUrl is null ? $"--url https://mrbot.example.com or set {CliGitLab.PublicUrlKey}" : $"--group PATH or set {CliGitLab.GroupKey}")}");

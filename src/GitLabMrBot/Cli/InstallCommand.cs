@@ -1,3 +1,4 @@
+using System.CommandLine;
 using GitLabMrBot.Configuration;
 using GitLabMrBot.GitLab;
 
@@ -17,7 +18,15 @@ namespace GitLabMrBot.Cli;
 /// </summary>
 public static class InstallCommand
 {
-    public const string Usage = "usage: GitLabMrBot install --group PATH --url PUBLIC_URL [--secret S] [--dry-run]";
+    private const string Description = $"""
+        Create or update the group's webhook for this bot: merge request, push and comment events, SSL verification on.
+        Without group webhooks (GitLab Free) it installs a project webhook on every project of the group and its
+        subgroups. Running it again changes only what differs. Without --secret, new webhooks get a generated secret
+        token, printed once.
+
+        Example:
+          {CommandLine.ProgramName} install --group acme/platform --url https://mrbot.example.com --dry-run
+        """;
 
     private enum Step
     {
@@ -28,29 +37,41 @@ public static class InstallCommand
 
     private sealed record Plan(HookOwner Owner, Step Step, GitLabHook? Hook, string Why);
 
-    private static readonly HashSet<string> Options = CliGitLab.Options("--group", "--url", "--secret");
-    private static readonly HashSet<string> Flags = new(StringComparer.Ordinal) { "--dry-run" };
+    /// <summary>What to install: the group, the bot's public URL, the secret token if given, and whether to write.</summary>
+    public sealed record Request(string Group, string PublicUrl, string? Secret, bool DryRun);
 
-    public static async Task<int> RunAsync(string[] args, TextWriter output, IConfiguration configuration, CancellationToken cancellationToken = default)
+    internal static Command Create(CliContext context)
     {
-        var options = CliGitLab.Parse("install", Usage, args, Options, Flags, ["--group", "--url"], output, out var exit);
-        if (options is null)
+        var group = CliGitLab.GroupOption(required: true);
+        var url = CliGitLab.PublicUrlOption(required: true);
+        var secret = new Option<string>("--secret")
         {
-            return exit;
-        }
-        if (!BotWebhook.TryParseHookUrl(options["--url"]!, out var hookUrl, out var error))
+            Description = $"The webhook's secret token, the bot's {BotSettings.WebhookSecretKey} [default: keep existing hooks' token; generate one for new hooks]",
+        };
+        var dryRun = CliGitLab.DryRunOption();
+        var command = new Command("install", Description) { group, url, secret, dryRun, SettingOption.Config(), SettingOption.Database() };
+        command.SetAction((result, cancellationToken) => RunAsync(
+            new Request(result.GetRequiredValue(group), result.GetRequiredValue(url), result.GetValue(secret), result.GetValue(dryRun)),
+            result.InvocationConfiguration.Output,
+            context.Settings(result),
+            cancellationToken));
+        return command;
+    }
+
+    public static async Task<int> RunAsync(Request request, TextWriter output, IConfiguration configuration, CancellationToken cancellationToken = default)
+    {
+        if (!BotWebhook.TryParseHookUrl(request.PublicUrl, out var hookUrl, out var error))
         {
             output.WriteLine($"install: {error}");
             return CliExit.Usage;
         }
-        var secret = options["--secret"];
-        if (secret is not null && !BotWebhook.IsUsableSecret(secret))
+        if (request.Secret is not null && !BotWebhook.IsUsableSecret(request.Secret))
         {
             output.WriteLine("install: --secret must be printable ASCII without spaces or commas (GITLAB_WEBHOOK_SECRET is a comma-separated list).");
             return CliExit.Usage;
         }
         return await CliGitLab.RunWithClientAsync("install", configuration, output,
-            gitlab => InstallAsync(gitlab, options["--group"]!, hookUrl, secret, options.Flag("--dry-run"), output, cancellationToken));
+            gitlab => InstallAsync(gitlab, request.Group, hookUrl, request.Secret, request.DryRun, output, cancellationToken));
     }
 
     private static async Task<int> InstallAsync(IHookAdmin gitlab, string groupPath, string hookUrl, string? secret, bool dryRun, TextWriter output, CancellationToken cancellationToken)

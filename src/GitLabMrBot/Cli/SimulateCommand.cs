@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Text;
 using System.Text.Json;
 using GitLabMrBot.Configuration;
@@ -11,26 +12,41 @@ namespace GitLabMrBot.Cli;
 /// </summary>
 internal static class SimulateCommand
 {
-    public const string Usage =
-        "usage: simulate --event FILE [--changed-file PATH[:ADDED:DELETED]]... [--author USERNAME] [--config PATH]\n" +
-        "  FILE is a Merge Request Hook or Note Hook payload; changed files are given on the command line (no network).";
+    private const string Description = $"""
+        Print the plan the bot would make for one Merge Request Hook or Note Hook payload, each decision with its
+        reason. Nothing is read from GitLab: the changed files are given on the command line.
 
-    private static readonly HashSet<string> Options = new(StringComparer.Ordinal) { "--event", "--changed-file", "--author", "--config" };
+        Example:
+          {CommandLine.ProgramName} simulate --event merge_request.json --changed-file web/app.css:30:5 --changed-file docs/x.md
+        """;
 
-    public static async Task<int> RunAsync(IReadOnlyList<string> args, TextWriter output, TextWriter error, Func<string, string?> environment)
+    /// <summary>What to simulate: the payload file, the MR's changed files, who wrote it, and the config.</summary>
+    public sealed record Request(string EventPath, IReadOnlyList<string> ChangedFiles, string? Author, string ConfigPath);
+
+    public static Command Create(CliContext context)
     {
-        var parsed = CliArguments.Parse(args, Options, out var problem);
-        if (parsed is not null && !parsed.Help && parsed["--event"] is null)
+        var eventFile = new Option<string>("--event") { Description = "The webhook payload (JSON) to simulate", HelpName = "FILE", Required = true };
+        var changedFiles = new Option<string[]>("--changed-file")
         {
-            (parsed, problem) = (null, "--event FILE is required");
-        }
-        if (parsed is null || parsed.Help)
-        {
-            await (parsed is null ? error : output).WriteLineAsync(parsed is null ? $"simulate: {problem}\n{Usage}" : Usage);
-            return parsed is null ? CommandLine.UsageError : 0;
-        }
+            Description = "A file the merge request changes, with its added and deleted line counts; repeat for each file",
+            HelpName = "PATH[:ADDED:DELETED]",
+        };
+        var author = new Option<string>("--author") { Description = "The author's username, for author conditions (the payload names the author only by id)", HelpName = "USERNAME" };
+        var command = new Command("simulate", Description) { eventFile, changedFiles, author, SettingOption.Config() };
+        command.SetAction(result => RunAsync(
+            new Request(
+                result.GetRequiredValue(eventFile),
+                result.GetValue(changedFiles) ?? [],
+                result.GetValue(author),
+                ValidateCommand.ConfigPath(context.Settings(result))),
+            result.InvocationConfiguration.Output,
+            result.InvocationConfiguration.Error));
+        return command;
+    }
 
-        var configPath = parsed["--config"] ?? ValidateCommand.ConfigPath(environment);
+    public static async Task<int> RunAsync(Request request, TextWriter output, TextWriter error)
+    {
+        var configPath = request.ConfigPath;
         var loaded = PolicyConfigLoader.LoadFile(configPath);
         if (!loaded.IsValid)
         {
@@ -38,14 +54,14 @@ internal static class SimulateCommand
             return CommandLine.Invalid;
         }
 
-        var eventPath = parsed["--event"]!;
+        var eventPath = request.EventPath;
         MergeRequestSnapshot snapshot;
         IReadOnlyList<string> notes;
         try
         {
             using var document = JsonDocument.Parse(await File.ReadAllBytesAsync(eventPath), new JsonDocumentOptions { AllowTrailingCommas = true });
-            var files = parsed.All("--changed-file").Select(EventSnapshotReader.ParseChangedFile).ToList();
-            snapshot = EventSnapshotReader.Read(document.RootElement, files, parsed["--author"], out notes);
+            var files = request.ChangedFiles.Select(EventSnapshotReader.ParseChangedFile).ToList();
+            snapshot = EventSnapshotReader.Read(document.RootElement, files, request.Author, out notes);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException or FormatException)
         {

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using GitLabMrBot.GitLab;
 
 namespace GitLabMrBot.Cli;
@@ -9,25 +10,40 @@ namespace GitLabMrBot.Cli;
 /// </summary>
 public static class UninstallCommand
 {
-    public const string Usage = "usage: GitLabMrBot uninstall --group PATH --url PUBLIC_URL [--dry-run]";
+    private const string Description = $"""
+        Remove exactly the webhooks for this bot's URL, where install put them: on the group, or on every project of
+        the group and its subgroups. Other webhooks are left alone.
 
-    private static readonly HashSet<string> Options = CliGitLab.Options("--group", "--url");
-    private static readonly HashSet<string> Flags = new(StringComparer.Ordinal) { "--dry-run" };
+        Example:
+          {CommandLine.ProgramName} uninstall --group acme/platform --url https://mrbot.example.com
+        """;
 
-    public static async Task<int> RunAsync(string[] args, TextWriter output, IConfiguration configuration, CancellationToken cancellationToken = default)
+    /// <summary>What to remove: the webhooks for the bot's public URL in the group, or only say so.</summary>
+    public sealed record Request(string Group, string PublicUrl, bool DryRun);
+
+    internal static Command Create(CliContext context)
     {
-        var options = CliGitLab.Parse("uninstall", Usage, args, Options, Flags, ["--group", "--url"], output, out var exit);
-        if (options is null)
-        {
-            return exit;
-        }
-        if (!BotWebhook.TryParseHookUrl(options["--url"]!, out var hookUrl, out var error))
+        var group = CliGitLab.GroupOption(required: true);
+        var url = CliGitLab.PublicUrlOption(required: true);
+        var dryRun = CliGitLab.DryRunOption();
+        var command = new Command("uninstall", Description) { group, url, dryRun, SettingOption.Config(), SettingOption.Database() };
+        command.SetAction((result, cancellationToken) => RunAsync(
+            new Request(result.GetRequiredValue(group), result.GetRequiredValue(url), result.GetValue(dryRun)),
+            result.InvocationConfiguration.Output,
+            context.Settings(result),
+            cancellationToken));
+        return command;
+    }
+
+    public static async Task<int> RunAsync(Request request, TextWriter output, IConfiguration configuration, CancellationToken cancellationToken = default)
+    {
+        if (!BotWebhook.TryParseHookUrl(request.PublicUrl, out var hookUrl, out var error))
         {
             output.WriteLine($"uninstall: {error}");
             return CliExit.Usage;
         }
         return await CliGitLab.RunWithClientAsync("uninstall", configuration, output,
-            gitlab => UninstallAsync(gitlab, options["--group"]!, hookUrl, options.Flag("--dry-run"), output, cancellationToken));
+            gitlab => UninstallAsync(gitlab, request.Group, hookUrl, request.DryRun, output, cancellationToken));
     }
 
     private static async Task<int> UninstallAsync(IHookAdmin gitlab, string groupPath, string hookUrl, bool dryRun, TextWriter output, CancellationToken cancellationToken)

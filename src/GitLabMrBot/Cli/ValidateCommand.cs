@@ -1,3 +1,4 @@
+using System.CommandLine;
 using GitLabMrBot.Configuration;
 using GitLabMrBot.Policies;
 
@@ -6,19 +7,23 @@ namespace GitLabMrBot.Cli;
 /// <summary><c>validate [--config PATH]</c>: exit 0 when the config is valid, else 1 and every error with its path and line.</summary>
 internal static class ValidateCommand
 {
-    public const string Usage = "usage: validate [--config PATH]   (default: $MRBOT_CONFIG or bot.config.json)";
+    private const string Description = $"""
+        Check the policy config: exit 0 when it is valid, else 1 and every error with its JSON path and line.
 
-    private static readonly HashSet<string> Options = new(StringComparer.Ordinal) { "--config" };
+        Example:
+          {CommandLine.ProgramName} validate --config bot.config.json
+        """;
 
-    public static async Task<int> RunAsync(IReadOnlyList<string> args, TextWriter output, TextWriter error, Func<string, string?> environment)
+    public static Command Create(CliContext context)
     {
-        var parsed = CliArguments.Parse(args, Options, out var problem);
-        if (parsed is null || parsed.Help)
-        {
-            await (parsed is null ? error : output).WriteLineAsync(parsed is null ? $"validate: {problem}\n{Usage}" : Usage);
-            return parsed is null ? CommandLine.UsageError : 0;
-        }
-        var path = parsed["--config"] ?? ConfigPath(environment);
+        var command = new Command("validate", Description) { SettingOption.Config() };
+        command.SetAction(result => RunAsync(
+            ConfigPath(context.Settings(result)), result.InvocationConfiguration.Output, result.InvocationConfiguration.Error));
+        return command;
+    }
+
+    public static async Task<int> RunAsync(string path, TextWriter output, TextWriter error)
+    {
         var result = PolicyConfigLoader.LoadFile(path);
         if (!result.IsValid)
         {
@@ -33,6 +38,7 @@ internal static class ValidateCommand
         return 0;
     }
 
-    public static string ConfigPath(Func<string, string?> environment) =>
-        string.IsNullOrWhiteSpace(environment(BotSettings.ConfigPathKey)) ? "bot.config.json" : environment(BotSettings.ConfigPathKey)!.Trim();
+    /// <summary>MRBOT_CONFIG (or <c>--config</c>), else bot.config.json: the file serve would load.</summary>
+    public static string ConfigPath(IConfiguration settings) =>
+        string.IsNullOrWhiteSpace(settings[BotSettings.ConfigPathKey]) ? "bot.config.json" : settings[BotSettings.ConfigPathKey]!.Trim();
 }

@@ -1,5 +1,6 @@
 using GitLabMrBot.Policies;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace GitLabMrBot.Configuration;
 
@@ -18,7 +19,7 @@ public static class PoliciesServiceCollectionExtensions
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<PolicyConfigProvider>>()));
         services.AddHostedService<PolicyConfigStartup>();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<Health.IReadinessCheck, PolicyConfigReadinessCheck>());
+        services.AddHealthChecks().AddCheck<PolicyConfigReadinessCheck>("config", tags: [Health.HealthEndpoints.ReadyTag]);
         return services;
     }
 
@@ -50,9 +51,8 @@ internal sealed class PolicyConfigStartup(PolicyConfigProvider provider) : IHost
 }
 
 /// <summary>/readyz answers 503 until a valid policy config is in force.</summary>
-internal sealed class PolicyConfigReadinessCheck(PolicyConfigProvider provider) : Health.IReadinessCheck
+internal sealed class PolicyConfigReadinessCheck(PolicyConfigProvider provider) : IHealthCheck
 {
-    public string Name => "config";
-
-    public Task<bool> IsReadyAsync(CancellationToken cancellationToken) => Task.FromResult(provider.IsLoaded);
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+        Task.FromResult(provider.IsLoaded ? HealthCheckResult.Healthy() : HealthCheckResult.Unhealthy("no valid policy config loaded"));
 }

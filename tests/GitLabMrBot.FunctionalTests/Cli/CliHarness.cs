@@ -20,7 +20,7 @@ public sealed record CliRun(int ExitCode, string Output)
 
 /// <summary>
 /// A test GitLab on loopback with group <c>acme</c> whose Owner <c>ops</c> runs the verbs (its token is GITLAB_TOKEN),
-/// settings in a fresh temp folder, and the verbs called in-process with their output captured.
+/// settings in a fresh temp folder, and the verbs run in-process through the command line with their output captured.
 /// </summary>
 public sealed class CliHarness : IAsyncDisposable
 {
@@ -73,21 +73,21 @@ public sealed class CliHarness : IAsyncDisposable
     /// <summary>Changes a setting for the next runs (null removes it).</summary>
     public void Set(string key, string? value) => _settings[key] = value;
 
-    public Task<CliRun> InstallAsync(params string[] args) => RunAsync(InstallCommand.RunAsync, args);
+    public Task<CliRun> InstallAsync(params string[] args) => RunAsync(["install", .. args]);
 
-    public Task<CliRun> UninstallAsync(params string[] args) => RunAsync(UninstallCommand.RunAsync, args);
+    public Task<CliRun> UninstallAsync(params string[] args) => RunAsync(["uninstall", .. args]);
 
-    public Task<CliRun> DoctorAsync(params string[] args) =>
-        RunAsync((a, output, configuration, ct) => DoctorCommand.RunAsync(a, output, configuration, cancellationToken: ct), args);
+    public Task<CliRun> DoctorAsync(params string[] args) => RunAsync(["doctor", .. args]);
 
     public IReadOnlyList<HookView> HooksFor(string url = HookUrl) => [.. GitLab.GetHooks().Where(h => h.Url == url)];
 
-    private async Task<CliRun> RunAsync(Func<string[], TextWriter, IConfiguration, CancellationToken, Task<int>> verb, string[] args)
+    /// <summary>The whole command line, parsed as the program parses it; output and errors in one text, as a terminal shows them.</summary>
+    private async Task<CliRun> RunAsync(string[] args)
     {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(_settings).Build();
+        var settings = new ConfigurationBuilder().AddInMemoryCollection(_settings).Build();
         using var output = new StringWriter();
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        var exit = await verb(args, output, configuration, timeout.Token);
+        var exit = await CommandLine.RunAsync(args, output, output, () => settings, _ => throw new InvalidOperationException("a verb started the server"), timeout.Token);
         return new CliRun(exit, output.ToString());
     }
 

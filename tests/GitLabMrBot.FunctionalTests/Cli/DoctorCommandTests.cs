@@ -151,7 +151,7 @@ public sealed class DoctorCommandTests : IAsyncLifetime
         }).Build();
         using var output = new StringWriter();
 
-        var exit = await GitLabMrBot.Cli.DoctorCommand.RunAsync(["--group", "acme", "--url", CliHarness.PublicUrl], output, configuration, new FixedErrors("$.policies[0].when: unknown condition 'colour' (line 4)"));
+        var exit = await GitLabMrBot.Cli.DoctorCommand.RunAsync(new GitLabMrBot.Cli.DoctorCommand.Request("acme", CliHarness.PublicUrl), output, configuration, new FixedErrors("$.policies[0].when: unknown condition 'colour' (line 4)"));
 
         Assert.Equal(1, exit);
         Assert.Contains("unknown condition 'colour' (line 4)", output.ToString(), StringComparison.Ordinal);

@@ -3,6 +3,7 @@ using System.Text.Json;
 using GitLabMrBot.FunctionalTests.Infrastructure;
 using GitLabMrBot.Health;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace GitLabMrBot.FunctionalTests.Health;
 
@@ -19,30 +20,39 @@ public sealed class ReadinessTests
         Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
         Assert.Equal(HttpStatusCode.OK, healthy.StatusCode);
         var body = JsonDocument.Parse(await ready.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal("ready", body.GetProperty("status").GetString());
         Assert.Equal("ready", body.GetProperty("checks").GetProperty("inbox").GetString());
+        Assert.Equal("ready", body.GetProperty("checks").GetProperty("config").GetString());
+        Assert.Equal("ok", JsonDocument.Parse(await healthy.Content.ReadAsStringAsync()).RootElement.GetProperty("status").GetString());
     }
 
     [Fact]
-    public async Task Readyz_is_503_while_any_registered_check_fails_or_throws()
+    public async Task Readyz_is_503_while_any_registered_check_fails_or_throws_and_healthz_stays_200()
     {
         var check = new SwitchableCheck();
         await using var host = await BotHost.StartAsync(configureServices: (services, _) =>
-            services.AddSingleton<IReadinessCheck>(check));
+            services.AddHealthChecks().AddCheck("switchable", check, tags: [HealthEndpoints.ReadyTag]));
 
         check.Mode = SwitchableCheck.State.NotReady;
         using var notReady = await host.Client.GetAsync("/readyz");
+        using var aliveWhileNotReady = await host.Client.GetAsync("/healthz");
         check.Mode = SwitchableCheck.State.Throws;
         using var throws = await host.Client.GetAsync("/readyz");
         check.Mode = SwitchableCheck.State.Ready;
         using var ready = await host.Client.GetAsync("/readyz");
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, notReady.StatusCode);
-        Assert.Contains("\"config\":\"not ready\"", await notReady.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        var body = await notReady.Content.ReadAsStringAsync();
+        Assert.Contains("\"status\":\"not ready\"", body, StringComparison.Ordinal);
+        Assert.Contains("\"switchable\":\"not ready\"", body, StringComparison.Ordinal);
+        Assert.Contains("\"inbox\":\"ready\"", body, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, aliveWhileNotReady.StatusCode);
         Assert.Equal(HttpStatusCode.ServiceUnavailable, throws.StatusCode);
+        Assert.Contains("\"switchable\":\"not ready\"", await throws.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
     }
 
-    private sealed class SwitchableCheck : IReadinessCheck
+    private sealed class SwitchableCheck : IHealthCheck
     {
         public enum State
         {
@@ -53,13 +63,11 @@ public sealed class ReadinessTests
 
         public volatile State Mode;
 
-        public string Name => "config";
-
-        public Task<bool> IsReadyAsync(CancellationToken cancellationToken) => Mode switch
+        public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) => Mode switch
         {
             State.Throws => throw new InvalidOperationException("config not loaded"),
-            State.NotReady => Task.FromResult(false),
-            _ => Task.FromResult(true),
+            State.NotReady => Task.FromResult(HealthCheckResult.Unhealthy("switched off")),
+            _ => Task.FromResult(HealthCheckResult.Healthy()),
         };
     }
 }

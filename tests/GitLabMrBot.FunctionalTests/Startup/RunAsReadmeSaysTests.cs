@@ -1,13 +1,16 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using System.Reflection;
 using GitLabMrBot.FunctionalTests.Inbox;
+using Microsoft.Extensions.Configuration.UserSecrets;
 
 namespace GitLabMrBot.FunctionalTests.Startup;
 
 /// <summary>
 /// The README's run command, as a process: the built bot started from the repository root with the three
-/// required settings serves /healthz; with none of them it names every one and exits non-zero.
+/// required settings serves /healthz (a setting may come from user secrets in Development); with none of them it
+/// names every one and exits non-zero.
 /// </summary>
 public sealed class RunAsReadmeSaysTests : IDisposable
 {
@@ -26,32 +29,41 @@ public sealed class RunAsReadmeSaysTests : IDisposable
             ["GITLAB_WEBHOOK_SECRET"] = "process-test-secret",
             ["MRBOT_DATABASE"] = _directory.File("mrbot.db"),
         });
-        using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
-        try
-        {
-            HttpStatusCode? status = null;
-            await Eventually.HoldsAsync(async () =>
-            {
-                Assert.False(bot.HasExited, $"the bot exited with {(bot.HasExited ? bot.ExitCode : 0)}");
-                try
-                {
-                    using var response = await client.GetAsync(new Uri($"http://127.0.0.1:{port}/healthz"));
-                    status = response.StatusCode;
-                    return true;
-                }
-                catch (HttpRequestException)
-                {
-                    return false;
-                }
-            }, "the bot to answer /healthz", TimeSpan.FromSeconds(60));
 
-            Assert.Equal(HttpStatusCode.OK, status);
-        }
-        finally
+        Assert.Equal(HttpStatusCode.OK, await HealthzAsync(bot, port));
+    }
+
+    [Fact]
+    public async Task In_Development_a_setting_given_only_through_user_secrets_counts()
+    {
+        // Where `dotnet user-secrets set GITLAB_TOKEN …` writes, with APPDATA pointing into the test's folder.
+        var appData = _directory.File("appdata");
+        var userSecretsId = typeof(BotApplication).Assembly.GetCustomAttribute<UserSecretsIdAttribute>()!.UserSecretsId;
+        var secrets = Path.Combine(appData, "Microsoft", "UserSecrets", userSecretsId, "secrets.json");
+        Directory.CreateDirectory(Path.GetDirectoryName(secrets)!);
+        await File.WriteAllTextAsync(secrets, """{ "GITLAB_TOKEN": "glpat-from-user-secrets" }""");
+        Dictionary<string, string> Settings(string environment) => new()
         {
-            bot.Kill(entireProcessTree: true);
-            await bot.WaitForExitAsync();
+            ["GITLAB_URL"] = "http://127.0.0.1:9",
+            ["GITLAB_WEBHOOK_SECRET"] = "process-test-secret",
+            ["MRBOT_DATABASE"] = _directory.File("mrbot.db"),
+            ["APPDATA"] = appData,
+            ["DOTNET_ENVIRONMENT"] = environment,
+            ["ASPNETCORE_ENVIRONMENT"] = environment,
+        };
+
+        // Outside Development the host reads no user secrets: the token is missing, so it cannot come from elsewhere.
+        using (var production = Start(FreePort(), Settings("Production")))
+        {
+            var stderr = production.StandardError.ReadToEndAsync();
+            await production.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+            Assert.Equal(2, production.ExitCode);
+            Assert.Contains("GITLAB_TOKEN is not set", await stderr, StringComparison.Ordinal);
         }
+        var port = FreePort();
+        using var development = Start(port, Settings("Development"));
+
+        Assert.Equal(HttpStatusCode.OK, await HealthzAsync(development, port));
     }
 
     [Fact]
@@ -92,6 +104,36 @@ public sealed class RunAsReadmeSaysTests : IDisposable
 
     public void Dispose() => _directory.Dispose();
 
+    /// <summary>The status of the bot's first answer to /healthz; the bot is killed afterwards.</summary>
+    private static async Task<HttpStatusCode?> HealthzAsync(Process bot, int port)
+    {
+        using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        try
+        {
+            HttpStatusCode? status = null;
+            await Eventually.HoldsAsync(async () =>
+            {
+                Assert.False(bot.HasExited, $"the bot exited with {(bot.HasExited ? bot.ExitCode : 0)}: {(bot.HasExited ? await bot.StandardError.ReadToEndAsync() : "")}");
+                try
+                {
+                    using var response = await client.GetAsync(new Uri($"http://127.0.0.1:{port}/healthz"));
+                    status = response.StatusCode;
+                    return true;
+                }
+                catch (HttpRequestException)
+                {
+                    return false;
+                }
+            }, "the bot to answer /healthz", TimeSpan.FromSeconds(60));
+            return status;
+        }
+        finally
+        {
+            bot.Kill(entireProcessTree: true);
+            await bot.WaitForExitAsync();
+        }
+    }
+
     private static Process Start(int port, Dictionary<string, string> settings, string? workingDirectory = null)
     {
         var start = new ProcessStartInfo("dotnet")
@@ -104,7 +146,7 @@ public sealed class RunAsReadmeSaysTests : IDisposable
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "GitLabMrBot.dll"));
         start.ArgumentList.Add("--urls");
         start.ArgumentList.Add($"http://127.0.0.1:{port}");
-        foreach (var name in Required.Append("GITLAB_WEBHOOK_SIGNING_TOKEN").Append("MRBOT_CONFIG").Append("MRBOT_DATABASE"))
+        foreach (var name in Required.Concat(["GITLAB_WEBHOOK_SIGNING_TOKEN", "MRBOT_CONFIG", "MRBOT_DATABASE", "DOTNET_ENVIRONMENT", "ASPNETCORE_ENVIRONMENT"]))
         {
             start.Environment.Remove(name);
         }

@@ -75,4 +75,12 @@ public sealed class BotWebhookTests
         Assert.False(BotWebhook.IsUsableSecret("has space"));
         Assert.False(BotWebhook.IsUsableSecret("line\nbreak"));
     }
+
+    [Theory]
+    [InlineData("acme", "acme")]
+    [InlineData("acme/platform/api", "acme%2Fplatform%2Fapi")]
+    [InlineData("/acme/platform/", "acme%2Fplatform")]
+    [InlineData("42", "42")]
+    public void Group_ids_and_paths_become_one_path_segment(string idOrPath, string encoded) =>
+        Assert.Equal(encoded, GitLabPaths.EncodeNamespacePath(idOrPath));
 }

@@ -1,0 +1,65 @@
+using System.Text.Json.Serialization;
+using GitLabMrBot.Inbox;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace GitLabMrBot.Health;
+
+/// <summary>
+/// <c>GET /healthz</c> (the process runs: no check) and <c>GET /readyz</c> (every check tagged <see cref="ReadyTag"/>
+/// passes), on ASP.NET Core Health Checks. A feature adds its condition with
+/// <c>services.AddHealthChecks().AddCheck&lt;MyCheck&gt;("name", tags: [HealthEndpoints.ReadyTag])</c>
+/// (the policy config adds "config").
+/// </summary>
+public static class HealthEndpoints
+{
+    public const string ReadyTag = "ready";
+
+    // A check that hangs must not hang the probe: it counts as not ready.
+    private static readonly TimeSpan CheckTimeout = TimeSpan.FromSeconds(5);
+
+    public static IServiceCollection AddHealth(this IServiceCollection services)
+    {
+        services.AddHealthChecks().AddCheck<InboxHealthCheck>("inbox", failureStatus: null, tags: [ReadyTag], timeout: CheckTimeout);
+        return services;
+    }
+
+    public static IEndpointRouteBuilder MapHealth(this IEndpointRouteBuilder app)
+    {
+        app.MapHealthChecks("/healthz", new HealthCheckOptions
+        {
+            Predicate = _ => false,
+            ResponseWriter = (context, _) => context.Response.WriteAsJsonAsync(new LiveStatus("ok")),
+        });
+        app.MapHealthChecks("/readyz", new HealthCheckOptions
+        {
+            Predicate = check => check.Tags.Contains(ReadyTag),
+            ResponseWriter = (context, report) => context.Response.WriteAsJsonAsync(new ReadinessStatus(
+                Word(report.Status),
+                report.Entries.ToDictionary(e => e.Key, e => Word(e.Value.Status), StringComparer.Ordinal))),
+            // Ready or not: a degraded check is as unready as a failed one.
+            ResultStatusCodes =
+            {
+                [HealthStatus.Healthy] = StatusCodes.Status200OK,
+                [HealthStatus.Degraded] = StatusCodes.Status503ServiceUnavailable,
+                [HealthStatus.Unhealthy] = StatusCodes.Status503ServiceUnavailable,
+            },
+        });
+        return app;
+    }
+
+    private static string Word(HealthStatus status) => status == HealthStatus.Healthy ? "ready" : "not ready";
+}
+
+public sealed record LiveStatus([property: JsonPropertyName("status")] string Status);
+
+public sealed record ReadinessStatus(
+    [property: JsonPropertyName("status")] string Status,
+    [property: JsonPropertyName("checks")] IReadOnlyDictionary<string, string> Checks);
+
+/// <summary>Ready when the inbox store answers.</summary>
+internal sealed class InboxHealthCheck(IInboxStore store) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+        await store.PingAsync(cancellationToken) ? HealthCheckResult.Healthy() : HealthCheckResult.Unhealthy("the inbox store does not answer");
+}

@@ -50,8 +50,9 @@ public sealed record Plan
     public IReadOnlyList<PolicyMatch> MatchedPolicies { get; init; } = [];
 
     /// <summary>
-    /// Reviewers and assignees: added by the reconciler after the engine (choosing people reads GitLab), sent in the
-    /// same PUT as the labels. Null when no reviewer or assignee rule is configured.
+    /// Reviewers and assignees: decided by <see cref="PeopleDecider"/> after the engine (from facts the reconciler
+    /// reads from GitLab only as the decision asks for them), sent in the same PUT as the labels. Null when no reviewer
+    /// or assignee rule is configured.
     /// </summary>
     public PeoplePlan? People { get; init; }
 

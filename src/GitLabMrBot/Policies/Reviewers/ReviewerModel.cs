@@ -34,6 +34,9 @@ public sealed record UserStatus(string? Availability, string? Message, string? E
 public sealed record PersonFacts(long? Id, bool Blocked = false, UserStatus? Status = null, int? Load = null)
 {
     public static PersonFacts Unknown { get; } = new(Id: null);
+
+    /// <summary>GitLab's spelling of the username, when known (a config may write it in another case).</summary>
+    public string? Username { get; init; }
 }
 
 /// <summary>Reviewer candidates of one matched policy and how many of them it wants.</summary>

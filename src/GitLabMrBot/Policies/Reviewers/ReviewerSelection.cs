@@ -3,8 +3,6 @@ using System.Security.Cryptography;
 using System.Text;
 using GitLabMrBot.Configuration;
 using GitLabMrBot.Events;
-using GitLabMrBot.Processing;
-using GitLabMrBot.Processing.Reconciliation;
 
 namespace GitLabMrBot.Policies.Reviewers;
 

@@ -13,7 +13,8 @@ namespace GitLabMrBot.Processing.Reconciliation;
 public sealed partial class MergeRequestReconciler(
     MergeRequestSnapshotReader snapshots,
     PolicyConfigProvider config,
-    PeoplePlanner people,
+    PeopleReader peopleReader,
+    PeopleStore peopleState,
     PlanExecutor executor,
     MergeabilityRechecks rechecks,
     ILogger<MergeRequestReconciler> logger) : IMergeRequestReconciler
@@ -34,12 +35,15 @@ public sealed partial class MergeRequestReconciler(
             return;
         }
 
-        plan = plan with { People = await people.DecideAsync(read, plan, compiled, cancellationToken) };
+        var people = await peopleReader.DecideAsync(read, plan, compiled, cancellationToken);
+        // Stored before the PUT: should its answer be lost, the retry finishes this decision instead of picking again.
+        await peopleState.SaveAsync(mergeRequest, people, cancellationToken);
+        plan = plan with { People = people.Plan };
         var writes = await executor.ApplyAsync(plan, read.BotNotes, cancellationToken);
         if (!plan.DryRun && plan.People is { } decided)
         {
             // Only after GitLab accepted the PUT: from now on this MR's reviewers and assignees are never written again.
-            await people.CommitAsync(mergeRequest, decided, cancellationToken);
+            await peopleState.CommitAsync(mergeRequest, decided, cancellationToken);
         }
         Log.Reconciled(logger, mergeRequest.ProjectId, mergeRequest.Iid, context.DeliveryIds.Count, writes);
     }

@@ -23,7 +23,8 @@ public static class ReconciliationServiceCollectionExtensions
         services.TryAddScoped<MergeabilityRechecks>();
         services.TryAddScoped<PeopleDirectory>();
         services.TryAddScoped<CodeOwnersSource>();
-        services.TryAddScoped<PeoplePlanner>();
+        services.TryAddScoped<PeopleStore>();
+        services.TryAddScoped<PeopleReader>();
         services.TryAddSingleton<IBotStateStore>(CreateStateStore);
         services.Replace(ServiceDescriptor.Scoped<IMergeRequestReconciler, MergeRequestReconciler>());
         return services;

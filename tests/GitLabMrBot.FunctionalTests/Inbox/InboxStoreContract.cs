@@ -3,19 +3,20 @@ using GitLabMrBot.Inbox;
 using GitLabMrBot.Storage;
 using GitLabMrBot.Storage.Postgres;
 using GitLabMrBot.Storage.Sqlite;
+using Microsoft.Extensions.Time.Testing;
 
 namespace GitLabMrBot.FunctionalTests.Inbox;
 
 /// <summary>
 /// What every <see cref="IInboxStore"/> provider must do. A provider's test class derives from this and
-/// only says how to open its store; nothing here may depend on the provider. Time is a manual clock.
+/// only says how to open its store; nothing here may depend on the provider. Time is a fake clock that moves only when a test advances it.
 /// </summary>
 public abstract class InboxStoreContract : IAsyncLifetime
 {
     private static readonly TimeSpan Lease = TimeSpan.FromMinutes(1);
     private readonly List<IInboxStore> _opened = [];
 
-    internal ManualTimeProvider Time { get; } = new(new DateTimeOffset(2025, 3, 1, 12, 0, 0, TimeSpan.Zero));
+    internal FakeTimeProvider Time { get; } = new(new DateTimeOffset(2025, 3, 1, 12, 0, 0, TimeSpan.Zero));
 
     /// <summary>
     /// Opens this test's store. Every call on one test instance opens the same, initially empty, database

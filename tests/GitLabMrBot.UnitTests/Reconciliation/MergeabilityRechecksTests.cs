@@ -11,6 +11,7 @@ using GitLabMrBot.Storage.Postgres;
 using GitLabMrBot.Storage.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 using NSubstitute;
 
 namespace GitLabMrBot.UnitTests.Reconciliation;
@@ -92,9 +93,9 @@ public sealed class MergeabilityRechecksTests
     }
 
     private MergeabilityRechecks Rechecks() => new(
-        new ReconcileQueue(_store, new FixedTime()),
+        new ReconcileQueue(_store, new FakeTimeProvider(Now)),
         Options.Create(Settings),
-        new FixedTime(),
+        new FakeTimeProvider(Now),
         NullLogger<MergeabilityRechecks>.Instance);
 
     private static ReconcileContext Context(int recheckAttempt) => new(["17"], "uuid") { RecheckAttempt = recheckAttempt };
@@ -109,10 +110,5 @@ public sealed class MergeabilityRechecksTests
         var json = withNeedsRebase ? """{"needsRebase":{"label":"needs-rebase"}}""" : "{}";
         var result = PolicyConfigLoader.Load(json, "test");
         return result.Config!;
-    }
-
-    private sealed class FixedTime : TimeProvider
-    {
-        public override DateTimeOffset GetUtcNow() => Now;
     }
 }

@@ -150,7 +150,7 @@ public abstract class InboxStoreContract : IAsyncLifetime
         Assert.Equal("worker-1", batch.Owner);
         Assert.Equal([a1, a2, a3], batch.Deliveries.Select(d => d.Id));
         Assert.Equal(1, batch.Attempt);
-        Assert.All(await store.ListAsync(DeliveryStatus.Processing, CancellationToken.None), d => Assert.Equal("mr:1:1", d.Subject));
+        Assert.Equal([a1, a2, a3], (await store.ListAsync(DeliveryStatus.Processing, CancellationToken.None)).Select(d => d.Id));
         Assert.Equal(b1, Assert.Single(await store.ListAsync(DeliveryStatus.Pending, CancellationToken.None)).Id);
     }
 

@@ -312,7 +312,7 @@ public sealed class InboxWorkerTests : IDisposable
         await host.StopAsync();
 
         Assert.True(bothInside.Task.IsCompletedSuccessfully);
-        Assert.All(await Store(host).ListAsync(null, CancellationToken.None), d => Assert.Equal(0, d.Attempts));
+        Assert.Equal([0, 0], (await Store(host).ListAsync(null, CancellationToken.None)).Select(d => d.Attempts));
     }
 
     [Fact]

@@ -8,7 +8,7 @@ using GitLabMrBot.Storage.Postgres;
 using GitLabMrBot.Storage.Sqlite;
 using Npgsql;
 
-namespace GitLabMrBot.FunctionalTests.Reconciliation;
+namespace GitLabMrBot.FunctionalTests.Storage;
 
 /// <summary>The PostgreSQL provider against the state store contract, each test in its own fresh schema.</summary>
 [Collection(PostgresCollection.Name)]

@@ -12,7 +12,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using NSubstitute;
 
-namespace GitLabMrBot.UnitTests.Handlers;
+namespace GitLabMrBot.UnitTests.Processing;
 
 public sealed class WebhookEventProcessorTests
 {

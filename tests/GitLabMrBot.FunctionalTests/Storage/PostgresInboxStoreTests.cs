@@ -3,6 +3,7 @@ using System.Net;
 using System.Text;
 using GitLabMrBot.Configuration;
 using GitLabMrBot.Events;
+using GitLabMrBot.FunctionalTests.Inbox;
 using GitLabMrBot.FunctionalTests.Infrastructure;
 using GitLabMrBot.Inbox;
 using GitLabMrBot.Processing;
@@ -13,7 +14,7 @@ using GitLabMrBot.Storage.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
-namespace GitLabMrBot.FunctionalTests.Inbox;
+namespace GitLabMrBot.FunctionalTests.Storage;
 
 /// <summary>
 /// The PostgreSQL provider against the store contract, each test in its own fresh schema, plus what only this

@@ -1,20 +1,19 @@
 using GitLabMrBot.FunctionalTests.Inbox;
 using GitLabMrBot.Inbox;
-using GitLabMrBot.Processing.Sweep;
 using GitLabMrBot.Storage;
 using GitLabMrBot.Storage.Postgres;
 using GitLabMrBot.Storage.Sqlite;
 
-namespace GitLabMrBot.FunctionalTests.Sweep;
+namespace GitLabMrBot.FunctionalTests.Storage;
 
-/// <summary>The SQLite provider against the sweep state contract, in the inbox's file.</summary>
-public sealed class SqliteSweepStateTests : SweepStateContract, IDisposable
+/// <summary>The SQLite provider against the state store contract, in the inbox's file.</summary>
+public sealed class SqliteBotStateStoreTests : BotStateStoreContract, IDisposable
 {
     private readonly TempDirectory _directory = new();
 
     private string DatabasePath => _directory.File("mrbot.db");
 
-    protected override ISweepState OpenState() => new SqliteSweepState(DatabasePath);
+    protected override IBotStateStore OpenStore() => new SqliteBotStateStore(DatabasePath, TimeProvider.System);
 
     protected override IInboxStore OpenInbox() => new SqliteInboxStore(DatabasePath, TimeProvider.System);
 

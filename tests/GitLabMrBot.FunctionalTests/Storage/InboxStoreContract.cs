@@ -5,7 +5,7 @@ using GitLabMrBot.Storage.Postgres;
 using GitLabMrBot.Storage.Sqlite;
 using Microsoft.Extensions.Time.Testing;
 
-namespace GitLabMrBot.FunctionalTests.Inbox;
+namespace GitLabMrBot.FunctionalTests.Storage;
 
 /// <summary>
 /// What every <see cref="IInboxStore"/> provider must do. A provider's test class derives from this and

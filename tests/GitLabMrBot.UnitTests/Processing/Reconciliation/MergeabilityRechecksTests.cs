@@ -14,7 +14,7 @@ using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using NSubstitute;
 
-namespace GitLabMrBot.UnitTests.Reconciliation;
+namespace GitLabMrBot.UnitTests.Processing.Reconciliation;
 
 public sealed class MergeabilityRechecksTests
 {

@@ -3,7 +3,7 @@ using GitLabMrBot.Storage;
 using GitLabMrBot.Storage.Postgres;
 using GitLabMrBot.Storage.Sqlite;
 
-namespace GitLabMrBot.UnitTests;
+namespace GitLabMrBot.UnitTests.Inbox;
 
 public sealed class InboxOptionsValidatorTests
 {

@@ -1,8 +1,5 @@
 using System.Text;
 using GitLabMrBot.Inbox;
-using GitLabMrBot.Storage;
-using GitLabMrBot.Storage.Postgres;
-using GitLabMrBot.Storage.Sqlite;
 using Microsoft.Extensions.Time.Testing;
 
 namespace GitLabMrBot.FunctionalTests.Storage;

@@ -1,11 +1,9 @@
 using System.Net;
 using System.Net.Sockets;
 using GitLabMrBot.Configuration;
-using GitLabMrBot.FunctionalTests.Inbox;
 using GitLabMrBot.Inbox;
 using GitLabMrBot.Storage;
 using GitLabMrBot.Storage.Postgres;
-using GitLabMrBot.Storage.Sqlite;
 using Npgsql;
 
 namespace GitLabMrBot.FunctionalTests.Storage;

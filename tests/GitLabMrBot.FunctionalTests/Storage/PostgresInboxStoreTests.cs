@@ -6,11 +6,8 @@ using GitLabMrBot.Events;
 using GitLabMrBot.FunctionalTests.Inbox;
 using GitLabMrBot.FunctionalTests.Infrastructure;
 using GitLabMrBot.Inbox;
-using GitLabMrBot.Processing;
 using GitLabMrBot.Processing.Reconciliation;
-using GitLabMrBot.Storage;
 using GitLabMrBot.Storage.Postgres;
-using GitLabMrBot.Storage.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 

@@ -1,8 +1,6 @@
 using System.Text;
 using GitLabMrBot.FunctionalTests.Inbox;
 using GitLabMrBot.Inbox;
-using GitLabMrBot.Storage;
-using GitLabMrBot.Storage.Postgres;
 using GitLabMrBot.Storage.Sqlite;
 using Microsoft.Data.Sqlite;
 

@@ -1,8 +1,6 @@
 using GitLabMrBot.FunctionalTests.Inbox;
 using GitLabMrBot.Inbox;
-using GitLabMrBot.Processing.Sweep;
 using GitLabMrBot.Storage;
-using GitLabMrBot.Storage.Postgres;
 using GitLabMrBot.Storage.Sqlite;
 
 namespace GitLabMrBot.FunctionalTests.Storage;

@@ -1,5 +1,4 @@
 using GitLabMrBot.Events;
-using GitLabMrBot.Webhooks;
 
 namespace GitLabMrBot.UnitTests.Events;
 

@@ -1,7 +1,4 @@
 using GitLabMrBot.Inbox;
-using GitLabMrBot.Storage;
-using GitLabMrBot.Storage.Postgres;
-using GitLabMrBot.Storage.Sqlite;
 
 namespace GitLabMrBot.UnitTests.Inbox;
 

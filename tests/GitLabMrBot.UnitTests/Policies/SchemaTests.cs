@@ -2,7 +2,6 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using GitLabMrBot.Configuration;
 using GitLabMrBot.Policies;
-using GitLabMrBot.Policies.Config;
 using Json.Schema;
 
 namespace GitLabMrBot.UnitTests.Policies;

@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using System.Text;
-using GitLabMrBot.Events;
 using GitLabMrBot.Webhooks;
 using Microsoft.Extensions.Time.Testing;
 

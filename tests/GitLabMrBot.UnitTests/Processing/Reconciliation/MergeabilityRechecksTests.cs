@@ -1,14 +1,10 @@
 using System.Text;
 using System.Text.Json;
 using GitLabMrBot.Configuration;
-using GitLabMrBot.Events;
 using GitLabMrBot.Inbox;
 using GitLabMrBot.Policies;
 using GitLabMrBot.Processing;
 using GitLabMrBot.Processing.Reconciliation;
-using GitLabMrBot.Storage;
-using GitLabMrBot.Storage.Postgres;
-using GitLabMrBot.Storage.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;

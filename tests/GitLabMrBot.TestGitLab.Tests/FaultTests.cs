@@ -76,6 +76,56 @@ public sealed class FaultTests : GitLabTestBase
     }
 
     [Fact]
+    public async Task Dropped_connection_after_applying_keeps_the_change_and_its_webhook()
+    {
+        var mr = OpenMr();
+        await Server.WaitForDeliveriesAsync();
+        var before = Server.Deliveries.Count;
+        Server.InjectFault("POST", "/projects/:id/merge_requests/:iid/notes", Fault.DropConnection(afterApplying: true));
+
+        await Assert.ThrowsAsync<HttpRequestException>(() => Api.PostAsJsonAsync($"{MrPath(mr)}/notes", new { body = "summary" }));
+        await Server.WaitForDeliveriesAsync();
+
+        Assert.Equal("summary", Assert.Single(Server.GetNotes(mr)).Body);
+        Assert.Equal(["Note Hook"], Server.Deliveries.Skip(before).Select(d => d.Event));
+        Assert.Equal("dropped-after-apply", Server.Writes.Single().Fault);
+        Assert.Equal(0, Server.Writes.Single().Status);
+    }
+
+    [Fact]
+    public async Task Bad_gateway_and_service_unavailable_answer_as_GitLab_and_apply_nothing()
+    {
+        var mr = OpenMr();
+        Server.InjectFault("PUT", "/projects/:id/merge_requests/:iid", Fault.BadGateway());
+        Server.InjectFault("PUT", "/projects/:id/merge_requests/:iid", Fault.ServiceUnavailable());
+
+        var badGateway = await PutJson(MrPath(mr), new { add_labels = "frontend" });
+        var unavailable = await PutJson(MrPath(mr), new { add_labels = "frontend" });
+
+        Assert.Equal(HttpStatusCode.BadGateway, badGateway.StatusCode);
+        Assert.Equal("text/plain", badGateway.Content.Headers.ContentType!.MediaType);
+        Assert.Equal("GitLab is not responding", await badGateway.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, unavailable.StatusCode);
+        Assert.Equal("""{"message":"503 Service Unavailable"}""", await unavailable.Content.ReadAsStringAsync());
+        Assert.Empty(Server.GetMergeRequest(mr).Labels);
+        Assert.Equal(new string?[] { "502", "503" }, Server.Writes.Select(w => w.Fault));
+    }
+
+    [Fact]
+    public async Task A_concurrent_change_lands_just_before_the_request_which_then_meets_it()
+    {
+        Server.InjectFault("POST", "/projects/:id/labels", Fault.ConcurrentChange(() => Server.AddLabel(Project, "type::feature", "#00FF00")));
+
+        var created = await Api.PostAsJsonAsync($"projects/{Project.Id}/labels", new { name = "type::feature", color = "#FF0000" });
+
+        Assert.Equal(HttpStatusCode.Conflict, created.StatusCode);
+        Assert.Equal("""{"message":"Label already exists"}""", await created.Content.ReadAsStringAsync());
+        Assert.Equal("#00FF00", Server.GetLabels(Project).Single(l => l.Name == "type::feature").Color);
+        Assert.Equal(409, Server.Writes.Single().Status);
+        Assert.Equal("concurrent-change", Server.Writes.Single().Fault);
+    }
+
+    [Fact]
     public async Task Latency_delays_the_answer_then_serves_it()
     {
         var mr = OpenMr();

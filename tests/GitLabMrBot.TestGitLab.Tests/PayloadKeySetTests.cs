@@ -3,8 +3,8 @@ using System.Text.Json.Nodes;
 namespace GitLabMrBot.TestGitLab.Tests;
 
 /// <summary>
-/// The emulator's webhook bodies must carry the same fields as GitLab's documented examples (Payloads/, copied from the examples in
-/// GitLab's doc/user/project/integrations/webhook_events.md). Key paths are compared recursively (arrays by the union of their elements' keys).
+/// The emulator's webhook bodies must carry the same fields as GitLab's documented examples (tests/Payloads/,
+/// docs/gitlab-behaviour.md §2.4). Key paths are compared recursively (arrays by the union of their elements' keys).
 /// <c>changes</c> is compared only at the top: its members depend on what changed.
 /// Intentional differences, each because current GitLab sends it and the older documented example lacks it:
 /// Note and Push <c>project.ci_config_path</c>, Note <c>merge_request.last_commit.title</c>,

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Text.Json.Nodes;
 
 namespace GitLabMrBot.TestGitLab.Tests;
 
@@ -102,7 +101,7 @@ public sealed class RestApiTests : GitLabTestBase
 
         Assert.Equal("""{"message":"404 Project Not Found"}""", await project.Content.ReadAsStringAsync());
         Assert.Equal("""{"message":"404 Project Not Found"}""", await projectPath.Content.ReadAsStringAsync());
-        Assert.Equal("""{"message":"404 Merge Request Not Found"}""", await mergeRequest.Content.ReadAsStringAsync());
+        Assert.Equal("""{"message":"404 Not found"}""", await mergeRequest.Content.ReadAsStringAsync());
         Assert.Equal("""{"message":"404 Note Not Found"}""", await note.Content.ReadAsStringAsync());
         Assert.Equal("""{"error":"404 Not Found"}""", await route.Content.ReadAsStringAsync());
         Assert.Equal("""{"error":"404 Not Found"}""", await outsideApi.Content.ReadAsStringAsync());

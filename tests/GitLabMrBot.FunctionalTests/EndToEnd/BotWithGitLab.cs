@@ -2,9 +2,6 @@ using GitLabMrBot.Configuration;
 using GitLabMrBot.FunctionalTests.Inbox;
 using GitLabMrBot.FunctionalTests.Infrastructure;
 using GitLabMrBot.Inbox;
-using GitLabMrBot.Storage;
-using GitLabMrBot.Storage.Postgres;
-using GitLabMrBot.Storage.Sqlite;
 using GitLabMrBot.TestGitLab;
 using Microsoft.Extensions.Logging;
 

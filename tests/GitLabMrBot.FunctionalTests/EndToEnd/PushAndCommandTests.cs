@@ -1,15 +1,10 @@
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
-using GitLabMrBot.Events;
 using GitLabMrBot.FunctionalTests.Inbox;
 using GitLabMrBot.FunctionalTests.Infrastructure;
 using GitLabMrBot.Inbox;
 using GitLabMrBot.Processing;
-using GitLabMrBot.Processing.Reconciliation;
-using GitLabMrBot.Storage;
-using GitLabMrBot.Storage.Postgres;
-using GitLabMrBot.Storage.Sqlite;
 using GitLabMrBot.TestGitLab;
 
 namespace GitLabMrBot.FunctionalTests.EndToEnd;

@@ -2,9 +2,6 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text;
 using GitLabMrBot.Inbox;
-using GitLabMrBot.Storage;
-using GitLabMrBot.Storage.Postgres;
-using GitLabMrBot.Storage.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
@@ -312,7 +309,7 @@ public sealed class InboxWorkerTests : IDisposable
         await host.StopAsync();
 
         Assert.True(bothInside.Task.IsCompletedSuccessfully);
-        Assert.All(await Store(host).ListAsync(null, CancellationToken.None), d => Assert.Equal(0, d.Attempts));
+        Assert.Equal([0, 0], (await Store(host).ListAsync(null, CancellationToken.None)).Select(d => d.Attempts));
     }
 
     [Fact]

@@ -2,7 +2,7 @@ using System.Text.Json.Nodes;
 
 namespace GitLabMrBot.FunctionalTests.Infrastructure;
 
-/// <summary>The real GitLab payloads copied to <c>Payloads/</c> (docs/gitlab-behaviour.md §2.4), and variants of them.</summary>
+/// <summary>The real GitLab payloads of <c>tests/Payloads/</c> (docs/gitlab-behaviour.md §2.4), and variants of them.</summary>
 public static class Payloads
 {
     public static string Folder => Path.Combine(AppContext.BaseDirectory, "Payloads");

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using GitLabMrBot.Events;
-using GitLabMrBot.Processing;
 using GitLabMrBot.Processing.Reconciliation;
 
 namespace GitLabMrBot.FunctionalTests.Infrastructure;

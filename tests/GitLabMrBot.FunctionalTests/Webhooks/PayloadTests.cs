@@ -34,7 +34,28 @@ public sealed class PayloadTests(BotApplicationFixture fixture) : IClassFixture<
     }
 
     [Fact]
-    public void The_folder_holds_the_seven_real_payloads() => Assert.Equal(7, Files.Count);
+    public void The_folder_holds_exactly_the_known_payloads_each_handled_or_ignored() =>
+        Assert.Equal(HandledFiles.Concat(IgnoredFiles).Order(StringComparer.Ordinal), Payloads.Files.Select(f => Path.GetFileName(f)));
+
+    public static TheoryData<string, string> IgnoredReasons => new()
+    {
+        { "note_commit.json", "Notes on Commit are not handled" },
+        { "note_issue.json", "Notes on Issue are not handled" },
+        { "pipeline.json", "'Pipeline Hook' events are not handled" },
+        { "tag_push.json", "'Tag Push Hook' events are not handled" },
+    };
+
+    [Theory]
+    [MemberData(nameof(IgnoredReasons))]
+    public void Ignored_payloads_are_ignored_for_their_own_reason(string file, string reason)
+    {
+        var (header, _, route) = Load(file);
+
+        Assert.Equal(WebhookRouteOutcome.Ignored, route.Outcome);
+        Assert.Equal(header, route.EventName);
+        Assert.Null(route.Subject);
+        Assert.StartsWith(reason, route.Detail, StringComparison.Ordinal);
+    }
 
     [Theory]
     [MemberData(nameof(Files))]
@@ -54,24 +75,39 @@ public sealed class PayloadTests(BotApplicationFixture fixture) : IClassFixture<
         {
             case WebhookEventKind.MergeRequest:
                 var mergeRequest = JsonSerializer.Deserialize(body, WebhookJsonContext.Default.MergeRequestEvent)!;
-                Assert.Equal($"mr:{mergeRequest.Project.Id}:{mergeRequest.ObjectAttributes.Iid}", route.Subject);
+                Assert.Equal("mr:1:1", route.Subject);
+                Assert.Equal((1, "gitlabhq/gitlab-test"), (mergeRequest.Project.Id, mergeRequest.Project.PathWithNamespace));
+                Assert.Equal((99, 1), (mergeRequest.ObjectAttributes.Id, mergeRequest.ObjectAttributes.Iid));
+                Assert.Equal(("ms-viewport", "master"), (mergeRequest.ObjectAttributes.SourceBranch, mergeRequest.ObjectAttributes.TargetBranch));
+                Assert.Equal(("open", "opened", 51L), (mergeRequest.ObjectAttributes.Action, mergeRequest.ObjectAttributes.State, mergeRequest.ObjectAttributes.AuthorId));
                 Assert.Equal("MS-Viewport", mergeRequest.ObjectAttributes.Title);
                 Assert.Equal(new DateTimeOffset(2013, 12, 3, 17, 23, 34, TimeSpan.Zero), mergeRequest.ObjectAttributes.UpdatedAt);
                 Assert.Equal(["API"], mergeRequest.ObjectAttributes.Labels!.Select(l => l.Title));
                 Assert.Equal(["Platform"], mergeRequest.Changes!.Labels!.Current!.Select(l => l.Title));
                 Assert.False(mergeRequest.Changes.Draft!.Current);
                 Assert.Equal("user1", Assert.Single(mergeRequest.Reviewers!).Username);
-                Assert.NotNull(mergeRequest.ExtensionData);
+                // What the records do not model is kept, not dropped.
+                Assert.Equal(["event_type", "repository"], mergeRequest.ExtensionData!.Keys.Order(StringComparer.Ordinal));
                 break;
             case WebhookEventKind.Note:
                 var note = JsonSerializer.Deserialize(body, WebhookJsonContext.Default.NoteEvent)!;
-                Assert.Equal($"mr:{note.EffectiveProjectId}:{note.MergeRequest!.Iid}", route.Subject);
+                Assert.Equal("mr:5:1", route.Subject);
+                Assert.Equal((5, "gitlab-org/gitlab-test"), (note.EffectiveProjectId, note.Project!.PathWithNamespace));
+                Assert.Equal((1244, "MergeRequest", "create"), (note.ObjectAttributes.Id, note.ObjectAttributes.NoteableType, note.ObjectAttributes.Action));
+                Assert.Equal((7L, 1), (note.MergeRequest!.Id, note.MergeRequest.Iid));
+                Assert.Equal(("master", "markdown"), (note.MergeRequest.SourceBranch, note.MergeRequest.TargetBranch));
+                Assert.Equal("root", note.User!.Username);
                 Assert.Equal("This MR needs work.", note.ObjectAttributes.Note);
                 Assert.Equal(new DateTimeOffset(2015, 5, 17, 18, 21, 36, TimeSpan.Zero), note.ObjectAttributes.UpdatedAt);
                 break;
             default:
                 var push = JsonSerializer.Deserialize(body, WebhookJsonContext.Default.PushEvent)!;
-                Assert.Equal($"push:{push.EffectiveProjectId}:{push.Ref}", route.Subject);
+                Assert.Equal("push:15:refs/heads/master", route.Subject);
+                Assert.Equal((15L, "mike/diaspora"), (push.EffectiveProjectId, push.Project!.PathWithNamespace));
+                Assert.Equal(("95790bf891e76fee5e1747ab589903a6a1f80f22", "da1560886d4f094c3e6c9ef40349f7d38b5d27d7"), (push.Before, push.After));
+                Assert.False(push.IsDeletion);
+                Assert.Equal("jsmith", push.UserUsername);
+                Assert.Equal(["b6568db1bc1dcd7f8b4d5a946b0b91f9dacd7327", "da1560886d4f094c3e6c9ef40349f7d38b5d27d7"], push.Commits!.Select(c => c.Id));
                 Assert.Equal("master", push.Branch);
                 Assert.Equal(4, push.TotalCommitsCount);
                 Assert.Contains("CHANGELOG", push.Commits![0].Added!);

@@ -1,8 +1,6 @@
 using System.Net;
 using GitLabMrBot.FunctionalTests.Infrastructure;
 using GitLabMrBot.Inbox;
-using GitLabMrBot.Storage;
-using GitLabMrBot.Storage.Postgres;
 using GitLabMrBot.Storage.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 

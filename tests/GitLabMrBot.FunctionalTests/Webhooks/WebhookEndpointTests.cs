@@ -7,11 +7,6 @@ using GitLabMrBot.Events;
 using GitLabMrBot.FunctionalTests.Inbox;
 using GitLabMrBot.FunctionalTests.Infrastructure;
 using GitLabMrBot.Inbox;
-using GitLabMrBot.Processing;
-using GitLabMrBot.Processing.Reconciliation;
-using GitLabMrBot.Storage;
-using GitLabMrBot.Storage.Postgres;
-using GitLabMrBot.Storage.Sqlite;
 
 namespace GitLabMrBot.FunctionalTests.Webhooks;
 

@@ -108,9 +108,21 @@ internal sealed class ApiPipeline(GitLabState state, ApiRouter router, TimeProvi
                 // Real time even under a fake TimeProvider: latency is what a client's timeout must meet.
                 await Task.Delay(latency.Delay, context.RequestAborted);
                 break;
-            case Fault.DropConnectionFault:
+            case Fault.ConcurrentChangeFault concurrent:
+                // Outside the state lock: the change takes it itself, as another request would.
+                concurrent.Change();
+                break;
+            case Fault.DropConnectionFault { AfterApplying: false }:
                 Record(0, rule.Fault.Name);
                 context.Abort();
+                return;
+            case Fault.BadGatewayFault:
+                Record(502, rule.Fault.Name);
+                await WriteAsync(context, new ApiResult(502, null, "GitLab is not responding"));
+                return;
+            case Fault.ServiceUnavailableFault:
+                Record(503, rule.Fault.Name);
+                await WriteAsync(context, ApiResult.Message(503, "503 Service Unavailable"));
                 return;
             case Fault.RateLimitFault rateLimit:
                 Record(429, rule.Fault.Name);
@@ -123,6 +135,13 @@ internal sealed class ApiPipeline(GitLabState state, ApiRouter router, TimeProvi
         }
 
         var result = badBody ?? Execute(context, method, rawPath, segments, headers, bag, queryPairs);
+        if (rule?.Fault is Fault.DropConnectionFault { AfterApplying: true })
+        {
+            Record(0, rule.Fault.Name);
+            context.Abort();
+            return;
+        }
+
         if (rule?.Fault is Fault.ServerErrorFault { AfterApplying: true })
         {
             result = ApiResult.Message(500, "500 Internal Server Error");

@@ -48,12 +48,16 @@ internal sealed partial class GitLabApi(GitLabState state, Representations json)
         return state.FindProject(r["id"]) ?? throw ApiResult.NotFound("Project");
     }
 
+    /// <summary>
+    /// An unknown iid is GitLab's generic <c>404 Not found</c>: the lookup raises RecordNotFound, which the API
+    /// answers without naming the resource (unlike <c>404 Project Not Found</c>).
+    /// </summary>
     private MergeRequestEntity MergeRequest(ApiRequest r)
     {
         var project = Project(r);
         return int.TryParse(r["merge_request_iid"], out var iid) && project.MergeRequests.Find(m => m.Iid == iid) is { } mr
             ? mr
-            : throw ApiResult.NotFound("Merge Request");
+            : throw new ApiError(ApiResult.Message(404, "404 Not found"));
     }
 
     /// <summary>Updating an MR needs Developer, or being its author (GitLab's update_merge_request ability).</summary>

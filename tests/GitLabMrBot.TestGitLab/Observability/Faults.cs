@@ -16,8 +16,23 @@ public abstract record Fault
     /// <summary>The request is served normally after <paramref name="delay"/>.</summary>
     public static Fault Latency(TimeSpan delay) => new LatencyFault(delay);
 
-    /// <summary>The connection is aborted without any response; the change is not applied.</summary>
-    public static Fault DropConnection() => new DropConnectionFault();
+    /// <summary>
+    /// The connection is aborted without any response; the change is not applied, or with <paramref name="afterApplying"/>
+    /// it is made (and its webhooks fire) before the answer is lost.
+    /// </summary>
+    public static Fault DropConnection(bool afterApplying = false) => new DropConnectionFault(afterApplying);
+
+    /// <summary>502 <c>GitLab is not responding</c> (text) from Workhorse when Rails cannot be reached; the change is not applied.</summary>
+    public static Fault BadGateway() => new BadGatewayFault();
+
+    /// <summary>503 <c>{"message":"503 Service Unavailable"}</c> (the API's <c>service_unavailable!</c>); the change is not applied.</summary>
+    public static Fault ServiceUnavailable() => new ServiceUnavailableFault();
+
+    /// <summary>
+    /// Runs <paramref name="change"/> (e.g. a seeding call on the server) just before the matching request is served, as if another
+    /// client's request had landed first; the request is then served normally against the changed state.
+    /// </summary>
+    public static Fault ConcurrentChange(Action change) => new ConcurrentChangeFault(change);
 
     internal sealed record RateLimitFault(int RetryAfterSeconds) : Fault;
 
@@ -25,7 +40,13 @@ public abstract record Fault
 
     internal sealed record LatencyFault(TimeSpan Delay) : Fault;
 
-    internal sealed record DropConnectionFault : Fault;
+    internal sealed record DropConnectionFault(bool AfterApplying) : Fault;
+
+    internal sealed record BadGatewayFault : Fault;
+
+    internal sealed record ServiceUnavailableFault : Fault;
+
+    internal sealed record ConcurrentChangeFault(Action Change) : Fault;
 
     internal string Name => this switch
     {
@@ -33,6 +54,10 @@ public abstract record Fault
         ServerErrorFault { AfterApplying: true } => "500-after-apply",
         ServerErrorFault => "500",
         LatencyFault => "latency",
+        BadGatewayFault => "502",
+        ServiceUnavailableFault => "503",
+        ConcurrentChangeFault => "concurrent-change",
+        DropConnectionFault { AfterApplying: true } => "dropped-after-apply",
         _ => "dropped",
     };
 }

@@ -1,8 +1,6 @@
 using System.Net;
 using GitLabMrBot.Events;
 using GitLabMrBot.GitLab;
-using GitLabMrBot.Processing;
-using GitLabMrBot.Processing.Reconciliation;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using NSubstitute;

@@ -8,7 +8,7 @@ public sealed class CliTests : IDisposable
 
     private static string RootConfig => Path.Combine(PolicyTestKit.RepositoryRoot, "bot.config.json");
 
-    private static string MergeRequestPayload => Path.Combine(PolicyTestKit.RepositoryRoot, "tests", "GitLabMrBot.FunctionalTests", "Payloads", "merge_request.json");
+    private static string MergeRequestPayload => Path.Combine(PolicyTestKit.RepositoryRoot, "tests", "Payloads", "merge_request.json");
 
     private static async Task<(int Code, string Output, string Error)> Run(params string[] args)
     {
@@ -104,7 +104,7 @@ public sealed class CliTests : IDisposable
     [Fact]
     public async Task Simulate_of_a_non_mr_event_says_so()
     {
-        var push = Path.Combine(PolicyTestKit.RepositoryRoot, "tests", "GitLabMrBot.FunctionalTests", "Payloads", "push.json");
+        var push = Path.Combine(PolicyTestKit.RepositoryRoot, "tests", "Payloads", "push.json");
 
         var (code, _, error) = await Run("simulate", "--event", push, "--config", RootConfig);
 
@@ -115,7 +115,7 @@ public sealed class CliTests : IDisposable
     [Fact]
     public async Task Simulate_reads_a_note_on_a_merge_request()
     {
-        var note = Path.Combine(PolicyTestKit.RepositoryRoot, "tests", "GitLabMrBot.FunctionalTests", "Payloads", "note_mr.json");
+        var note = Path.Combine(PolicyTestKit.RepositoryRoot, "tests", "Payloads", "note_mr.json");
 
         var (code, output, _) = await Run("simulate", "--event", note, "--config", RootConfig, "--changed-file", "README.md");
 

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
-using GitLabMrBot.Events;
 using GitLabMrBot.Webhooks;
+using Microsoft.Extensions.Time.Testing;
 
 namespace GitLabMrBot.UnitTests.Webhooks;
 
@@ -11,7 +11,7 @@ public sealed class StandardWebhookSignatureVerifierTests
     private static readonly DateTimeOffset Now = DateTimeOffset.FromUnixTimeSeconds(1_700_000_000);
     private static readonly byte[] Body = Encoding.UTF8.GetBytes("""{"object_kind":"push"}""");
 
-    private readonly StandardWebhookSignatureVerifier _verifier = new(Key, new ManualTimeProvider(Now));
+    private readonly StandardWebhookSignatureVerifier _verifier = new(Key, new FakeTimeProvider(Now));
 
     [Fact]
     public void Signature_matches_the_standard_webhooks_reference_vector()

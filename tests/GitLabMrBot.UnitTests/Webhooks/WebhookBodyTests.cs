@@ -1,4 +1,3 @@
-using GitLabMrBot.Events;
 using GitLabMrBot.Webhooks;
 
 namespace GitLabMrBot.UnitTests.Webhooks;

@@ -1,19 +1,16 @@
 using System.Text;
 using System.Text.Json;
 using GitLabMrBot.Configuration;
-using GitLabMrBot.Events;
 using GitLabMrBot.Inbox;
 using GitLabMrBot.Policies;
 using GitLabMrBot.Processing;
 using GitLabMrBot.Processing.Reconciliation;
-using GitLabMrBot.Storage;
-using GitLabMrBot.Storage.Postgres;
-using GitLabMrBot.Storage.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 using NSubstitute;
 
-namespace GitLabMrBot.UnitTests.Reconciliation;
+namespace GitLabMrBot.UnitTests.Processing.Reconciliation;
 
 public sealed class MergeabilityRechecksTests
 {
@@ -92,9 +89,9 @@ public sealed class MergeabilityRechecksTests
     }
 
     private MergeabilityRechecks Rechecks() => new(
-        new ReconcileQueue(_store, new FixedTime()),
+        new ReconcileQueue(_store, new FakeTimeProvider(Now)),
         Options.Create(Settings),
-        new FixedTime(),
+        new FakeTimeProvider(Now),
         NullLogger<MergeabilityRechecks>.Instance);
 
     private static ReconcileContext Context(int recheckAttempt) => new(["17"], "uuid") { RecheckAttempt = recheckAttempt };
@@ -109,10 +106,5 @@ public sealed class MergeabilityRechecksTests
         var json = withNeedsRebase ? """{"needsRebase":{"label":"needs-rebase"}}""" : "{}";
         var result = PolicyConfigLoader.Load(json, "test");
         return result.Config!;
-    }
-
-    private sealed class FixedTime : TimeProvider
-    {
-        public override DateTimeOffset GetUtcNow() => Now;
     }
 }

@@ -5,14 +5,11 @@ using GitLabMrBot.GitLab;
 using GitLabMrBot.Inbox;
 using GitLabMrBot.Processing;
 using GitLabMrBot.Processing.Reconciliation;
-using GitLabMrBot.Storage;
-using GitLabMrBot.Storage.Postgres;
-using GitLabMrBot.Storage.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using NSubstitute;
 
-namespace GitLabMrBot.UnitTests.Handlers;
+namespace GitLabMrBot.UnitTests.Processing;
 
 public sealed class WebhookEventProcessorTests
 {

@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using Npgsql;
 
-namespace GitLabMrBot.FunctionalTests.Inbox;
+namespace GitLabMrBot.FunctionalTests.Storage;
 
 /// <summary>
 /// The PostgreSQL server the Postgres tests run against, once per test run: the one named by

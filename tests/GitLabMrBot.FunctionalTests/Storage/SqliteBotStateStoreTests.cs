@@ -1,10 +1,9 @@
 using GitLabMrBot.FunctionalTests.Inbox;
 using GitLabMrBot.Inbox;
 using GitLabMrBot.Storage;
-using GitLabMrBot.Storage.Postgres;
 using GitLabMrBot.Storage.Sqlite;
 
-namespace GitLabMrBot.FunctionalTests.Reconciliation;
+namespace GitLabMrBot.FunctionalTests.Storage;
 
 /// <summary>The SQLite provider against the state store contract, in the inbox's file.</summary>
 public sealed class SqliteBotStateStoreTests : BotStateStoreContract, IDisposable

@@ -1,14 +1,12 @@
 using System.Net;
 using System.Net.Sockets;
 using GitLabMrBot.Configuration;
-using GitLabMrBot.FunctionalTests.Inbox;
 using GitLabMrBot.Inbox;
 using GitLabMrBot.Storage;
 using GitLabMrBot.Storage.Postgres;
-using GitLabMrBot.Storage.Sqlite;
 using Npgsql;
 
-namespace GitLabMrBot.FunctionalTests.Reconciliation;
+namespace GitLabMrBot.FunctionalTests.Storage;
 
 /// <summary>The PostgreSQL provider against the state store contract, each test in its own fresh schema.</summary>
 [Collection(PostgresCollection.Name)]

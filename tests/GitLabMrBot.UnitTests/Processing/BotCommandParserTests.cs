@@ -1,8 +1,6 @@
-using GitLabMrBot.Events;
 using GitLabMrBot.Processing;
-using GitLabMrBot.Processing.Reconciliation;
 
-namespace GitLabMrBot.UnitTests.Handlers;
+namespace GitLabMrBot.UnitTests.Processing;
 
 public sealed class BotCommandParserTests
 {

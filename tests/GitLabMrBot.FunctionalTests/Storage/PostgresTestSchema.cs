@@ -1,4 +1,4 @@
-namespace GitLabMrBot.FunctionalTests.Inbox;
+namespace GitLabMrBot.FunctionalTests.Storage;
 
 /// <summary>
 /// One test's own fresh schema on the shared test server: created before the test, dropped after it (once the

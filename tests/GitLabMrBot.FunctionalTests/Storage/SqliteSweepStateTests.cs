@@ -1,11 +1,9 @@
 using GitLabMrBot.FunctionalTests.Inbox;
 using GitLabMrBot.Inbox;
-using GitLabMrBot.Processing.Sweep;
 using GitLabMrBot.Storage;
-using GitLabMrBot.Storage.Postgres;
 using GitLabMrBot.Storage.Sqlite;
 
-namespace GitLabMrBot.FunctionalTests.Sweep;
+namespace GitLabMrBot.FunctionalTests.Storage;
 
 /// <summary>The SQLite provider against the sweep state contract, in the inbox's file.</summary>
 public sealed class SqliteSweepStateTests : SweepStateContract, IDisposable

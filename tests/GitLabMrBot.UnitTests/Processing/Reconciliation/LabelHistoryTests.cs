@@ -1,7 +1,7 @@
 using GitLabMrBot.GitLab;
 using GitLabMrBot.Processing.Reconciliation;
 
-namespace GitLabMrBot.UnitTests.Reconciliation;
+namespace GitLabMrBot.UnitTests.Processing.Reconciliation;
 
 public sealed class LabelHistoryTests
 {

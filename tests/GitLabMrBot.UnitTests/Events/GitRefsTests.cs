@@ -1,7 +1,6 @@
 using GitLabMrBot.Events;
-using GitLabMrBot.Webhooks;
 
-namespace GitLabMrBot.UnitTests.Webhooks;
+namespace GitLabMrBot.UnitTests.Events;
 
 public sealed class GitRefsTests
 {

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using GitLabMrBot.Events;
 
-namespace GitLabMrBot.UnitTests.Webhooks;
+namespace GitLabMrBot.UnitTests.Events;
 
 public sealed class GitLabTimestampConverterTests
 {

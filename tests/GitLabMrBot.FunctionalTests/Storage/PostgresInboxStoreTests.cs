@@ -3,17 +3,15 @@ using System.Net;
 using System.Text;
 using GitLabMrBot.Configuration;
 using GitLabMrBot.Events;
+using GitLabMrBot.FunctionalTests.Inbox;
 using GitLabMrBot.FunctionalTests.Infrastructure;
 using GitLabMrBot.Inbox;
-using GitLabMrBot.Processing;
 using GitLabMrBot.Processing.Reconciliation;
-using GitLabMrBot.Storage;
 using GitLabMrBot.Storage.Postgres;
-using GitLabMrBot.Storage.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
-namespace GitLabMrBot.FunctionalTests.Inbox;
+namespace GitLabMrBot.FunctionalTests.Storage;
 
 /// <summary>
 /// The PostgreSQL provider against the store contract, each test in its own fresh schema, plus what only this

@@ -1,11 +1,8 @@
-using GitLabMrBot.FunctionalTests.Inbox;
 using GitLabMrBot.Inbox;
-using GitLabMrBot.Processing.Sweep;
 using GitLabMrBot.Storage;
 using GitLabMrBot.Storage.Postgres;
-using GitLabMrBot.Storage.Sqlite;
 
-namespace GitLabMrBot.FunctionalTests.Sweep;
+namespace GitLabMrBot.FunctionalTests.Storage;
 
 /// <summary>The PostgreSQL provider against the sweep state contract, each test in its own fresh schema.</summary>
 [Collection(PostgresCollection.Name)]

@@ -1,9 +1,6 @@
 using GitLabMrBot.Inbox;
-using GitLabMrBot.Storage;
-using GitLabMrBot.Storage.Postgres;
-using GitLabMrBot.Storage.Sqlite;
 
-namespace GitLabMrBot.UnitTests;
+namespace GitLabMrBot.UnitTests.Inbox;
 
 public sealed class InboxWorkerRetryTests
 {

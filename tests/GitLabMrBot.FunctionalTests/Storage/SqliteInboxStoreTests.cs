@@ -1,11 +1,10 @@
 using System.Text;
+using GitLabMrBot.FunctionalTests.Inbox;
 using GitLabMrBot.Inbox;
-using GitLabMrBot.Storage;
-using GitLabMrBot.Storage.Postgres;
 using GitLabMrBot.Storage.Sqlite;
 using Microsoft.Data.Sqlite;
 
-namespace GitLabMrBot.FunctionalTests.Inbox;
+namespace GitLabMrBot.FunctionalTests.Storage;
 
 /// <summary>The SQLite provider against the store contract, plus what only SQLite has (file, WAL, group-commit failures).</summary>
 public sealed class SqliteInboxStoreTests : InboxStoreContract, IDisposable

@@ -1,11 +1,8 @@
 using GitLabMrBot.FunctionalTests.Infrastructure;
 using GitLabMrBot.Inbox;
-using GitLabMrBot.Processing.Sweep;
 using GitLabMrBot.Storage;
-using GitLabMrBot.Storage.Postgres;
-using GitLabMrBot.Storage.Sqlite;
 
-namespace GitLabMrBot.FunctionalTests.Sweep;
+namespace GitLabMrBot.FunctionalTests.Storage;
 
 /// <summary>
 /// What every <see cref="ISweepState"/> provider must do. A provider's test class derives from this and only says

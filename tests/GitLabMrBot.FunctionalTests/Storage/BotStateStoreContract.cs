@@ -1,10 +1,8 @@
 using GitLabMrBot.FunctionalTests.Infrastructure;
 using GitLabMrBot.Inbox;
 using GitLabMrBot.Storage;
-using GitLabMrBot.Storage.Postgres;
-using GitLabMrBot.Storage.Sqlite;
 
-namespace GitLabMrBot.FunctionalTests.Reconciliation;
+namespace GitLabMrBot.FunctionalTests.Storage;
 
 /// <summary>
 /// What every <see cref="IBotStateStore"/> provider must do. A provider's test class derives from this and only says

@@ -17,11 +17,19 @@ public static class StorageServiceCollectionExtensions
     {
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<InboxSignal>();
+        // Resolved only for the provider in use: the stores of one provider are views on its one database.
+        services.TryAddSingleton(CreateSqliteDatabase);
         services.TryAddSingleton<IInboxStore>(CreateInbox);
         services.TryAddSingleton<IBotStateStore>(CreateState);
         services.TryAddSingleton<ISweepState>(CreateSweepState);
         return services;
     }
+
+    private static SqliteDatabase CreateSqliteDatabase(IServiceProvider services) =>
+        new(services.GetRequiredService<BotSettings>().Database,
+            services.GetRequiredService<TimeProvider>(),
+            services.GetRequiredService<InboxSignal>(),
+            services.GetRequiredService<ILogger<SqliteDatabase>>());
 
     private static IInboxStore CreateInbox(IServiceProvider services)
     {
@@ -34,11 +42,7 @@ public static class StorageServiceCollectionExtensions
                 services.GetRequiredService<InboxSignal>(),
                 services.GetRequiredService<ILogger<PostgresInboxStore>>());
         }
-        return new SqliteInboxStore(
-            settings.Database,
-            services.GetRequiredService<TimeProvider>(),
-            services.GetRequiredService<InboxSignal>(),
-            services.GetRequiredService<ILogger<SqliteInboxStore>>());
+        return new SqliteInboxStore(services.GetRequiredService<SqliteDatabase>(), services.GetRequiredService<ILogger<SqliteInboxStore>>());
     }
 
     private static IBotStateStore CreateState(IServiceProvider services)
@@ -48,7 +52,7 @@ public static class StorageServiceCollectionExtensions
         {
             return new PostgresBotStateStore(settings.Database, services.GetRequiredService<TimeProvider>());
         }
-        return new SqliteBotStateStore(settings.Database, services.GetRequiredService<TimeProvider>());
+        return new SqliteBotStateStore(services.GetRequiredService<SqliteDatabase>());
     }
 
     private static ISweepState CreateSweepState(IServiceProvider services)
@@ -58,6 +62,6 @@ public static class StorageServiceCollectionExtensions
         {
             return new PostgresSweepState(settings.Database);
         }
-        return new SqliteSweepState(settings.Database);
+        return new SqliteSweepState(services.GetRequiredService<SqliteDatabase>());
     }
 }

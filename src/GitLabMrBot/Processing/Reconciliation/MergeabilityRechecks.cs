@@ -49,10 +49,8 @@ public sealed class RecheckOptionsValidator : IValidateOptions<RecheckOptions>
 /// </summary>
 public sealed partial class MergeabilityRechecks(ReconcileQueue queue, IOptions<RecheckOptions> options, TimeProvider time, ILogger<MergeabilityRechecks> logger)
 {
-    private static readonly HashSet<string> Unsettled = new(StringComparer.Ordinal) { "unchecked", "checking", "preparing", "approvals_syncing" };
-
-    /// <summary>True while GitLab is still computing whether the MR can merge.</summary>
-    public static bool IsUnsettled(string? detailedMergeStatus) => detailedMergeStatus is not null && Unsettled.Contains(detailedMergeStatus);
+    /// <summary>True while GitLab is still computing whether the MR can merge (see <see cref="MergeStatus.IsUnsettled"/>).</summary>
+    public static bool IsUnsettled(string? detailedMergeStatus) => MergeStatus.IsUnsettled(detailedMergeStatus);
 
     /// <summary>The wait before re-check <paramref name="attempt"/> (1 for the first): doubling from the first delay, capped.</summary>
     public static TimeSpan Delay(int attempt, RecheckOptions options)

@@ -21,9 +21,9 @@ namespace GitLabMrBot.Policies;
 /// </remarks>
 public static class PolicyEngine
 {
-    public const string SummaryMarker = "<!-- gitlab-mr-bot:summary -->";
+    public const string SummaryMarker = NoteMarker.Summary;
 
-    public static string PolicyCommentMarker(string policy) => $"<!-- gitlab-mr-bot:policy:{policy} -->";
+    public static string PolicyCommentMarker(string policy) => NoteMarker.ForPolicy(policy);
 
     public static Plan Evaluate(MergeRequestSnapshot snapshot, CompiledConfig config)
     {

@@ -217,7 +217,7 @@ public sealed partial class GitLabClient(
             }
             catch (GitLabApiException e) when (e.OutcomeUnknown && attempt < _options.NoteCreateAttempts)
             {
-                var delay = Backoff(attempt);
+                var delay = Backoff.Exponential(attempt, _options.RetryBaseDelay, _options.MaxRetryDelay);
                 Log.NoteCreateUncertain(logger, mergeRequest, attempt, e.StatusCode, delay);
                 await Task.Delay(delay, timeProvider, cancellationToken);
             }
@@ -278,12 +278,6 @@ public sealed partial class GitLabClient(
         {
             throw new ArgumentException($"Label name '{name}' is blank or contains a comma.", parameter);
         }
-    }
-
-    private TimeSpan Backoff(int attempt)
-    {
-        var delay = _options.RetryBaseDelay * Math.Pow(2, attempt - 1);
-        return delay < _options.MaxRetryDelay ? delay : _options.MaxRetryDelay;
     }
 
     private async Task<IReadOnlyList<T>> GetAllPagesAsync<T>(

@@ -45,15 +45,8 @@ public sealed partial class InboxWorker(
     }
 
     /// <summary>How long to wait before the attempt after <paramref name="attempt"/> failed: exponential, capped, ±20% jitter.</summary>
-    internal static TimeSpan RetryDelay(int attempt, InboxOptions options, double random)
-    {
-        var exponent = Math.Min(Math.Max(attempt - 1, 0), 62);
-        var ticks = options.RetryBaseDelay.Ticks * Math.Pow(2, exponent);
-        var capped = Math.Min(ticks, options.MaxRetryDelay.Ticks);
-        // Jitter spreads the retries of deliveries that failed together (e.g. GitLab down) instead of retrying in lockstep.
-        var jittered = capped * (0.8 + (0.4 * random));
-        return TimeSpan.FromTicks((long)jittered);
-    }
+    internal static TimeSpan RetryDelay(int attempt, InboxOptions options, double random) =>
+        Backoff.Jittered(Backoff.Exponential(attempt, options.RetryBaseDelay, options.MaxRetryDelay), random);
 
     private async Task RunLoopAsync(string owner, CancellationToken stoppingToken)
     {

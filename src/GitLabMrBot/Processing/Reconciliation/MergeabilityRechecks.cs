@@ -53,12 +53,7 @@ public sealed partial class MergeabilityRechecks(ReconcileQueue queue, IOptions<
     public static bool IsUnsettled(string? detailedMergeStatus) => MergeStatus.IsUnsettled(detailedMergeStatus);
 
     /// <summary>The wait before re-check <paramref name="attempt"/> (1 for the first): doubling from the first delay, capped.</summary>
-    public static TimeSpan Delay(int attempt, RecheckOptions options)
-    {
-        var exponent = Math.Clamp(attempt - 1, 0, 30);
-        var ticks = options.FirstDelay.Ticks * Math.Pow(2, exponent);
-        return ticks >= options.MaxDelay.Ticks ? options.MaxDelay : TimeSpan.FromTicks((long)ticks);
-    }
+    public static TimeSpan Delay(int attempt, RecheckOptions options) => Backoff.Exponential(attempt, options.FirstDelay, options.MaxDelay);
 
     /// <summary>Queues the next re-check when the MR's mergeability is unsettled and needs-rebase is configured; true when one was queued.</summary>
     public async Task<bool> ScheduleIfUnsettledAsync(MergeRequestSnapshot snapshot, CompiledConfig config, ReconcileContext context, CancellationToken cancellationToken)

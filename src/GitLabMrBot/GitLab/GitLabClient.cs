@@ -352,10 +352,7 @@ public sealed partial class GitLabClient(
             throw new GitLabApiException(method, path, response.StatusCode, "the response body could not be read", null, response.Error);
         }
         var content = (response.Error as ApiException)?.Content;
-        var retryAfter = GitLabRetryRules.ParseServerDelay(
-            response.Headers.TryGetValues("Retry-After", out var r) ? r.FirstOrDefault() : null,
-            response.StatusCode == HttpStatusCode.TooManyRequests && response.Headers.TryGetValues("RateLimit-Reset", out var x) ? x.FirstOrDefault() : null,
-            timeProvider.GetUtcNow());
+        var retryAfter = GitLabRetryRules.ServerDelay(response.StatusCode, response.Headers, timeProvider.GetUtcNow());
         throw new GitLabApiException(method, path, response.StatusCode, GitLabPaths.ReadErrorMessage(content), retryAfter, response.Error);
     }
 

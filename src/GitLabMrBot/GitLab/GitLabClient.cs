@@ -361,16 +361,16 @@ public sealed partial class GitLabClient(
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 3101, Level = LogLevel.Debug, Message = "Note on {MergeRequest}: {Outcome} (note {NoteId})")]
+        [LoggerMessage(EventId = 5101, Level = LogLevel.Debug, Message = "Note on {MergeRequest}: {Outcome} (note {NoteId})")]
         public static partial void NoteUpserted(ILogger logger, MergeRequestRef mergeRequest, long noteId, NoteUpsertOutcome outcome);
 
-        [LoggerMessage(EventId = 3102, Level = LogLevel.Warning, Message = "Note create on {MergeRequest} attempt {Attempt} ended with status {Status} (outcome unknown); looking for its marker again in {Delay}")]
+        [LoggerMessage(EventId = 5102, Level = LogLevel.Warning, Message = "Note create on {MergeRequest} attempt {Attempt} ended with status {Status} (outcome unknown); looking for its marker again in {Delay}")]
         public static partial void NoteCreateUncertain(ILogger logger, MergeRequestRef mergeRequest, int attempt, HttpStatusCode? status, TimeSpan delay);
 
-        [LoggerMessage(EventId = 3103, Level = LogLevel.Debug, Message = "Label '{Label}' already exists in project {ProjectId}")]
+        [LoggerMessage(EventId = 5103, Level = LogLevel.Debug, Message = "Label '{Label}' already exists in project {ProjectId}")]
         public static partial void LabelAlreadyExists(ILogger logger, long projectId, string label);
 
-        [LoggerMessage(EventId = 3104, Level = LogLevel.Information, Message = "Created label '{Label}' in project {ProjectId}")]
+        [LoggerMessage(EventId = 5104, Level = LogLevel.Information, Message = "Created label '{Label}' in project {ProjectId}")]
         public static partial void LabelCreated(ILogger logger, long projectId, string label);
     }
 }

@@ -58,10 +58,10 @@ public sealed partial class HealthModule : ICarterModule
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 2001, Level = LogLevel.Warning, Message = "Readiness check {Check} is not ready")]
+        [LoggerMessage(EventId = 8001, Level = LogLevel.Warning, Message = "Readiness check {Check} is not ready")]
         public static partial void NotReady(ILogger logger, string check);
 
-        [LoggerMessage(EventId = 2002, Level = LogLevel.Warning, Message = "Readiness check {Check} failed")]
+        [LoggerMessage(EventId = 8002, Level = LogLevel.Warning, Message = "Readiness check {Check} failed")]
         public static partial void CheckFailed(ILogger logger, Exception exception, string check);
     }
 }

@@ -88,10 +88,10 @@ public sealed partial class MergeabilityRechecks(ReconcileQueue queue, IOptions<
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 4301, Level = LogLevel.Information, Message = "{ProjectId}!{Iid} mergeability is '{Status}': re-check {Attempt} in {Delay}")]
+        [LoggerMessage(EventId = 4401, Level = LogLevel.Information, Message = "{ProjectId}!{Iid} mergeability is '{Status}': re-check {Attempt} in {Delay}")]
         public static partial void Scheduled(ILogger logger, long projectId, long iid, string status, int attempt, TimeSpan delay);
 
-        [LoggerMessage(EventId = 4302, Level = LogLevel.Warning, Message = "{ProjectId}!{Iid} mergeability still '{Status}' after {Attempts} re-checks; waiting for the next event or sweep")]
+        [LoggerMessage(EventId = 4402, Level = LogLevel.Warning, Message = "{ProjectId}!{Iid} mergeability still '{Status}' after {Attempts} re-checks; waiting for the next event or sweep")]
         public static partial void GaveUp(ILogger logger, long projectId, long iid, string status, int attempts);
     }
 }

@@ -692,19 +692,19 @@ public sealed partial class PostgresInboxStore : IInboxStore, IAsyncDisposable, 
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 1111, Level = LogLevel.Error, Message = "Inbox group commit of {Count} deliveries failed; their requests are answered 503")]
+        [LoggerMessage(EventId = 2111, Level = LogLevel.Error, Message = "Inbox group commit of {Count} deliveries failed; their requests are answered 503")]
         public static partial void GroupCommitFailed(ILogger logger, int count, Exception exception);
 
-        [LoggerMessage(EventId = 1112, Level = LogLevel.Information, Message = "Inbox group commit of {Count} deliveries was aborted by the server ({SqlState}); retrying")]
+        [LoggerMessage(EventId = 2112, Level = LogLevel.Information, Message = "Inbox group commit of {Count} deliveries was aborted by the server ({SqlState}); retrying")]
         public static partial void GroupCommitRetried(ILogger logger, int count, string sqlState);
 
-        [LoggerMessage(EventId = 1113, Level = LogLevel.Warning, Message = "Inbox {Action} of subject {Subject} skipped {Count} deliveries: the lease was lost to another worker")]
+        [LoggerMessage(EventId = 2113, Level = LogLevel.Warning, Message = "Inbox {Action} of subject {Subject} skipped {Count} deliveries: the lease was lost to another worker")]
         public static partial void LeaseLost(ILogger logger, string subject, int count, string action);
 
-        [LoggerMessage(EventId = 1114, Level = LogLevel.Warning, Message = "Inbox LISTEN connection failed; workers fall back to polling until it reconnects")]
+        [LoggerMessage(EventId = 2114, Level = LogLevel.Warning, Message = "Inbox LISTEN connection failed; workers fall back to polling until it reconnects")]
         public static partial void ListenerFailed(ILogger logger, Exception exception);
 
-        [LoggerMessage(EventId = 1115, Level = LogLevel.Information, Message = "Inbox LISTEN connection restored")]
+        [LoggerMessage(EventId = 2115, Level = LogLevel.Information, Message = "Inbox LISTEN connection restored")]
         public static partial void ListenerRecovered(ILogger logger);
     }
 }

@@ -387,10 +387,10 @@ public sealed partial class SqliteDatabase : IAsyncDisposable, IDisposable
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 1101, Level = LogLevel.Error, Message = "Inbox group commit of {Count} deliveries failed; their requests are answered 503")]
+        [LoggerMessage(EventId = 2101, Level = LogLevel.Error, Message = "Inbox group commit of {Count} deliveries failed; their requests are answered 503")]
         public static partial void GroupCommitFailed(ILogger logger, int count, Exception exception);
 
-        [LoggerMessage(EventId = 1103, Level = LogLevel.Warning, Message = "Inbox WAL checkpoint failed; the next one retries")]
+        [LoggerMessage(EventId = 2103, Level = LogLevel.Warning, Message = "Inbox WAL checkpoint failed; the next one retries")]
         public static partial void CheckpointFailed(ILogger logger, Exception exception);
     }
 }

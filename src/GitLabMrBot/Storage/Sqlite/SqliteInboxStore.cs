@@ -500,7 +500,7 @@ public sealed partial class SqliteInboxStore : IInboxStore, IAsyncDisposable, ID
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 1102, Level = LogLevel.Warning, Message = "Inbox {Action} of subject {Subject} skipped {Count} deliveries: the lease was lost to another worker")]
+        [LoggerMessage(EventId = 2102, Level = LogLevel.Warning, Message = "Inbox {Action} of subject {Subject} skipped {Count} deliveries: the lease was lost to another worker")]
         public static partial void LeaseLost(ILogger logger, string subject, int count, string action);
     }
 }

@@ -232,22 +232,22 @@ public sealed partial class PolicyConfigProvider : IDisposable
 
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Information, "Loaded policy config {Path}: {PolicyCount} policies")]
+        [LoggerMessage(6001, LogLevel.Information, "Loaded policy config {Path}: {PolicyCount} policies")]
         public static partial void Loaded(ILogger logger, string path, int policyCount);
 
-        [LoggerMessage(2, LogLevel.Error, "Policy config {Path} is invalid (errors: {ErrorCount}):\n{Errors}")]
+        [LoggerMessage(6002, LogLevel.Error, "Policy config {Path} is invalid (errors: {ErrorCount}):\n{Errors}")]
         public static partial void Invalid(ILogger logger, string path, int errorCount, string errors);
 
-        [LoggerMessage(3, LogLevel.Information, "Reloaded policy config {Path}: {PolicyCount} policies")]
+        [LoggerMessage(6003, LogLevel.Information, "Reloaded policy config {Path}: {PolicyCount} policies")]
         public static partial void Reloaded(ILogger logger, string path, int policyCount);
 
-        [LoggerMessage(4, LogLevel.Error, "Edited policy config {Path} refused, the previous config stays in force (errors: {ErrorCount}):\n{Errors}")]
+        [LoggerMessage(6004, LogLevel.Error, "Edited policy config {Path} refused, the previous config stays in force (errors: {ErrorCount}):\n{Errors}")]
         public static partial void ReloadRefused(ILogger logger, string path, int errorCount, string errors);
 
-        [LoggerMessage(5, LogLevel.Warning, "Cannot watch {Path} ({Reason}); edits are noticed by polling only")]
+        [LoggerMessage(6005, LogLevel.Warning, "Cannot watch {Path} ({Reason}); edits are noticed by polling only")]
         public static partial void WatchFailed(ILogger logger, string path, string reason);
 
-        [LoggerMessage(6, LogLevel.Error, "Reloading policy config {Path} failed")]
+        [LoggerMessage(6006, LogLevel.Error, "Reloading policy config {Path} failed")]
         public static partial void ReloadFailed(ILogger logger, string path, Exception exception);
     }
 }

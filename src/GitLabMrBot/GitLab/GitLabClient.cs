@@ -217,7 +217,7 @@ public sealed partial class GitLabClient(
             }
             catch (GitLabApiException e) when (e.OutcomeUnknown && attempt < _options.NoteCreateAttempts)
             {
-                var delay = Backoff(attempt);
+                var delay = Backoff.Exponential(attempt, _options.RetryBaseDelay, _options.MaxRetryDelay);
                 Log.NoteCreateUncertain(logger, mergeRequest, attempt, e.StatusCode, delay);
                 await Task.Delay(delay, timeProvider, cancellationToken);
             }
@@ -278,12 +278,6 @@ public sealed partial class GitLabClient(
         {
             throw new ArgumentException($"Label name '{name}' is blank or contains a comma.", parameter);
         }
-    }
-
-    private TimeSpan Backoff(int attempt)
-    {
-        var delay = _options.RetryBaseDelay * Math.Pow(2, attempt - 1);
-        return delay < _options.MaxRetryDelay ? delay : _options.MaxRetryDelay;
     }
 
     private async Task<IReadOnlyList<T>> GetAllPagesAsync<T>(
@@ -358,10 +352,7 @@ public sealed partial class GitLabClient(
             throw new GitLabApiException(method, path, response.StatusCode, "the response body could not be read", null, response.Error);
         }
         var content = (response.Error as ApiException)?.Content;
-        var retryAfter = GitLabRetryRules.ParseServerDelay(
-            response.Headers.TryGetValues("Retry-After", out var r) ? r.FirstOrDefault() : null,
-            response.StatusCode == HttpStatusCode.TooManyRequests && response.Headers.TryGetValues("RateLimit-Reset", out var x) ? x.FirstOrDefault() : null,
-            timeProvider.GetUtcNow());
+        var retryAfter = GitLabRetryRules.ServerDelay(response.StatusCode, response.Headers, timeProvider.GetUtcNow());
         throw new GitLabApiException(method, path, response.StatusCode, GitLabPaths.ReadErrorMessage(content), retryAfter, response.Error);
     }
 
@@ -370,16 +361,16 @@ public sealed partial class GitLabClient(
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 3101, Level = LogLevel.Debug, Message = "Note on {MergeRequest}: {Outcome} (note {NoteId})")]
+        [LoggerMessage(EventId = 5101, Level = LogLevel.Debug, Message = "Note on {MergeRequest}: {Outcome} (note {NoteId})")]
         public static partial void NoteUpserted(ILogger logger, MergeRequestRef mergeRequest, long noteId, NoteUpsertOutcome outcome);
 
-        [LoggerMessage(EventId = 3102, Level = LogLevel.Warning, Message = "Note create on {MergeRequest} attempt {Attempt} ended with status {Status} (outcome unknown); looking for its marker again in {Delay}")]
+        [LoggerMessage(EventId = 5102, Level = LogLevel.Warning, Message = "Note create on {MergeRequest} attempt {Attempt} ended with status {Status} (outcome unknown); looking for its marker again in {Delay}")]
         public static partial void NoteCreateUncertain(ILogger logger, MergeRequestRef mergeRequest, int attempt, HttpStatusCode? status, TimeSpan delay);
 
-        [LoggerMessage(EventId = 3103, Level = LogLevel.Debug, Message = "Label '{Label}' already exists in project {ProjectId}")]
+        [LoggerMessage(EventId = 5103, Level = LogLevel.Debug, Message = "Label '{Label}' already exists in project {ProjectId}")]
         public static partial void LabelAlreadyExists(ILogger logger, long projectId, string label);
 
-        [LoggerMessage(EventId = 3104, Level = LogLevel.Information, Message = "Created label '{Label}' in project {ProjectId}")]
+        [LoggerMessage(EventId = 5104, Level = LogLevel.Information, Message = "Created label '{Label}' in project {ProjectId}")]
         public static partial void LabelCreated(ILogger logger, long projectId, string label);
     }
 }

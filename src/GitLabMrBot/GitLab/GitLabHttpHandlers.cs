@@ -66,10 +66,10 @@ public sealed partial class GitLabCallLoggingHandler(TimeProvider timeProvider, 
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 3001, Level = LogLevel.Debug, Message = "GitLab {Method} {Path} answered {Status} in {ElapsedMs:0} ms (attempt {Attempt})")]
+        [LoggerMessage(EventId = 5001, Level = LogLevel.Debug, Message = "GitLab {Method} {Path} answered {Status} in {ElapsedMs:0} ms (attempt {Attempt})")]
         public static partial void Call(ILogger logger, string method, string path, int status, double elapsedMs, int attempt);
 
-        [LoggerMessage(EventId = 3002, Level = LogLevel.Debug, Message = "GitLab {Method} {Path} failed with {Error} after {ElapsedMs:0} ms (attempt {Attempt})")]
+        [LoggerMessage(EventId = 5002, Level = LogLevel.Debug, Message = "GitLab {Method} {Path} failed with {Error} after {ElapsedMs:0} ms (attempt {Attempt})")]
         public static partial void CallFailed(ILogger logger, string method, string path, string error, double elapsedMs, int attempt);
     }
 }

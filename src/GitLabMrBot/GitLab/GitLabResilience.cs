@@ -88,7 +88,7 @@ public static partial class GitLabResilience
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 3010, Level = LogLevel.Warning, Message = "GitLab {Method} {Path} failed ({Failure}); attempt {NextAttempt} in {Delay}")]
+        [LoggerMessage(EventId = 5010, Level = LogLevel.Warning, Message = "GitLab {Method} {Path} failed ({Failure}); attempt {NextAttempt} in {Delay}")]
         public static partial void Retrying(ILogger logger, string method, string path, string failure, int nextAttempt, TimeSpan delay);
     }
 }

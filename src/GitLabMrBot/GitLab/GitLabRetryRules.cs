@@ -46,10 +46,15 @@ public static class GitLabRetryRules
     public static bool ProvesNotApplied(HttpStatusCode status) => status == HttpStatusCode.TooManyRequests;
 
     /// <summary>The wait GitLab asked for on this response, if any (see <see cref="ParseServerDelay"/>).</summary>
-    public static TimeSpan? ServerDelay(HttpResponseMessage response, DateTimeOffset now)
+    public static TimeSpan? ServerDelay(HttpResponseMessage response, DateTimeOffset now) =>
+        ServerDelay(response.StatusCode, response.Headers, now);
+
+    /// <summary>The wait GitLab asked for on an answer with this status and these headers, if any (see <see cref="ParseServerDelay"/>).</summary>
+    public static TimeSpan? ServerDelay(HttpStatusCode? status, HttpResponseHeaders headers, DateTimeOffset now)
     {
-        var retryAfter = response.Headers.TryGetValues("Retry-After", out var r) ? r.FirstOrDefault() : null;
-        var reset = response.StatusCode == HttpStatusCode.TooManyRequests && response.Headers.TryGetValues("RateLimit-Reset", out var x) ? x.FirstOrDefault() : null;
+        var retryAfter = headers.TryGetValues("Retry-After", out var r) ? r.FirstOrDefault() : null;
+        // RateLimit-Reset says when the rate-limit window resets: a wait only on a 429, not on every answer carrying it.
+        var reset = status == HttpStatusCode.TooManyRequests && headers.TryGetValues("RateLimit-Reset", out var x) ? x.FirstOrDefault() : null;
         return ParseServerDelay(retryAfter, reset, now);
     }
 

@@ -1,3 +1,5 @@
+using GitLabMrBot.Policies;
+
 namespace GitLabMrBot.GitLab;
 
 /// <summary>
@@ -6,16 +8,8 @@ namespace GitLabMrBot.GitLab;
 /// </summary>
 public static class NoteMarkers
 {
-    /// <summary>The marker for a named note, e.g. <c>&lt;!-- gitlab-mr-bot:summary --&gt;</c>.</summary>
-    public static string For(string key)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(key);
-        if (key.Contains("--", StringComparison.Ordinal) || key.Contains('>', StringComparison.Ordinal))
-        {
-            throw new ArgumentException("A marker key must not contain '--' or '>' (it would end the HTML comment).", nameof(key));
-        }
-        return $"<!-- gitlab-mr-bot:{key} -->";
-    }
+    /// <summary>The marker for a named note, e.g. <c>&lt;!-- gitlab-mr-bot:summary --&gt;</c> (the format is <see cref="NoteMarker"/>'s).</summary>
+    public static string For(string key) => NoteMarker.For(key);
 
     /// <summary>The body as posted: the marker is appended on its own line when the body does not hold it yet.</summary>
     public static string WithMarker(string body, string marker) =>

@@ -45,15 +45,8 @@ public sealed partial class InboxWorker(
     }
 
     /// <summary>How long to wait before the attempt after <paramref name="attempt"/> failed: exponential, capped, ±20% jitter.</summary>
-    internal static TimeSpan RetryDelay(int attempt, InboxOptions options, double random)
-    {
-        var exponent = Math.Min(Math.Max(attempt - 1, 0), 62);
-        var ticks = options.RetryBaseDelay.Ticks * Math.Pow(2, exponent);
-        var capped = Math.Min(ticks, options.MaxRetryDelay.Ticks);
-        // Jitter spreads the retries of deliveries that failed together (e.g. GitLab down) instead of retrying in lockstep.
-        var jittered = capped * (0.8 + (0.4 * random));
-        return TimeSpan.FromTicks((long)jittered);
-    }
+    internal static TimeSpan RetryDelay(int attempt, InboxOptions options, double random) =>
+        Backoff.Jittered(Backoff.Exponential(attempt, options.RetryBaseDelay, options.MaxRetryDelay), random);
 
     private async Task RunLoopAsync(string owner, CancellationToken stoppingToken)
     {
@@ -244,31 +237,31 @@ public sealed partial class InboxWorker(
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 1210, Level = LogLevel.Error, Message = "Gave up on {Subject}: {Count} deliveries dead-lettered after {Attempts} attempts that never finished")]
+        [LoggerMessage(EventId = 2210, Level = LogLevel.Error, Message = "Gave up on {Subject}: {Count} deliveries dead-lettered after {Attempts} attempts that never finished")]
         public static partial void GaveUp(ILogger logger, string subject, int count, int attempts);
 
-        [LoggerMessage(EventId = 1201, Level = LogLevel.Debug, Message = "Processing {Count} deliveries of {Subject} (attempt {Attempt})")]
+        [LoggerMessage(EventId = 2201, Level = LogLevel.Debug, Message = "Processing {Count} deliveries of {Subject} (attempt {Attempt})")]
         public static partial void Processing(ILogger logger, string subject, int count, int attempt);
 
-        [LoggerMessage(EventId = 1202, Level = LogLevel.Debug, Message = "Completed {Count} deliveries of {Subject}")]
+        [LoggerMessage(EventId = 2202, Level = LogLevel.Debug, Message = "Completed {Count} deliveries of {Subject}")]
         public static partial void Completed(ILogger logger, string subject, int count);
 
-        [LoggerMessage(EventId = 1203, Level = LogLevel.Warning, Message = "Processing {Subject} failed (attempt {Attempt}); retrying in {Delay}")]
+        [LoggerMessage(EventId = 2203, Level = LogLevel.Warning, Message = "Processing {Subject} failed (attempt {Attempt}); retrying in {Delay}")]
         public static partial void WillRetry(ILogger logger, string subject, int attempt, TimeSpan delay, Exception exception);
 
-        [LoggerMessage(EventId = 1204, Level = LogLevel.Error, Message = "Processing {Subject} failed {Attempt} times; {Count} deliveries dead-lettered")]
+        [LoggerMessage(EventId = 2204, Level = LogLevel.Error, Message = "Processing {Subject} failed {Attempt} times; {Count} deliveries dead-lettered")]
         public static partial void DeadLettered(ILogger logger, string subject, int count, int attempt, Exception exception);
 
-        [LoggerMessage(EventId = 1205, Level = LogLevel.Warning, Message = "Lost the lease on {Subject} while processing; another worker will take it")]
+        [LoggerMessage(EventId = 2205, Level = LogLevel.Warning, Message = "Lost the lease on {Subject} while processing; another worker will take it")]
         public static partial void LeaseLost(ILogger logger, string subject);
 
-        [LoggerMessage(EventId = 1206, Level = LogLevel.Information, Message = "Processing {Subject} interrupted by shutdown; it is claimed again when its lease expires")]
+        [LoggerMessage(EventId = 2206, Level = LogLevel.Information, Message = "Processing {Subject} interrupted by shutdown; it is claimed again when its lease expires")]
         public static partial void Interrupted(ILogger logger, string subject);
 
-        [LoggerMessage(EventId = 1207, Level = LogLevel.Error, Message = "The inbox store failed; retrying shortly")]
+        [LoggerMessage(EventId = 2207, Level = LogLevel.Error, Message = "The inbox store failed; retrying shortly")]
         public static partial void StoreFailed(ILogger logger, Exception exception);
 
-        [LoggerMessage(EventId = 1208, Level = LogLevel.Information, Message = "Pruned {Count} done deliveries past retention")]
+        [LoggerMessage(EventId = 2208, Level = LogLevel.Information, Message = "Pruned {Count} done deliveries past retention")]
         public static partial void Pruned(ILogger logger, int count);
     }
 }

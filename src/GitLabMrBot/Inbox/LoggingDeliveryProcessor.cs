@@ -20,7 +20,7 @@ public sealed partial class LoggingDeliveryProcessor(ILogger<LoggingDeliveryProc
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 1301, Level = LogLevel.Information, Message = "No delivery processor registered: {Count} deliveries of {Subject} (latest {Event}) logged only")]
+        [LoggerMessage(EventId = 2301, Level = LogLevel.Information, Message = "No delivery processor registered: {Count} deliveries of {Subject} (latest {Event}) logged only")]
         public static partial void Received(ILogger logger, string subject, int count, string @event);
     }
 }

@@ -21,9 +21,9 @@ namespace GitLabMrBot.Policies;
 /// </remarks>
 public static class PolicyEngine
 {
-    public const string SummaryMarker = "<!-- gitlab-mr-bot:summary -->";
+    public const string SummaryMarker = NoteMarker.Summary;
 
-    public static string PolicyCommentMarker(string policy) => $"<!-- gitlab-mr-bot:policy:{policy} -->";
+    public static string PolicyCommentMarker(string policy) => NoteMarker.ForPolicy(policy);
 
     public static Plan Evaluate(MergeRequestSnapshot snapshot, CompiledConfig config)
     {
@@ -282,12 +282,6 @@ public static class PolicyEngine
         return new SizeDecision(sizes.Prefix + name, lines, ignored, $"{lines} lines changed ({bound}){ignoredText}");
     }
 
-    // detailed_merge_status values that mean "still computing": keep whatever is there until GitLab knows.
-    private static readonly HashSet<string> UnsettledMergeStatuses = new(StringComparer.Ordinal)
-    {
-        "checking", "unchecked", "preparing", "approvals_syncing",
-    };
-
     private static string? DecideNeedsRebase(MergeRequestSnapshot snapshot, bool present)
     {
         if (snapshot.HasConflicts || snapshot.DetailedMergeStatus == "conflict")
@@ -298,7 +292,8 @@ public static class PolicyEngine
         {
             return "GitLab reports that the MR needs a rebase";
         }
-        if (present && (snapshot.DetailedMergeStatus is null || UnsettledMergeStatuses.Contains(snapshot.DetailedMergeStatus)))
+        // Still computing, or not said at all: keep whatever is there until GitLab knows.
+        if (present && (snapshot.DetailedMergeStatus is null || MergeStatus.IsUnsettled(snapshot.DetailedMergeStatus)))
         {
             return "kept while GitLab re-checks mergeability";
         }

@@ -12,7 +12,7 @@ namespace GitLabMrBot.Policies;
 /// </summary>
 public static class SummaryComment
 {
-    public const string Marker = PolicyEngine.SummaryMarker;
+    public const string Marker = NoteMarker.Summary;
 
     private static readonly HashSet<DecisionKind> SteadyDecisions =
     [

@@ -14,7 +14,7 @@ public sealed partial class LoggingMergeRequestReconciler(ILogger<LoggingMergeRe
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 3901, Level = LogLevel.Information, Message = "Reconcile {ProjectId}!{Iid} for {Count} deliveries ({DeliveryIds}); no policy engine registered yet")]
+        [LoggerMessage(EventId = 4901, Level = LogLevel.Information, Message = "Reconcile {ProjectId}!{Iid} for {Count} deliveries ({DeliveryIds}); no policy engine registered yet")]
         public static partial void Reconcile(ILogger logger, long projectId, long iid, int count, IReadOnlyList<string> deliveryIds);
     }
 }

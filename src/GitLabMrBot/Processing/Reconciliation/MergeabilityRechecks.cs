@@ -49,18 +49,11 @@ public sealed class RecheckOptionsValidator : IValidateOptions<RecheckOptions>
 /// </summary>
 public sealed partial class MergeabilityRechecks(ReconcileQueue queue, IOptions<RecheckOptions> options, TimeProvider time, ILogger<MergeabilityRechecks> logger)
 {
-    private static readonly HashSet<string> Unsettled = new(StringComparer.Ordinal) { "unchecked", "checking", "preparing", "approvals_syncing" };
-
-    /// <summary>True while GitLab is still computing whether the MR can merge.</summary>
-    public static bool IsUnsettled(string? detailedMergeStatus) => detailedMergeStatus is not null && Unsettled.Contains(detailedMergeStatus);
+    /// <summary>True while GitLab is still computing whether the MR can merge (see <see cref="MergeStatus.IsUnsettled"/>).</summary>
+    public static bool IsUnsettled(string? detailedMergeStatus) => MergeStatus.IsUnsettled(detailedMergeStatus);
 
     /// <summary>The wait before re-check <paramref name="attempt"/> (1 for the first): doubling from the first delay, capped.</summary>
-    public static TimeSpan Delay(int attempt, RecheckOptions options)
-    {
-        var exponent = Math.Clamp(attempt - 1, 0, 30);
-        var ticks = options.FirstDelay.Ticks * Math.Pow(2, exponent);
-        return ticks >= options.MaxDelay.Ticks ? options.MaxDelay : TimeSpan.FromTicks((long)ticks);
-    }
+    public static TimeSpan Delay(int attempt, RecheckOptions options) => Backoff.Exponential(attempt, options.FirstDelay, options.MaxDelay);
 
     /// <summary>Queues the next re-check when the MR's mergeability is unsettled and needs-rebase is configured; true when one was queued.</summary>
     public async Task<bool> ScheduleIfUnsettledAsync(MergeRequestSnapshot snapshot, CompiledConfig config, ReconcileContext context, CancellationToken cancellationToken)
@@ -95,10 +88,10 @@ public sealed partial class MergeabilityRechecks(ReconcileQueue queue, IOptions<
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 4301, Level = LogLevel.Information, Message = "{ProjectId}!{Iid} mergeability is '{Status}': re-check {Attempt} in {Delay}")]
+        [LoggerMessage(EventId = 4401, Level = LogLevel.Information, Message = "{ProjectId}!{Iid} mergeability is '{Status}': re-check {Attempt} in {Delay}")]
         public static partial void Scheduled(ILogger logger, long projectId, long iid, string status, int attempt, TimeSpan delay);
 
-        [LoggerMessage(EventId = 4302, Level = LogLevel.Warning, Message = "{ProjectId}!{Iid} mergeability still '{Status}' after {Attempts} re-checks; waiting for the next event or sweep")]
+        [LoggerMessage(EventId = 4402, Level = LogLevel.Warning, Message = "{ProjectId}!{Iid} mergeability still '{Status}' after {Attempts} re-checks; waiting for the next event or sweep")]
         public static partial void GaveUp(ILogger logger, long projectId, long iid, string status, int attempts);
     }
 }

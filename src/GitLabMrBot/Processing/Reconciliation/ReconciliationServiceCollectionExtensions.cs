@@ -1,10 +1,7 @@
-using GitLabMrBot.Configuration;
 using GitLabMrBot.Events;
 using GitLabMrBot.GitLab;
 using GitLabMrBot.Processing;
 using GitLabMrBot.Storage;
-using GitLabMrBot.Storage.Postgres;
-using GitLabMrBot.Storage.Sqlite;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -25,18 +22,7 @@ public static class ReconciliationServiceCollectionExtensions
         services.TryAddScoped<CodeOwnersSource>();
         services.TryAddScoped<PeopleStore>();
         services.TryAddScoped<PeopleReader>();
-        services.TryAddSingleton<IBotStateStore>(CreateStateStore);
         services.Replace(ServiceDescriptor.Scoped<IMergeRequestReconciler, MergeRequestReconciler>());
         return services;
-    }
-
-    private static IBotStateStore CreateStateStore(IServiceProvider services)
-    {
-        var settings = services.GetRequiredService<BotSettings>();
-        if (settings.DatabaseIsPostgres)
-        {
-            return new PostgresBotStateStore(settings.Database, services.GetRequiredService<TimeProvider>());
-        }
-        return new SqliteBotStateStore(settings.Database, services.GetRequiredService<TimeProvider>());
     }
 }

@@ -126,16 +126,16 @@ public sealed partial class ReconcileSweep(
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 5001, Level = LogLevel.Information, Message = "Sweep of {Projects} projects and {Groups} groups ({Which} MRs): {Queued} evaluations queued; complete: {Complete}")]
+        [LoggerMessage(EventId = 3401, Level = LogLevel.Information, Message = "Sweep of {Projects} projects and {Groups} groups ({Which} MRs): {Queued} evaluations queued; complete: {Complete}")]
         public static partial void Swept(ILogger logger, int projects, int groups, string which, int queued, bool complete);
 
-        [LoggerMessage(EventId = 5002, Level = LogLevel.Warning, Message = "Sweep could not list the open MRs of {Scope}; the next sweep covers them again")]
+        [LoggerMessage(EventId = 3402, Level = LogLevel.Warning, Message = "Sweep could not list the open MRs of {Scope}; the next sweep covers them again")]
         public static partial void ListingFailed(ILogger logger, string scope, Exception exception);
 
-        [LoggerMessage(EventId = 5003, Level = LogLevel.Information, Message = "Sweep skipped project {ProjectId}: GitLab answered {Status}")]
+        [LoggerMessage(EventId = 3403, Level = LogLevel.Information, Message = "Sweep skipped project {ProjectId}: GitLab answered {Status}")]
         public static partial void ProjectGone(ILogger logger, long projectId, int status);
 
-        [LoggerMessage(EventId = 5004, Level = LogLevel.Error, Message = "Sweep failed; the next one retries")]
+        [LoggerMessage(EventId = 3404, Level = LogLevel.Error, Message = "Sweep failed; the next one retries")]
         public static partial void SweepFailed(ILogger logger, Exception exception);
     }
 }

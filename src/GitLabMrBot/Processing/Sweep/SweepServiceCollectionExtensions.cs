@@ -1,7 +1,4 @@
-using GitLabMrBot.Configuration;
 using GitLabMrBot.Storage;
-using GitLabMrBot.Storage.Postgres;
-using GitLabMrBot.Storage.Sqlite;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -14,18 +11,7 @@ public static class SweepServiceCollectionExtensions
     {
         services.AddOptions<SweepOptions>().Bind(configuration.GetSection(SweepOptions.Section)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SweepOptions>, SweepOptionsValidator>());
-        services.TryAddSingleton<ISweepState>(CreateState);
         services.AddHostedService<ReconcileSweep>();
         return services;
-    }
-
-    private static ISweepState CreateState(IServiceProvider services)
-    {
-        var settings = services.GetRequiredService<BotSettings>();
-        if (settings.DatabaseIsPostgres)
-        {
-            return new PostgresSweepState(settings.Database);
-        }
-        return new SqliteSweepState(settings.Database);
     }
 }

@@ -8,30 +8,40 @@ using Npgsql;
 namespace GitLabMrBot.Storage.Postgres;
 
 /// <summary>
-/// <see cref="IBotStateStore"/> as one table (<c>mrbot_bot_state</c>) beside the PostgreSQL inbox, shared by every
-/// instance: every call is one statement, so concurrent instances never lose an update or a round-robin turn.
+/// <see cref="IBotStateStore"/> as one table (<c>mrbot_bot_state</c>) of the bot's <see cref="PostgresDatabase"/>, shared
+/// by every instance: every call is one statement, so concurrent instances never lose an update or a round-robin turn.
 /// </summary>
 public sealed class PostgresBotStateStore : IBotStateStore, IAsyncDisposable, IDisposable
 {
-    // First key of the table-creation lock ("mrbs").
-    private const int SchemaLockKey = 0x6D726273;
-
-    private readonly PostgresTables _tables;
+    private readonly PostgresDatabase _database;
+    private readonly bool _ownsDatabase;
     private readonly TimeProvider _time;
 
+    /// <summary>A store with a database of its own (tools and tests; the bot shares one, see <c>AddStorage</c>).</summary>
     public PostgresBotStateStore(string connectionString, TimeProvider time)
+        : this(new PostgresDatabase(connectionString), ownsDatabase: true, time)
     {
-        _time = time;
-        _tables = new PostgresTables(connectionString, SchemaLockKey, """
-            CREATE TABLE IF NOT EXISTS mrbot_bot_state (
-              key text PRIMARY KEY,
-              value text NOT NULL,
-              updated_at bigint NOT NULL);
-            """, "bot state");
     }
 
+    /// <summary>The bot state of <paramref name="database"/>, which stays open when this is disposed.</summary>
+    public PostgresBotStateStore(PostgresDatabase database, TimeProvider time)
+        : this(database, ownsDatabase: false, time)
+    {
+    }
+
+    private PostgresBotStateStore(PostgresDatabase database, bool ownsDatabase, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(database);
+        _database = database;
+        _ownsDatabase = ownsDatabase;
+        _time = time;
+    }
+
+    /// <summary>The database this store is a view on.</summary>
+    internal PostgresDatabase Database => _database;
+
     public Task<string?> GetAsync(string key, CancellationToken cancellationToken) =>
-        _tables.RunAsync(async connection =>
+        Run(async connection =>
         {
             await using var command = new NpgsqlCommand("SELECT value FROM mrbot_bot_state WHERE key = @key", connection);
             command.Parameters.AddWithValue("key", key);
@@ -39,7 +49,7 @@ public sealed class PostgresBotStateStore : IBotStateStore, IAsyncDisposable, ID
         }, cancellationToken);
 
     public Task SetAsync(string key, string value, CancellationToken cancellationToken) =>
-        _tables.RunAsync(async connection =>
+        Run(async connection =>
         {
             await using var command = new NpgsqlCommand("""
                 INSERT INTO mrbot_bot_state (key, value, updated_at) VALUES (@key, @value, @now)
@@ -52,7 +62,7 @@ public sealed class PostgresBotStateStore : IBotStateStore, IAsyncDisposable, ID
         }, cancellationToken);
 
     public Task<long> IncrementAsync(string key, long delta, CancellationToken cancellationToken) =>
-        _tables.RunAsync(async connection =>
+        Run(async connection =>
         {
             // One statement: the conflicting row is locked and re-read, so concurrent increments (on any instance)
             // each see the one before.
@@ -68,7 +78,10 @@ public sealed class PostgresBotStateStore : IBotStateStore, IAsyncDisposable, ID
             return long.Parse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
         }, cancellationToken);
 
-    public ValueTask DisposeAsync() => _tables.DisposeAsync();
+    private Task<T> Run<T>(Func<NpgsqlConnection, Task<T>> work, CancellationToken cancellationToken) =>
+        _database.RunAsync("bot state", (connection, _) => work(connection), cancellationToken);
+
+    public ValueTask DisposeAsync() => _ownsDatabase ? _database.DisposeAsync() : ValueTask.CompletedTask;
 
     public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 }

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Threading.Channels;
-using GitLabMrBot.Configuration;
 using GitLabMrBot.Inbox;
 using GitLabMrBot.Storage;
 using GitLabMrBot.Storage.Sqlite;
@@ -8,24 +7,23 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using NpgsqlTypes;
 using static GitLabMrBot.Storage.DeliveryRows;
+using Identity = GitLabMrBot.Storage.Postgres.PostgresDatabase.Identity;
 
 namespace GitLabMrBot.Storage.Postgres;
 
 /// <summary>
-/// The inbox shared by several bot instances: PostgreSQL tables in the first schema of the connection's search path.
+/// The inbox shared by several bot instances, a view on the bot's <see cref="PostgresDatabase"/> (its pool and schema).
 /// Appends are group-committed like SQLite's (one writer per instance drains the queue into one transaction).
 /// Claims are safe across instances: each subject with work has a row in <c>mrbot_subjects</c> holding its lease, and
 /// every change to a subject's leases happens under that row's lock (claimers skip rows another one holds), so a
-/// subject is never in flight twice. The schema is created on
-/// first use (under an advisory lock, so instances starting together do not race), not in the constructor:
-/// an instance started while the server is down reports unavailable and recovers when it answers.
+/// subject is never in flight twice.
 /// Committed work is announced with <c>NOTIFY</c>, so idle workers of every instance wake at once.
 /// Times are stored as Unix milliseconds from the injected <see cref="TimeProvider"/>.
 /// </summary>
 public sealed partial class PostgresInboxStore : IInboxStore, IAsyncDisposable, IDisposable
 {
-    /// <summary>Bumped by each schema change; the <c>mrbot_schema</c> row records what the database has.</summary>
-    internal const int SchemaVersion = 2;
+    /// <summary>The schema version of the database (see <see cref="PostgresDatabase"/>, which owns the schema).</summary>
+    internal const int SchemaVersion = PostgresDatabase.SchemaVersion;
 
     /// <summary>Most appends committed in one transaction: bounds the time one commit holds its row locks.</summary>
     internal const int MaxGroupCommit = 512;
@@ -41,65 +39,6 @@ public sealed partial class PostgresInboxStore : IInboxStore, IAsyncDisposable, 
 
     /// <summary>Subjects one claim looks at before giving up: a subject row can be stale (its deliveries pruned by hand).</summary>
     private const int ClaimLooks = 16;
-
-
-    // First key of the schema-creation lock ("mrbo"); the second is the schema's name, so schemas never wait on each other.
-    private const int SchemaLockKey = 0x6D72626F;
-
-
-    // Version 1, exactly as it shipped: a new database is created at version 1 and migrated like an old one,
-    // so every database reaches the current version through the same steps.
-    private const string CreateV1Sql = """
-        CREATE TABLE mrbot_deliveries (
-          id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-          dedupe_key text NOT NULL UNIQUE,
-          event text NOT NULL,
-          subject text NOT NULL,
-          event_uuid text NULL,
-          received_at bigint NOT NULL,
-          body bytea NOT NULL,
-          status text NOT NULL,
-          attempts integer NOT NULL DEFAULT 0,
-          next_attempt_at bigint NOT NULL,
-          lease_owner text NULL,
-          lease_until bigint NULL,
-          last_error text NULL,
-          completed_at bigint NULL
-        );
-        CREATE INDEX ix_mrbot_deliveries_pending ON mrbot_deliveries (id) INCLUDE (subject, next_attempt_at) WHERE status = 'pending';
-        -- A subject's leases: when its deliveries in flight become claimable again.
-        CREATE INDEX ix_mrbot_deliveries_leased ON mrbot_deliveries (subject, lease_until) WHERE status = 'processing';
-        -- Claim: every due delivery of one subject, skipping its done history.
-        CREATE INDEX ix_mrbot_deliveries_subject ON mrbot_deliveries (subject, status, id);
-        -- Prune.
-        CREATE INDEX ix_mrbot_deliveries_done ON mrbot_deliveries (completed_at) WHERE status = 'done';
-        INSERT INTO mrbot_schema (version) VALUES (1);
-        """;
-
-    // Version 2: one row per subject with work (pending or in flight), so finding the next claimable subject and the
-    // next due time no longer scan every queued delivery (a burst for one MR made each claim attempt O(N)).
-    // The subject row is also the claim's lock: whoever changes a subject's leases holds its row.
-    private const string MigrateV2Sql = """
-        CREATE TABLE mrbot_subjects (
-          subject text PRIMARY KEY,
-          next_due bigint NULL,
-          first_id bigint NULL, -- the oldest unfinished delivery: subjects are served oldest first
-          lease_owner text NULL,
-          lease_until bigint NULL
-        );
-        CREATE INDEX ix_mrbot_subjects_first ON mrbot_subjects (first_id);
-        INSERT INTO mrbot_subjects (subject, next_due, first_id, lease_owner, lease_until)
-          SELECT subject,
-                 LEAST(MIN(CASE WHEN status = 'pending' THEN next_attempt_at END), MIN(CASE WHEN status = 'processing' THEN lease_until END)),
-                 MIN(id),
-                 MAX(CASE WHEN status = 'processing' THEN lease_owner END),
-                 MAX(CASE WHEN status = 'processing' THEN lease_until END)
-          FROM mrbot_deliveries WHERE status IN ('pending', 'processing') GROUP BY subject;
-        DROP INDEX IF EXISTS ix_mrbot_deliveries_pending;
-        -- Refreshing a subject: when its next pending delivery is due, without reading them all.
-        CREATE INDEX ix_mrbot_deliveries_due ON mrbot_deliveries (subject, next_attempt_at) WHERE status = 'pending';
-        UPDATE mrbot_schema SET version = 2;
-        """;
 
     // The claimable subject whose oldest waiting delivery is oldest: due pending deliveries and no live lease, or a
     // lease that expired. One row per subject with work, so this costs the same with 10 or 100,000 deliveries queued.
@@ -162,7 +101,10 @@ public sealed partial class PostgresInboxStore : IInboxStore, IAsyncDisposable, 
     // Only rows the batch's owner still holds: a batch whose lease was lost must not touch its successor's work.
     private const string OwnedRows = "lease_owner = @owner AND status = 'processing' AND id = ANY(@ids)";
 
-    private readonly NpgsqlDataSource _dataSource;
+    private const string What = "inbox";
+
+    private readonly PostgresDatabase _database;
+    private readonly bool _ownsDatabase;
     private readonly TimeProvider _time;
     private readonly InboxSignal? _signal;
     private readonly ILogger _logger;
@@ -170,33 +112,36 @@ public sealed partial class PostgresInboxStore : IInboxStore, IAsyncDisposable, 
     private readonly Task _writer;
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _listener;
-    private readonly SemaphoreSlim _schemaGate = new(1, 1);
-    private Identity? _identity;
     private int _disposed;
 
+    /// <summary>An inbox with a database of its own (tools and tests; the bot shares one, see <c>AddStorage</c>).</summary>
     public PostgresInboxStore(string connectionString, TimeProvider time, InboxSignal? signal = null, ILogger<PostgresInboxStore>? logger = null)
+        : this(new PostgresDatabase(connectionString), ownsDatabase: true, time, signal, logger)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
+    }
+
+    /// <summary>The inbox of <paramref name="database"/>, which stays open when this is disposed.</summary>
+    public PostgresInboxStore(PostgresDatabase database, TimeProvider time, InboxSignal? signal = null, ILogger<PostgresInboxStore>? logger = null)
+        : this(database, ownsDatabase: false, time, signal, logger)
+    {
+    }
+
+    private PostgresInboxStore(PostgresDatabase database, bool ownsDatabase, TimeProvider time, InboxSignal? signal, ILogger<PostgresInboxStore>? logger)
+    {
+        ArgumentNullException.ThrowIfNull(database);
+        _database = database;
+        _ownsDatabase = ownsDatabase;
         _time = time;
         _signal = signal;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
-        try
-        {
-            var builder = new NpgsqlConnectionStringBuilder(connectionString);
-            // The store's own pool: disposing the store closes its connections.
-            _dataSource = NpgsqlDataSource.Create(builder);
-        }
-        catch (ArgumentException e)
-        {
-            // The message names the bad keyword, never a value: the string may hold a password.
-            throw new InboxUnavailableException($"{BotSettings.DatabaseKey} is not a valid PostgreSQL connection string: {e.Message}", e);
-        }
-
         _appends = System.Threading.Channels.Channel.CreateUnbounded<PendingAppend>(new UnboundedChannelOptions { SingleReader = true });
         _writer = Task.Run(WriteLoopAsync);
         // Without a signal to pulse, listening would only hold a connection open for nothing.
         _listener = signal is null ? Task.CompletedTask : Task.Run(ListenLoopAsync);
     }
+
+    /// <summary>The database this inbox is a view on.</summary>
+    internal PostgresDatabase Database => _database;
 
     public Task<AppendResult> AppendAsync(NewDelivery delivery, CancellationToken cancellationToken)
     {
@@ -386,9 +331,11 @@ public sealed partial class PostgresInboxStore : IInboxStore, IAsyncDisposable, 
         await _writer.ConfigureAwait(false);
         await _stopping.CancelAsync();
         await _listener.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        await _dataSource.DisposeAsync();
+        if (_ownsDatabase)
+        {
+            await _database.DisposeAsync();
+        }
         _stopping.Dispose();
-        _schemaGate.Dispose();
     }
 
     public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
@@ -487,97 +434,8 @@ public sealed partial class PostgresInboxStore : IInboxStore, IAsyncDisposable, 
         return notify;
     }
 
-    private async Task<T> RunAsync<T>(Func<NpgsqlConnection, Identity, Task<T>> work, CancellationToken cancellationToken)
-    {
-        cancellationToken.ThrowIfCancellationRequested();
-        try
-        {
-            var identity = await EnsureSchemaAsync(cancellationToken);
-            await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
-            return await work(connection, identity);
-        }
-        catch (Exception e) when (IsUnavailable(e, cancellationToken))
-        {
-            throw new InboxUnavailableException($"The inbox is unavailable: {e.Message}", e);
-        }
-    }
-
-    // Server and network failures, and a store already disposed; a caller's own cancellation stays a cancellation.
-    private static bool IsUnavailable(Exception e, CancellationToken cancellationToken) => e switch
-    {
-        InboxUnavailableException => false,
-        NpgsqlException => true,
-        ObjectDisposedException => true,
-        OperationCanceledException => !cancellationToken.IsCancellationRequested,
-        _ => false,
-    };
-
-    /// <summary>Creates the tables on first use (once per store; retried after a failure) and learns the table's identity.</summary>
-    private async Task<Identity> EnsureSchemaAsync(CancellationToken cancellationToken)
-    {
-        if (Volatile.Read(ref _identity) is { } known)
-        {
-            return known;
-        }
-        await _schemaGate.WaitAsync(cancellationToken);
-        try
-        {
-            if (_identity is { } raced)
-            {
-                return raced;
-            }
-            await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
-            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-            // DDL is transactional in PostgreSQL: under this lock, the second instance sees the first one's tables.
-            await using (var lockSchema = Command(connection, """
-                SELECT pg_advisory_xact_lock(@key, hashtext(COALESCE(current_schema(), '')));
-                CREATE TABLE IF NOT EXISTS mrbot_schema (
-                  singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
-                  version integer NOT NULL);
-                """, transaction))
-            {
-                lockSchema.Parameters.AddWithValue("key", SchemaLockKey);
-                await lockSchema.ExecuteNonQueryAsync(cancellationToken);
-            }
-
-            int? version;
-            await using (var read = Command(connection, "SELECT version FROM mrbot_schema", transaction))
-            {
-                version = await read.ExecuteScalarAsync(cancellationToken) as int?;
-            }
-            if (version > SchemaVersion)
-            {
-                throw new InboxUnavailableException(
-                    $"The PostgreSQL inbox has schema version {version}, newer than this build understands ({SchemaVersion}): run a newer GitLabMrBot.");
-            }
-            if (version is null)
-            {
-                await using var create = Command(connection, CreateV1Sql, transaction);
-                await create.ExecuteNonQueryAsync(cancellationToken);
-                version = 1;
-            }
-            if (version < 2)
-            {
-                await using var migrate = Command(connection, MigrateV2Sql, transaction);
-                await migrate.ExecuteNonQueryAsync(cancellationToken);
-            }
-
-            Identity identity;
-            await using (var oid = Command(connection, "SELECT 'mrbot_deliveries'::regclass::oid::bigint", transaction))
-            {
-                var tableOid = (long)(await oid.ExecuteScalarAsync(cancellationToken))!;
-                // The table's oid is unique in the database: it keeps wake-ups of two schemas apart.
-                identity = new Identity(tableOid.ToString(CultureInfo.InvariantCulture));
-            }
-            await transaction.CommitAsync(cancellationToken);
-            Volatile.Write(ref _identity, identity);
-            return identity;
-        }
-        finally
-        {
-            _schemaGate.Release();
-        }
-    }
+    private Task<T> RunAsync<T>(Func<NpgsqlConnection, Identity, Task<T>> work, CancellationToken cancellationToken) =>
+        _database.RunAsync(What, work, cancellationToken);
 
     private async Task WriteLoopAsync()
     {
@@ -634,9 +492,9 @@ public sealed partial class PostgresInboxStore : IInboxStore, IAsyncDisposable, 
     /// <summary>Inserts the batch in one transaction (one round trip for all inserts); true when at least one delivery was new.</summary>
     private async Task<bool> CommitAsync(List<PendingAppend> batch)
     {
-        var identity = await EnsureSchemaAsync(CancellationToken.None);
+        var identity = await _database.EnsureSchemaAsync(CancellationToken.None);
         var now = Now();
-        await using var connection = await _dataSource.OpenConnectionAsync();
+        await using var connection = await _database.DataSource.OpenConnectionAsync();
         await using var transaction = await connection.BeginTransactionAsync();
         await using var inserts = new NpgsqlBatch(connection, transaction);
         foreach (var pending in batch)
@@ -738,8 +596,8 @@ public sealed partial class PostgresInboxStore : IInboxStore, IAsyncDisposable, 
         {
             try
             {
-                var identity = await EnsureSchemaAsync(token);
-                await using var connection = await _dataSource.OpenConnectionAsync(token);
+                var identity = await _database.EnsureSchemaAsync(token);
+                await using var connection = await _database.DataSource.OpenConnectionAsync(token);
                 connection.Notification += (_, e) =>
                 {
                     if (e.Payload == identity.Payload)
@@ -822,9 +680,6 @@ public sealed partial class PostgresInboxStore : IInboxStore, IAsyncDisposable, 
 
     private long Now() => _time.GetUtcNow().ToUnixTimeMilliseconds();
 
-    /// <summary>What the store learns of its table on first use: the NOTIFY payload.</summary>
-    private sealed record Identity(string Payload);
-
     /// <summary>One caller waiting for the group commit that carries its delivery.</summary>
     private sealed class PendingAppend(NewDelivery delivery)
         : TaskCompletionSource<AppendResult>(TaskCreationOptions.RunContinuationsAsynchronously)
@@ -837,19 +692,19 @@ public sealed partial class PostgresInboxStore : IInboxStore, IAsyncDisposable, 
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 1111, Level = LogLevel.Error, Message = "Inbox group commit of {Count} deliveries failed; their requests are answered 503")]
+        [LoggerMessage(EventId = 2111, Level = LogLevel.Error, Message = "Inbox group commit of {Count} deliveries failed; their requests are answered 503")]
         public static partial void GroupCommitFailed(ILogger logger, int count, Exception exception);
 
-        [LoggerMessage(EventId = 1112, Level = LogLevel.Information, Message = "Inbox group commit of {Count} deliveries was aborted by the server ({SqlState}); retrying")]
+        [LoggerMessage(EventId = 2112, Level = LogLevel.Information, Message = "Inbox group commit of {Count} deliveries was aborted by the server ({SqlState}); retrying")]
         public static partial void GroupCommitRetried(ILogger logger, int count, string sqlState);
 
-        [LoggerMessage(EventId = 1113, Level = LogLevel.Warning, Message = "Inbox {Action} of subject {Subject} skipped {Count} deliveries: the lease was lost to another worker")]
+        [LoggerMessage(EventId = 2113, Level = LogLevel.Warning, Message = "Inbox {Action} of subject {Subject} skipped {Count} deliveries: the lease was lost to another worker")]
         public static partial void LeaseLost(ILogger logger, string subject, int count, string action);
 
-        [LoggerMessage(EventId = 1114, Level = LogLevel.Warning, Message = "Inbox LISTEN connection failed; workers fall back to polling until it reconnects")]
+        [LoggerMessage(EventId = 2114, Level = LogLevel.Warning, Message = "Inbox LISTEN connection failed; workers fall back to polling until it reconnects")]
         public static partial void ListenerFailed(ILogger logger, Exception exception);
 
-        [LoggerMessage(EventId = 1115, Level = LogLevel.Information, Message = "Inbox LISTEN connection restored")]
+        [LoggerMessage(EventId = 2115, Level = LogLevel.Information, Message = "Inbox LISTEN connection restored")]
         public static partial void ListenerRecovered(ILogger logger);
     }
 }

@@ -9,28 +9,40 @@ using Npgsql;
 namespace GitLabMrBot.Storage.Postgres;
 
 /// <summary>
-/// <see cref="ISweepState"/> in two small tables beside the PostgreSQL inbox (<c>mrbot_sweep_projects</c>,
+/// <see cref="ISweepState"/> in two small tables of the bot's <see cref="PostgresDatabase"/> (<c>mrbot_sweep_projects</c>,
 /// <c>mrbot_sweep_state</c>), shared by every instance: a project any instance has seen is swept by all.
 /// </summary>
 public sealed class PostgresSweepState : ISweepState, IAsyncDisposable, IDisposable
 {
-    // First key of the table-creation lock ("mrsw").
-    private const int SchemaLockKey = 0x6D727377;
-
     private const string LastSweepKey = "last_sweep_started_at";
 
-    private readonly PostgresTables _tables;
+    private readonly PostgresDatabase _database;
+    private readonly bool _ownsDatabase;
 
     // Projects written already: remembering the project of every delivery must not cost a write each time.
     private readonly ConcurrentDictionary<long, bool> _known = new();
 
+    /// <summary>A sweep state with a database of its own (tools and tests; the bot shares one, see <c>AddStorage</c>).</summary>
     public PostgresSweepState(string connectionString)
+        : this(new PostgresDatabase(connectionString), ownsDatabase: true)
     {
-        _tables = new PostgresTables(connectionString, SchemaLockKey, """
-            CREATE TABLE IF NOT EXISTS mrbot_sweep_projects (project_id bigint PRIMARY KEY);
-            CREATE TABLE IF NOT EXISTS mrbot_sweep_state (key text PRIMARY KEY, value text NOT NULL);
-            """, "sweep state");
     }
+
+    /// <summary>The sweep state of <paramref name="database"/>, which stays open when this is disposed.</summary>
+    public PostgresSweepState(PostgresDatabase database)
+        : this(database, ownsDatabase: false)
+    {
+    }
+
+    private PostgresSweepState(PostgresDatabase database, bool ownsDatabase)
+    {
+        ArgumentNullException.ThrowIfNull(database);
+        _database = database;
+        _ownsDatabase = ownsDatabase;
+    }
+
+    /// <summary>The database this state is a view on.</summary>
+    internal PostgresDatabase Database => _database;
 
     public async Task RememberProjectsAsync(IReadOnlyCollection<long> projectIds, CancellationToken cancellationToken)
     {
@@ -41,7 +53,7 @@ public sealed class PostgresSweepState : ISweepState, IAsyncDisposable, IDisposa
         {
             return;
         }
-        await _tables.RunAsync(async connection =>
+        await Run(async connection =>
         {
             await using var insert = new NpgsqlCommand(
                 "INSERT INTO mrbot_sweep_projects (project_id) SELECT unnest(@ids) ORDER BY 1 ON CONFLICT DO NOTHING", connection);
@@ -55,7 +67,7 @@ public sealed class PostgresSweepState : ISweepState, IAsyncDisposable, IDisposa
     }
 
     public Task<IReadOnlyList<long>> KnownProjectsAsync(CancellationToken cancellationToken) =>
-        _tables.RunAsync<IReadOnlyList<long>>(async connection =>
+        Run<IReadOnlyList<long>>(async connection =>
         {
             await using var select = new NpgsqlCommand("SELECT project_id FROM mrbot_sweep_projects ORDER BY project_id", connection);
             await using var reader = await select.ExecuteReaderAsync(cancellationToken);
@@ -68,7 +80,7 @@ public sealed class PostgresSweepState : ISweepState, IAsyncDisposable, IDisposa
         }, cancellationToken);
 
     public Task<DateTimeOffset?> LastSweepAsync(CancellationToken cancellationToken) =>
-        _tables.RunAsync<DateTimeOffset?>(async connection =>
+        Run<DateTimeOffset?>(async connection =>
         {
             await using var select = new NpgsqlCommand("SELECT value FROM mrbot_sweep_state WHERE key = @key", connection);
             select.Parameters.AddWithValue("key", LastSweepKey);
@@ -79,7 +91,7 @@ public sealed class PostgresSweepState : ISweepState, IAsyncDisposable, IDisposa
         }, cancellationToken);
 
     public Task SetLastSweepAsync(DateTimeOffset startedAt, CancellationToken cancellationToken) =>
-        _tables.RunAsync(async connection =>
+        Run(async connection =>
         {
             await using var upsert = new NpgsqlCommand(
                 "INSERT INTO mrbot_sweep_state (key, value) VALUES (@key, @value) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -89,7 +101,10 @@ public sealed class PostgresSweepState : ISweepState, IAsyncDisposable, IDisposa
             return await upsert.ExecuteNonQueryAsync(cancellationToken);
         }, cancellationToken);
 
-    public ValueTask DisposeAsync() => _tables.DisposeAsync();
+    private Task<T> Run<T>(Func<NpgsqlConnection, Task<T>> work, CancellationToken cancellationToken) =>
+        _database.RunAsync("sweep state", (connection, _) => work(connection), cancellationToken);
+
+    public ValueTask DisposeAsync() => _ownsDatabase ? _database.DisposeAsync() : ValueTask.CompletedTask;
 
     public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 }

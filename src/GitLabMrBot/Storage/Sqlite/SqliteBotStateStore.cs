@@ -1,90 +1,96 @@
 using System.Globalization;
 using GitLabMrBot.Processing.Reconciliation;
 using GitLabMrBot.Storage;
-using GitLabMrBot.Storage.Postgres;
 using Microsoft.Data.Sqlite;
 
 namespace GitLabMrBot.Storage.Sqlite;
 
 /// <summary>
-/// <see cref="IBotStateStore"/> as one table (<c>bot_state</c>) in the SQLite file the inbox uses. Every call is
-/// one short statement; SQLite's busy timeout waits out the inbox's group commits.
+/// <see cref="IBotStateStore"/> as one table (<c>bot_state</c>) of the bot's <see cref="SqliteDatabase"/>: reads on
+/// reader connections, writes through the database's one writer (in its group commits, beside the inbox's writes).
 /// </summary>
-public sealed class SqliteBotStateStore : IBotStateStore
+public sealed class SqliteBotStateStore : IBotStateStore, IAsyncDisposable, IDisposable
 {
-    private readonly string _connectionString;
+    private const string What = "bot state";
 
+    private readonly SqliteDatabase _database;
+    private readonly bool _ownsDatabase;
+
+    /// <summary>A store with a database of its own on <paramref name="path"/> (tools and tests; the bot shares one, see <c>AddStorage</c>).</summary>
     public SqliteBotStateStore(string path, TimeProvider time)
+        : this(new SqliteDatabase(path, time), ownsDatabase: true)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        Time = time;
-        _connectionString = new SqliteConnectionStringBuilder
+    }
+
+    /// <summary>The bot state of <paramref name="database"/>, which stays open when this is disposed.</summary>
+    public SqliteBotStateStore(SqliteDatabase database)
+        : this(database, ownsDatabase: false)
+    {
+    }
+
+    private SqliteBotStateStore(SqliteDatabase database, bool ownsDatabase)
+    {
+        ArgumentNullException.ThrowIfNull(database);
+        _database = database;
+        _ownsDatabase = ownsDatabase;
+    }
+
+    /// <summary>The database this store is a view on.</summary>
+    internal SqliteDatabase Database => _database;
+
+    public Task<string?> GetAsync(string key, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return Task.FromResult(_database.Read(What, connection =>
         {
-            DataSource = Path.GetFullPath(path),
-            Mode = SqliteOpenMode.ReadWriteCreate,
-            Pooling = true,
-            DefaultTimeout = 30,
-        }.ToString();
-        using var connection = Open();
-        using var create = connection.CreateCommand();
-        // WAL, as the inbox: writers wait for each other through the busy timeout instead of failing on lock upgrades.
-        create.CommandText = """
-            PRAGMA journal_mode = WAL;
-            CREATE TABLE IF NOT EXISTS bot_state (
-              key TEXT PRIMARY KEY NOT NULL,
-              value TEXT NOT NULL,
-              updated_at INTEGER NOT NULL
-            ) WITHOUT ROWID;
-            """;
-        create.ExecuteNonQuery();
+            using var command = SqliteDatabase.Command(connection, null, "SELECT value FROM bot_state WHERE key = $key");
+            command.Parameters.AddWithValue("$key", key);
+            return command.ExecuteScalar() as string;
+        }));
     }
 
-    private TimeProvider Time { get; }
-
-    public async Task<string?> GetAsync(string key, CancellationToken cancellationToken)
+    public Task SetAsync(string key, string value, CancellationToken cancellationToken)
     {
-        await using var connection = Open();
-        await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT value FROM bot_state WHERE key = $key";
-        command.Parameters.AddWithValue("$key", key);
-        return await command.ExecuteScalarAsync(cancellationToken) as string;
+        cancellationToken.ThrowIfCancellationRequested();
+        return _database.WriteAsync(What, (connection, transaction, now) =>
+        {
+            using var command = SqliteDatabase.Command(connection, transaction, """
+                INSERT INTO bot_state (key, value, updated_at) VALUES ($key, $value, $now)
+                ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at
+                """);
+            command.Parameters.AddWithValue("$key", key);
+            command.Parameters.AddWithValue("$value", value);
+            command.Parameters.AddWithValue("$now", now);
+            return command.ExecuteNonQuery();
+        });
     }
 
-    public async Task SetAsync(string key, string value, CancellationToken cancellationToken)
+    public Task<long> IncrementAsync(string key, long delta, CancellationToken cancellationToken)
     {
-        await using var connection = Open();
-        await using var command = connection.CreateCommand();
-        command.CommandText = """
-            INSERT INTO bot_state (key, value, updated_at) VALUES ($key, $value, $now)
-            ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at
-            """;
-        command.Parameters.AddWithValue("$key", key);
-        command.Parameters.AddWithValue("$value", value);
-        command.Parameters.AddWithValue("$now", Time.GetUtcNow().ToUnixTimeMilliseconds());
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        cancellationToken.ThrowIfCancellationRequested();
+        return _database.WriteAsync(What, (connection, transaction, now) =>
+        {
+            // One statement: concurrent increments (several workers, or several processes on the file) never lose a turn.
+            using var command = SqliteDatabase.Command(connection, transaction, """
+                INSERT INTO bot_state (key, value, updated_at) VALUES ($key, CAST($delta AS TEXT), $now)
+                ON CONFLICT (key) DO UPDATE SET value = CAST(CAST(bot_state.value AS INTEGER) + $delta AS TEXT), updated_at = excluded.updated_at
+                RETURNING value
+                """);
+            command.Parameters.AddWithValue("$key", key);
+            command.Parameters.AddWithValue("$delta", delta);
+            command.Parameters.AddWithValue("$now", now);
+            var result = command.ExecuteScalar();
+            return long.Parse(Convert.ToString(result, CultureInfo.InvariantCulture)!, CultureInfo.InvariantCulture);
+        });
     }
 
-    public async Task<long> IncrementAsync(string key, long delta, CancellationToken cancellationToken)
+    public async ValueTask DisposeAsync()
     {
-        await using var connection = Open();
-        await using var command = connection.CreateCommand();
-        // One statement: concurrent increments (several workers) never lose a turn.
-        command.CommandText = """
-            INSERT INTO bot_state (key, value, updated_at) VALUES ($key, CAST($delta AS TEXT), $now)
-            ON CONFLICT (key) DO UPDATE SET value = CAST(CAST(bot_state.value AS INTEGER) + $delta AS TEXT), updated_at = excluded.updated_at
-            RETURNING value
-            """;
-        command.Parameters.AddWithValue("$key", key);
-        command.Parameters.AddWithValue("$delta", delta);
-        command.Parameters.AddWithValue("$now", Time.GetUtcNow().ToUnixTimeMilliseconds());
-        var result = await command.ExecuteScalarAsync(cancellationToken);
-        return long.Parse(Convert.ToString(result, CultureInfo.InvariantCulture)!, CultureInfo.InvariantCulture);
+        if (_ownsDatabase)
+        {
+            await _database.DisposeAsync();
+        }
     }
 
-    private SqliteConnection Open()
-    {
-        var connection = new SqliteConnection(_connectionString);
-        connection.Open();
-        return connection;
-    }
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 }

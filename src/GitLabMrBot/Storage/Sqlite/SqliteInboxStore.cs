@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
-using System.Threading.Channels;
 using GitLabMrBot.Inbox;
 using GitLabMrBot.Storage;
 using GitLabMrBot.Storage.Postgres;
@@ -12,30 +11,21 @@ using static GitLabMrBot.Storage.DeliveryRows;
 namespace GitLabMrBot.Storage.Sqlite;
 
 /// <summary>
-/// The embedded inbox: one SQLite file in WAL mode with <c>synchronous=FULL</c>, so a delivery is on disk
-/// before its 202. Every write goes through one writer thread: appends are group-committed (callers queue, the
-/// writer drains the queue into one transaction, one fsync for many requests, then answers every caller), and the
-/// worker's claims, renewals, completions and failures ride the same commits in savepoints, so nothing ever waits
-/// for SQLite's write lock. Reads (finding work, listing) use pooled reader connections, which WAL never blocks.
+/// The embedded inbox, a view on the bot's <see cref="SqliteDatabase"/>: every write goes through the database's one
+/// writer thread. Appends are group-committed (callers queue, the writer drains the queue into one transaction, one
+/// fsync for many requests, then answers every caller), and the worker's claims, renewals, completions and failures
+/// ride the same commits in savepoints, so nothing ever waits for SQLite's write lock. Reads (finding work, listing)
+/// use pooled reader connections, which WAL never blocks.
 /// A <c>subjects</c> table keeps one row per subject with work, so finding claimable work costs the same however
 /// many deliveries are queued behind a subject in flight.
-/// Times are stored as Unix milliseconds from the injected <see cref="TimeProvider"/>.
 /// </summary>
 public sealed partial class SqliteInboxStore : IInboxStore, IAsyncDisposable, IDisposable
 {
-    /// <summary>Bumped by each schema change; <c>PRAGMA user_version</c> records what the file has.</summary>
-    internal const int SchemaVersion = 2;
-
-    /// <summary>Most appends committed in one transaction: bounds the time one commit holds the write lock.</summary>
-    internal const int MaxGroupCommit = 512;
+    /// <summary>The schema version of the file (see <see cref="SqliteDatabase"/>, which owns the schema).</summary>
+    internal const int SchemaVersion = SqliteDatabase.SchemaVersion;
 
     /// <summary>Most deliveries of one subject claimed at once: bounds the memory of one batch.</summary>
     internal const int MaxClaim = 500;
-
-    /// <summary>Appends committed between two checkpoints of the WAL into the database file.</summary>
-    private const int CheckpointEvery = 2000;
-
-
 
     // The claimable subject whose oldest waiting delivery is oldest: due pending deliveries and no live lease,
     // or a lease that expired. One row per subject with work, so this costs the same with 10 or 100,000
@@ -75,51 +65,37 @@ public sealed partial class SqliteInboxStore : IInboxStore, IAsyncDisposable, ID
     private const string OwnedRows =
         "lease_owner = $owner AND status = 'processing' AND id IN (SELECT value FROM json_each($ids))";
 
-    private readonly string _connectionString;
-    private readonly TimeProvider _time;
-    private readonly InboxSignal? _signal;
+    private const string What = "inbox";
+
+    private readonly SqliteDatabase _database;
+    private readonly bool _ownsDatabase;
     private readonly ILogger _logger;
-    private readonly Channel<WriteRequest> _appends;
-    private readonly Task _writer;
-    private readonly Channel<bool> _checkpoints;
-    private readonly Task _checkpointer;
-    private int _disposed;
 
+    /// <summary>An inbox with a database of its own on <paramref name="path"/> (tools and tests; the bot shares one, see <c>AddStorage</c>).</summary>
     public SqliteInboxStore(string path, TimeProvider time, InboxSignal? signal = null, ILogger<SqliteInboxStore>? logger = null)
+        : this(new SqliteDatabase(path, time, signal, logger), logger, ownsDatabase: true)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        _time = time;
-        _signal = signal;
-        _logger = (ILogger?)logger ?? NullLogger.Instance;
-        Path = System.IO.Path.GetFullPath(path);
-        _connectionString = new SqliteConnectionStringBuilder
-        {
-            DataSource = Path,
-            Mode = SqliteOpenMode.ReadWriteCreate,
-            Pooling = true,
-            DefaultTimeout = 30,
-        }.ToString();
+    }
 
-        try
-        {
-            using var connection = Open();
-            CreateSchema(connection);
-        }
-        catch (SqliteException e)
-        {
-            throw new InboxUnavailableException($"Cannot open the SQLite inbox '{Path}': {e.Message}", e);
-        }
+    /// <summary>The inbox of <paramref name="database"/>, which stays open when this is disposed.</summary>
+    public SqliteInboxStore(SqliteDatabase database, ILogger<SqliteInboxStore>? logger = null)
+        : this(database, logger, ownsDatabase: false)
+    {
+    }
 
-        _appends = Channel.CreateUnbounded<WriteRequest>(new UnboundedChannelOptions { SingleReader = true });
-        _checkpoints = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
-        _checkpointer = Task.Run(CheckpointLoopAsync);
-        // Its own thread: every commit blocks in fsync, and a thread-pool thread blocked there is one Kestrel lacks
-        // (on 2 cores the pool starts with 2 and adds more only slowly: requests then stall for hundreds of ms).
-        _writer = Task.Factory.StartNew(WriteLoop, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+    private SqliteInboxStore(SqliteDatabase database, ILogger? logger, bool ownsDatabase)
+    {
+        ArgumentNullException.ThrowIfNull(database);
+        _database = database;
+        _ownsDatabase = ownsDatabase;
+        _logger = logger ?? NullLogger.Instance;
     }
 
     /// <summary>The full path of the database file.</summary>
-    public string Path { get; }
+    public string Path => _database.Path;
+
+    /// <summary>The database this inbox is a view on.</summary>
+    internal SqliteDatabase Database => _database;
 
     public Task<AppendResult> AppendAsync(NewDelivery delivery, CancellationToken cancellationToken)
     {
@@ -131,10 +107,7 @@ public sealed partial class SqliteInboxStore : IInboxStore, IAsyncDisposable, ID
         cancellationToken.ThrowIfCancellationRequested();
 
         var pending = new PendingAppend(delivery);
-        if (!_appends.Writer.TryWrite(pending))
-        {
-            throw new InboxUnavailableException("The inbox is shut down.");
-        }
+        _database.Enqueue(pending);
         // A cancelled caller stops waiting, but its delivery may still commit: a retry then sees a duplicate.
         return cancellationToken.CanBeCanceled ? pending.Task.WaitAsync(cancellationToken) : pending.Task;
     }
@@ -145,7 +118,7 @@ public sealed partial class SqliteInboxStore : IInboxStore, IAsyncDisposable, ID
         cancellationToken.ThrowIfCancellationRequested();
         // Look first on a reader connection (WAL readers never wait for the writer), so idle loops woken by
         // every commit cost almost nothing when nothing is claimable; only then queue the claim for the writer.
-        if (Run(connection => FindCandidate(connection, null, Now())) is null)
+        if (Read(connection => FindCandidate(connection, null, _database.Now())) is null)
         {
             return null;
         }
@@ -191,7 +164,7 @@ public sealed partial class SqliteInboxStore : IInboxStore, IAsyncDisposable, ID
 
         // The bodies are read after the commit, on a reader connection: the writer (and every append queued behind
         // it) never waits for megabytes of payloads. The rows are ours now, so nothing changes them meanwhile.
-        var deliveries = Run(connection =>
+        var deliveries = Read(connection =>
         {
             using var read = Command(connection, null, $"SELECT {Columns} FROM deliveries WHERE id IN (SELECT value FROM json_each($ids)) ORDER BY id");
             read.Parameters.AddWithValue("$ids", "[" + string.Join(',', batch.Ids) + "]");
@@ -237,7 +210,7 @@ public sealed partial class SqliteInboxStore : IInboxStore, IAsyncDisposable, ID
         {
             Log.LeaseLost(_logger, batch.Subject, batch.Deliveries.Count - changed, "complete");
         }
-        _signal?.Pulse();
+        _database.Signal?.Pulse();
     }
 
     public async Task FailAsync(ClaimedBatch batch, string error, DateTimeOffset? retryAt, CancellationToken cancellationToken)
@@ -266,13 +239,13 @@ public sealed partial class SqliteInboxStore : IInboxStore, IAsyncDisposable, ID
         {
             Log.LeaseLost(_logger, batch.Subject, batch.Deliveries.Count - changed, "fail");
         }
-        _signal?.Pulse();
+        _database.Signal?.Pulse();
     }
 
     public Task<DateTimeOffset?> NextDueAsync(CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        return Task.FromResult(Run<DateTimeOffset?>(connection =>
+        return Task.FromResult(Read<DateTimeOffset?>(connection =>
         {
             // A subject in flight becomes claimable when its lease expires (or sooner, when its batch completes
             // and pulses the signal); any other subject when its next pending delivery is due.
@@ -310,10 +283,10 @@ public sealed partial class SqliteInboxStore : IInboxStore, IAsyncDisposable, ID
     {
         try
         {
-            using var connection = Open();
+            using var connection = _database.Open();
             using var ping = Command(connection, null, "SELECT COUNT(*) FROM deliveries WHERE 0");
             ping.ExecuteScalar();
-            return Task.FromResult(Volatile.Read(ref _disposed) == 0 && !_writer.IsCompleted);
+            return Task.FromResult(_database.IsWritable);
         }
         catch (SqliteException)
         {
@@ -324,7 +297,7 @@ public sealed partial class SqliteInboxStore : IInboxStore, IAsyncDisposable, ID
     public Task<IReadOnlyList<StoredDelivery>> ListAsync(DeliveryStatus? status, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        return Task.FromResult<IReadOnlyList<StoredDelivery>>(Run(connection =>
+        return Task.FromResult<IReadOnlyList<StoredDelivery>>(Read(connection =>
         {
             using var list = Command(connection, null,
                 status is null
@@ -340,98 +313,13 @@ public sealed partial class SqliteInboxStore : IInboxStore, IAsyncDisposable, ID
 
     public async ValueTask DisposeAsync()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        if (_ownsDatabase)
         {
-            return;
+            await _database.DisposeAsync();
         }
-        // Appends already queued are still committed: their callers are waiting for an answer.
-        _appends.Writer.TryComplete();
-        await _writer.ConfigureAwait(false);
-        _checkpoints.Writer.TryComplete();
-        await _checkpointer.ConfigureAwait(false);
-        using var connection = new SqliteConnection(_connectionString);
-        SqliteConnection.ClearPool(connection);
     }
 
     public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
-
-    private void WriteLoop()
-    {
-        var reader = _appends.Reader;
-        var batch = new List<WriteRequest>(MaxGroupCommit);
-        AppendWriter? writer = null;
-        var sinceCheckpoint = 0;
-        try
-        {
-            // Blocking waits on purpose: this loop owns its thread, and must never hop onto the thread pool.
-            while (reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
-            {
-                // Everything queued while the previous commit was syncing goes into this one.
-                while (batch.Count < MaxGroupCommit && reader.TryRead(out var item))
-                {
-                    batch.Add(item);
-                }
-
-                try
-                {
-                    writer ??= new AppendWriter(Open(appendWriter: true));
-                    var appended = writer.Commit(batch, Now());
-                    // Workers are woken first: by the time a caller sees its answer, they are already looking.
-                    if (appended > 0)
-                    {
-                        _signal?.Pulse();
-                    }
-                    for (var i = 0; i < batch.Count; i++)
-                    {
-                        batch[i].Committed();
-                    }
-                    sinceCheckpoint += appended;
-                    if (sinceCheckpoint >= CheckpointEvery)
-                    {
-                        sinceCheckpoint = 0;
-                        _checkpoints.Writer.TryWrite(true);
-                    }
-                }
-                catch (Exception e)
-                {
-                    Log.GroupCommitFailed(_logger, batch.Count, e);
-                    var failure = new InboxUnavailableException("The inbox could not commit the delivery.", e);
-                    for (var i = 0; i < batch.Count; i++)
-                    {
-                        batch[i].TrySetFailure(failure);
-                    }
-                    // The connection may be broken (disk gone, file replaced): start afresh with the next batch.
-                    writer?.Dispose();
-                    writer = null;
-                }
-                batch.Clear();
-            }
-        }
-        finally
-        {
-            writer?.Dispose();
-        }
-    }
-
-    private async Task CheckpointLoopAsync()
-    {
-        var kicks = _checkpoints.Reader;
-        while (await kicks.WaitToReadAsync().ConfigureAwait(false))
-        {
-            kicks.TryRead(out _);
-            try
-            {
-                using var connection = Open();
-                // PASSIVE never waits for (nor blocks) the writer; whatever it cannot copy now, the next one will.
-                using var checkpoint = Command(connection, null, "PRAGMA wal_checkpoint(PASSIVE);");
-                checkpoint.ExecuteNonQuery();
-            }
-            catch (SqliteException e)
-            {
-                Log.CheckpointFailed(_logger, e);
-            }
-        }
-    }
 
     /// <summary>The batch's owner lets go of its subject: what is left pending decides when it is claimable again.</summary>
     private static void ReleaseSubject(SqliteConnection connection, SqliteTransaction transaction, ClaimedBatch batch)
@@ -489,220 +377,40 @@ public sealed partial class SqliteInboxStore : IInboxStore, IAsyncDisposable, ID
     }
 
     /// <summary>
-    /// Queues a write for the one writer, which runs it inside its next group commit: worker bookkeeping never
-    /// contends with appends for SQLite's write lock (a busy writer sleeps in steps of up to 100 ms), and rides
-    /// on the commit's fsync instead of paying its own. The result is handed out only once that commit is durable.
+    /// A write in the database's next group commit: worker bookkeeping never contends with appends for SQLite's write
+    /// lock, and rides on the commit's fsync instead of paying its own. The result comes once that commit is durable.
     /// </summary>
-    private Task<T> Write<T>(Func<SqliteConnection, SqliteTransaction, long, T> work)
-    {
-        var request = new WriteOp<T>(work);
-        if (!_appends.Writer.TryWrite(request))
-        {
-            throw new InboxUnavailableException("The inbox is shut down.");
-        }
-        return request.Task;
-    }
+    private Task<T> Write<T>(Func<SqliteConnection, SqliteTransaction, long, T> work) => _database.WriteAsync(What, work);
 
-    private T Run<T>(Func<SqliteConnection, T> work)
-    {
-        try
-        {
-            using var connection = Open();
-            return work(connection);
-        }
-        catch (SqliteException e)
-        {
-            throw new InboxUnavailableException($"The inbox is unavailable: {e.Message}", e);
-        }
-    }
+    private T Read<T>(Func<SqliteConnection, T> work) => _database.Read(What, work);
 
-    private SqliteConnection Open(bool appendWriter = false)
-    {
-        var connection = new SqliteConnection(_connectionString);
-        try
-        {
-            connection.Open();
-            // Per connection (not stored in the file). The writer uses FULL: the WAL is synced at every commit, so a
-            // 202 survives power loss; every write (appends and the worker's bookkeeping) goes through it. Other
-            // connections only read, checkpoint or create the schema.
-            // The writer never checkpoints itself (copying the WAL into the file and syncing it would stall every
-            // waiting request): it hands that to the checkpointer task instead.
-            using var pragmas = Command(connection, null, appendWriter
-                ? "PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000; PRAGMA wal_autocheckpoint = 0;"
-                : "PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;");
-            pragmas.ExecuteNonQuery();
-            return connection;
-        }
-        catch
-        {
-            connection.Dispose();
-            throw;
-        }
-    }
-
-    private static void CreateSchema(SqliteConnection connection)
-    {
-        using (var wal = Command(connection, null, "PRAGMA journal_mode = WAL;"))
-        {
-            var mode = wal.ExecuteScalar() as string;
-            if (!string.Equals(mode, "wal", StringComparison.OrdinalIgnoreCase))
-            {
-                throw new InboxUnavailableException($"The SQLite inbox could not switch to WAL mode (journal mode is '{mode}').");
-            }
-        }
-
-        using var transaction = connection.BeginTransaction(deferred: false);
-        long version;
-        using (var read = Command(connection, transaction, "PRAGMA user_version;"))
-        {
-            version = (long)read.ExecuteScalar()!;
-        }
-        if (version > SchemaVersion)
-        {
-            throw new InboxUnavailableException(
-                $"The SQLite inbox has schema version {version}, newer than this build understands ({SchemaVersion}): run a newer GitLabMrBot.");
-        }
-        if (version < 1)
-        {
-            using var create = Command(connection, transaction, """
-                CREATE TABLE deliveries (
-                  id INTEGER PRIMARY KEY AUTOINCREMENT,
-                  dedupe_key TEXT NOT NULL UNIQUE,
-                  event TEXT NOT NULL,
-                  subject TEXT NOT NULL,
-                  event_uuid TEXT NULL,
-                  received_at INTEGER NOT NULL,
-                  body BLOB NOT NULL,
-                  status TEXT NOT NULL,
-                  attempts INTEGER NOT NULL DEFAULT 0,
-                  next_attempt_at INTEGER NOT NULL,
-                  lease_owner TEXT NULL,
-                  lease_until INTEGER NULL,
-                  last_error TEXT NULL,
-                  completed_at INTEGER NULL
-                );
-                -- Claim: every due delivery of one subject, skipping its done history.
-                CREATE INDEX ix_deliveries_subject ON deliveries (subject, status, id);
-                -- Prune.
-                CREATE INDEX ix_deliveries_done ON deliveries (completed_at) WHERE status = 'done';
-                PRAGMA user_version = 1;
-                """);
-            create.ExecuteNonQuery();
-        }
-        if (version < 2)
-        {
-            // Version 2: one row per subject with work (pending or in flight), so finding the next claimable
-            // subject no longer scans every queued delivery. Built from the deliveries of a version 1 file.
-            using var subjects = Command(connection, transaction, """
-                CREATE TABLE subjects (
-                  subject TEXT PRIMARY KEY,
-                  next_due INTEGER NULL,
-                  first_id INTEGER NULL, -- the oldest unfinished delivery: subjects are served oldest first
-                  lease_owner TEXT NULL,
-                  lease_until INTEGER NULL
-                ) WITHOUT ROWID;
-                INSERT INTO subjects (subject, next_due, first_id, lease_owner, lease_until)
-                  SELECT subject,
-                         MIN(CASE WHEN status = 'pending' THEN next_attempt_at END),
-                         MIN(id),
-                         MAX(CASE WHEN status = 'processing' THEN lease_owner END),
-                         MAX(CASE WHEN status = 'processing' THEN lease_until END)
-                  FROM deliveries WHERE status IN ('pending', 'processing') GROUP BY subject;
-                DROP INDEX IF EXISTS ix_deliveries_pending;
-                DROP INDEX IF EXISTS ix_deliveries_leased;
-                PRAGMA user_version = 2;
-                """);
-            subjects.ExecuteNonQuery();
-        }
-        transaction.Commit();
-    }
-
-    private static SqliteCommand Command(SqliteConnection connection, SqliteTransaction? transaction, string sql)
-    {
-        var command = connection.CreateCommand();
-        command.CommandText = sql;
-        command.Transaction = transaction;
-        return command;
-    }
-
-    private long Now() => _time.GetUtcNow().ToUnixTimeMilliseconds();
-
-    /// <summary>Something the writer does inside a group commit; its caller hears of it only after the commit.</summary>
-    private abstract class WriteRequest
-    {
-        /// <summary>The commit carrying this request is durable: hand the caller its result.</summary>
-        public abstract void Committed();
-
-        public abstract void TrySetFailure(Exception failure);
-    }
+    private static SqliteCommand Command(SqliteConnection connection, SqliteTransaction? transaction, string sql) =>
+        SqliteDatabase.Command(connection, transaction, sql);
 
     /// <summary>One caller waiting for the group commit that carries its delivery.</summary>
-    private sealed class PendingAppend(NewDelivery delivery) : WriteRequest
+    private sealed class PendingAppend(NewDelivery delivery) : SqliteWrite
     {
         private readonly TaskCompletionSource<AppendResult> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        public NewDelivery Delivery { get; } = delivery;
+        /// <summary>Known once inserted, handed to the caller only once the transaction committed.</summary>
+        private AppendResult? _result;
 
         public Task<AppendResult> Task => _done.Task;
 
-        /// <summary>Known once inserted, handed to the caller only once the transaction committed.</summary>
-        public AppendResult? Result { get; set; }
+        public override int Execute(SqliteWriteSession session)
+        {
+            _result = session.Prepared(static connection => new AppendStatements(connection)).Append(delivery, session.Transaction, session.Now);
+            return _result.Duplicate ? 0 : 1;
+        }
 
-        public override void Committed() => _done.TrySetResult(Result!);
+        public override void Committed() => _done.TrySetResult(_result!);
 
         public override void TrySetFailure(Exception failure) => _done.TrySetException(failure);
     }
 
-    /// <summary>A worker's write (claim, renew, complete, fail, prune), run in its own savepoint of the group commit.</summary>
-    private abstract class WriteOp : WriteRequest
+    /// <summary>The two statements of an append, prepared once on the writer's connection and reused for every append.</summary>
+    private sealed class AppendStatements : IDisposable
     {
-        public abstract void Execute(SqliteConnection connection, SqliteTransaction transaction, long now);
-    }
-
-    private sealed class WriteOp<T>(Func<SqliteConnection, SqliteTransaction, long, T> work) : WriteOp
-    {
-        private readonly TaskCompletionSource<T> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private T? _result;
-        private Exception? _failure;
-
-        public Task<T> Task => _done.Task;
-
-        public override void Execute(SqliteConnection connection, SqliteTransaction transaction, long now)
-        {
-            // A failing write is undone alone; the appends and other writes of the commit stand.
-            transaction.Save("op");
-            try
-            {
-                _result = work(connection, transaction, now);
-                transaction.Release("op");
-            }
-            catch (Exception e)
-            {
-                transaction.Rollback("op");
-                transaction.Release("op");
-                _failure = e is SqliteException ? new InboxUnavailableException($"The inbox is unavailable: {e.Message}", e) : e;
-            }
-        }
-
-        public override void Committed()
-        {
-            if (_failure is not null)
-            {
-                _done.TrySetException(_failure);
-            }
-            else
-            {
-                _done.TrySetResult(_result!);
-            }
-        }
-
-        public override void TrySetFailure(Exception failure) => _done.TrySetException(failure);
-    }
-
-    /// <summary>The writer's own connection with its two statements prepared once and reused for every append.</summary>
-    private sealed class AppendWriter : IDisposable
-    {
-        private readonly SqliteConnection _connection;
         private readonly SqliteCommand _insert;
         private readonly SqliteCommand _existing;
         private readonly SqliteParameter _key;
@@ -719,9 +427,8 @@ public sealed partial class SqliteInboxStore : IInboxStore, IAsyncDisposable, ID
         private readonly SqliteParameter _upsertDue;
         private readonly SqliteParameter _upsertId;
 
-        public AppendWriter(SqliteConnection connection)
+        public AppendStatements(SqliteConnection connection)
         {
-            _connection = connection;
             _insert = Command(connection, null, """
                 INSERT INTO deliveries (dedupe_key, event, subject, event_uuid, received_at, body, status, attempts, next_attempt_at)
                 VALUES ($key, $event, $subject, $uuid, $received, $body, 'pending', 0, COALESCE($due, $now))
@@ -749,50 +456,32 @@ public sealed partial class SqliteInboxStore : IInboxStore, IAsyncDisposable, ID
             _upsertId = _subjectUpsert.Parameters.Add("$id", SqliteType.Integer);
         }
 
-        /// <summary>Inserts the appends and runs the writes of the batch in one transaction; returns how many deliveries were new.</summary>
-        public int Commit(List<WriteRequest> batch, long now)
+        /// <summary>Inserts the delivery in the group commit's transaction, or finds the one stored earlier under its key.</summary>
+        public AppendResult Append(NewDelivery delivery, SqliteTransaction transaction, long now)
         {
-            using var transaction = _connection.BeginTransaction(deferred: false);
             _insert.Transaction = transaction;
             _existing.Transaction = transaction;
             _subjectUpsert.Transaction = transaction;
             _now.Value = now;
-            var added = 0;
-            for (var i = 0; i < batch.Count; i++)
+            _key.Value = delivery.DedupeKey;
+            _event.Value = delivery.Event;
+            _subject.Value = delivery.Subject;
+            _uuid.Value = (object?)delivery.EventUuid ?? DBNull.Value;
+            _receivedAt.Value = delivery.ReceivedAt.ToUnixTimeMilliseconds();
+            _body.Value = AsArray(delivery.Body);
+            _due.Value = delivery.NotBefore is { } due ? due.ToUnixTimeMilliseconds() : DBNull.Value;
+            if (_insert.ExecuteScalar() is long id)
             {
-                if (batch[i] is WriteOp op)
-                {
-                    op.Execute(_connection, transaction, now);
-                    continue;
-                }
-                var pending = (PendingAppend)batch[i];
-                var delivery = pending.Delivery;
-                _key.Value = delivery.DedupeKey;
-                _event.Value = delivery.Event;
-                _subject.Value = delivery.Subject;
-                _uuid.Value = (object?)delivery.EventUuid ?? DBNull.Value;
-                _receivedAt.Value = delivery.ReceivedAt.ToUnixTimeMilliseconds();
-                _body.Value = AsArray(delivery.Body);
-                _due.Value = delivery.NotBefore is { } due ? due.ToUnixTimeMilliseconds() : DBNull.Value;
-                if (_insert.ExecuteScalar() is long id)
-                {
-                    _upsertSubject.Value = delivery.Subject;
-                    _upsertDue.Value = delivery.NotBefore is { } notBefore ? notBefore.ToUnixTimeMilliseconds() : now;
-                    _upsertId.Value = id;
-                    _subjectUpsert.ExecuteNonQuery();
-                    pending.Result = new AppendResult(id.ToString(CultureInfo.InvariantCulture), Duplicate: false);
-                    added++;
-                }
-                else
-                {
-                    // The key is already stored, earlier or by an earlier caller of this same batch.
-                    _existingKey.Value = delivery.DedupeKey;
-                    var existing = (long)_existing.ExecuteScalar()!;
-                    pending.Result = new AppendResult(existing.ToString(CultureInfo.InvariantCulture), Duplicate: true);
-                }
+                _upsertSubject.Value = delivery.Subject;
+                _upsertDue.Value = delivery.NotBefore is { } notBefore ? notBefore.ToUnixTimeMilliseconds() : now;
+                _upsertId.Value = id;
+                _subjectUpsert.ExecuteNonQuery();
+                return new AppendResult(id.ToString(CultureInfo.InvariantCulture), Duplicate: false);
             }
-            transaction.Commit();
-            return added;
+            // The key is already stored, earlier or by an earlier caller of this same batch.
+            _existingKey.Value = delivery.DedupeKey;
+            var existing = (long)_existing.ExecuteScalar()!;
+            return new AppendResult(existing.ToString(CultureInfo.InvariantCulture), Duplicate: true);
         }
 
         public void Dispose()
@@ -800,7 +489,6 @@ public sealed partial class SqliteInboxStore : IInboxStore, IAsyncDisposable, ID
             _insert.Dispose();
             _existing.Dispose();
             _subjectUpsert.Dispose();
-            _connection.Dispose();
         }
 
         // Avoids a copy when the caller's memory is a whole array (the usual case: a buffered request body).
@@ -812,13 +500,7 @@ public sealed partial class SqliteInboxStore : IInboxStore, IAsyncDisposable, ID
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 1101, Level = LogLevel.Error, Message = "Inbox group commit of {Count} deliveries failed; their requests are answered 503")]
-        public static partial void GroupCommitFailed(ILogger logger, int count, Exception exception);
-
-        [LoggerMessage(EventId = 1102, Level = LogLevel.Warning, Message = "Inbox {Action} of subject {Subject} skipped {Count} deliveries: the lease was lost to another worker")]
+        [LoggerMessage(EventId = 2102, Level = LogLevel.Warning, Message = "Inbox {Action} of subject {Subject} skipped {Count} deliveries: the lease was lost to another worker")]
         public static partial void LeaseLost(ILogger logger, string subject, int count, string action);
-
-        [LoggerMessage(EventId = 1103, Level = LogLevel.Warning, Message = "Inbox WAL checkpoint failed; the next one retries")]
-        public static partial void CheckpointFailed(ILogger logger, Exception exception);
     }
 }

@@ -1,71 +1,77 @@
 using System.Collections.Concurrent;
 using System.Globalization;
-using GitLabMrBot.Inbox;
 using GitLabMrBot.Processing.Sweep;
 using GitLabMrBot.Storage;
-using GitLabMrBot.Storage.Postgres;
 using Microsoft.Data.Sqlite;
 
 namespace GitLabMrBot.Storage.Sqlite;
 
 /// <summary>
-/// <see cref="ISweepState"/> in two small tables of the inbox's SQLite file, so one file holds everything the bot
-/// must not forget. The tables are its own (created if missing); the inbox's schema is left alone.
+/// <see cref="ISweepState"/> in two small tables of the bot's <see cref="SqliteDatabase"/>, so one file holds everything
+/// the bot must not forget: reads on reader connections, writes through the database's one writer.
 /// </summary>
-public sealed class SqliteSweepState : ISweepState
+public sealed class SqliteSweepState : ISweepState, IAsyncDisposable, IDisposable
 {
+    private const string What = "sweep state";
+
     private const string LastSweepKey = "last_sweep_started_at";
 
-    private readonly string _connectionString;
+    private readonly SqliteDatabase _database;
+    private readonly bool _ownsDatabase;
 
     // Projects written already: remembering the project of every delivery must not cost a write each time.
     private readonly ConcurrentDictionary<long, bool> _known = new();
-    private int _schemaReady;
 
+    /// <summary>A sweep state with a database of its own on <paramref name="path"/> (tools and tests; the bot shares one, see <c>AddStorage</c>).</summary>
     public SqliteSweepState(string path)
+        : this(new SqliteDatabase(path, TimeProvider.System), ownsDatabase: true)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        _connectionString = new SqliteConnectionStringBuilder
-        {
-            DataSource = Path.GetFullPath(path),
-            Mode = SqliteOpenMode.ReadWriteCreate,
-            Pooling = true,
-            DefaultTimeout = 30,
-        }.ToString();
     }
 
-    public Task RememberProjectsAsync(IReadOnlyCollection<long> projectIds, CancellationToken cancellationToken)
+    /// <summary>The sweep state of <paramref name="database"/>, which stays open when this is disposed.</summary>
+    public SqliteSweepState(SqliteDatabase database)
+        : this(database, ownsDatabase: false)
+    {
+    }
+
+    private SqliteSweepState(SqliteDatabase database, bool ownsDatabase)
+    {
+        ArgumentNullException.ThrowIfNull(database);
+        _database = database;
+        _ownsDatabase = ownsDatabase;
+    }
+
+    /// <summary>The database this state is a view on.</summary>
+    internal SqliteDatabase Database => _database;
+
+    public async Task RememberProjectsAsync(IReadOnlyCollection<long> projectIds, CancellationToken cancellationToken)
     {
         var unknown = projectIds.Where(id => !_known.ContainsKey(id)).Distinct().ToList();
         if (unknown.Count == 0)
         {
-            return Task.CompletedTask;
+            return;
         }
-        Run(connection =>
+        await _database.WriteAsync(What, (connection, transaction, _) =>
         {
-            using var transaction = connection.BeginTransaction();
-            using var insert = Command(connection, "INSERT INTO sweep_projects (project_id) VALUES ($id) ON CONFLICT DO NOTHING");
-            insert.Transaction = transaction;
+            using var insert = SqliteDatabase.Command(connection, transaction, "INSERT INTO sweep_projects (project_id) VALUES ($id) ON CONFLICT DO NOTHING");
             var id = insert.Parameters.Add("$id", SqliteType.Integer);
             foreach (var projectId in unknown)
             {
                 id.Value = projectId;
                 insert.ExecuteNonQuery();
             }
-            transaction.Commit();
             return 0;
         });
         foreach (var projectId in unknown)
         {
             _known[projectId] = true;
         }
-        return Task.CompletedTask;
     }
 
     public Task<IReadOnlyList<long>> KnownProjectsAsync(CancellationToken cancellationToken) =>
-        Task.FromResult<IReadOnlyList<long>>(Run(connection =>
+        Task.FromResult<IReadOnlyList<long>>(_database.Read(What, connection =>
         {
-            using var select = Command(connection, "SELECT project_id FROM sweep_projects ORDER BY project_id");
+            using var select = SqliteDatabase.Command(connection, null, "SELECT project_id FROM sweep_projects ORDER BY project_id");
             using var reader = select.ExecuteReader();
             var projects = new List<long>();
             while (reader.Read())
@@ -76,65 +82,32 @@ public sealed class SqliteSweepState : ISweepState
         }));
 
     public Task<DateTimeOffset?> LastSweepAsync(CancellationToken cancellationToken) =>
-        Task.FromResult(Run<DateTimeOffset?>(connection =>
+        Task.FromResult(_database.Read<DateTimeOffset?>(What, connection =>
         {
-            using var select = Command(connection, "SELECT value FROM sweep_state WHERE key = $key");
+            using var select = SqliteDatabase.Command(connection, null, "SELECT value FROM sweep_state WHERE key = $key");
             select.Parameters.AddWithValue("$key", LastSweepKey);
             return select.ExecuteScalar() is string text && long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var ms)
                 ? DateTimeOffset.FromUnixTimeMilliseconds(ms)
                 : null;
         }));
 
-    public Task SetLastSweepAsync(DateTimeOffset startedAt, CancellationToken cancellationToken)
-    {
-        Run(connection =>
+    public Task SetLastSweepAsync(DateTimeOffset startedAt, CancellationToken cancellationToken) =>
+        _database.WriteAsync(What, (connection, transaction, _) =>
         {
-            using var upsert = Command(connection,
+            using var upsert = SqliteDatabase.Command(connection, transaction,
                 "INSERT INTO sweep_state (key, value) VALUES ($key, $value) ON CONFLICT (key) DO UPDATE SET value = excluded.value");
             upsert.Parameters.AddWithValue("$key", LastSweepKey);
             upsert.Parameters.AddWithValue("$value", startedAt.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture));
             return upsert.ExecuteNonQuery();
         });
-        return Task.CompletedTask;
-    }
 
-    private T Run<T>(Func<SqliteConnection, T> work)
+    public async ValueTask DisposeAsync()
     {
-        try
+        if (_ownsDatabase)
         {
-            using var connection = new SqliteConnection(_connectionString);
-            connection.Open();
-            using (var pragmas = Command(connection, "PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;"))
-            {
-                pragmas.ExecuteNonQuery();
-            }
-            EnsureSchema(connection);
-            return work(connection);
-        }
-        catch (SqliteException e)
-        {
-            throw new InboxUnavailableException($"The sweep state is unavailable: {e.Message}", e);
+            await _database.DisposeAsync();
         }
     }
 
-    private void EnsureSchema(SqliteConnection connection)
-    {
-        if (Volatile.Read(ref _schemaReady) == 1)
-        {
-            return;
-        }
-        using var create = Command(connection, """
-            CREATE TABLE IF NOT EXISTS sweep_projects (project_id INTEGER PRIMARY KEY);
-            CREATE TABLE IF NOT EXISTS sweep_state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-            """);
-        create.ExecuteNonQuery();
-        Volatile.Write(ref _schemaReady, 1);
-    }
-
-    private static SqliteCommand Command(SqliteConnection connection, string sql)
-    {
-        var command = connection.CreateCommand();
-        command.CommandText = sql;
-        return command;
-    }
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 }

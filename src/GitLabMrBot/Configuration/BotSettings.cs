@@ -1,5 +1,4 @@
 using System.Text;
-using System.Text.Json;
 
 namespace GitLabMrBot.Configuration;
 
@@ -40,22 +39,21 @@ public sealed class BotSettings
         var database = Blank(configuration[DatabaseKey]) ?? "mrbot.db";
 
         var fromEnvironment = Blank(configuration[GitLabUrlKey]);
-        var urlText = fromEnvironment ?? ReadGitLabUrlFromConfigFile(configPath);
+        var urlText = fromEnvironment ?? GitLabBaseUrl.ReadFromConfigFile(configPath);
         Uri? url = null;
         if (urlText is null)
         {
             found.Add($"{GitLabUrlKey} is not set: export {GitLabUrlKey}=https://gitlab.example.com (or set gitlab.url in {configPath}).");
         }
-        else if (fromEnvironment is null && IsDocumentationExample(urlText))
+        else if (fromEnvironment is null && GitLabBaseUrl.IsDocumentationExample(urlText))
         {
             // The shipped bot.config.json names the documentation's example host: a bot started without GITLAB_URL
             // would quietly talk to nobody's GitLab.
             found.Add($"{GitLabUrlKey} is not set, and gitlab.url in {configPath} is the example {urlText}: export {GitLabUrlKey}=<your GitLab's URL>.");
         }
-        else if (!Uri.TryCreate(urlText.TrimEnd('/'), UriKind.Absolute, out url) || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps))
+        else if (!GitLabBaseUrl.TryParse(urlText, out url))
         {
             found.Add($"{GitLabUrlKey} is not an http(s) URL: set it to the GitLab base URL, e.g. https://gitlab.example.com.");
-            url = null;
         }
 
         var token = Blank(configuration[GitLabTokenKey]);
@@ -123,33 +121,7 @@ public sealed class BotSettings
         }
     }
 
-    private static bool IsDocumentationExample(string url) =>
-        Uri.TryCreate(url, UriKind.Absolute, out var uri)
-        && (uri.Host.Equals("example.com", StringComparison.OrdinalIgnoreCase) || uri.Host.EndsWith(".example.com", StringComparison.OrdinalIgnoreCase));
-
     private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
-
-    // Only gitlab.url is read here; the policy loader owns and validates the rest of the file.
-    private static string? ReadGitLabUrlFromConfigFile(string path)
-    {
-        try
-        {
-            if (!File.Exists(path))
-            {
-                return null;
-            }
-            using var doc = JsonDocument.Parse(File.ReadAllBytes(path), new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
-            return doc.RootElement.ValueKind == JsonValueKind.Object
-                && doc.RootElement.TryGetProperty("gitlab", out var gitlab) && gitlab.ValueKind == JsonValueKind.Object
-                && gitlab.TryGetProperty("url", out var u) && u.ValueKind == JsonValueKind.String
-                ? Blank(u.GetString())
-                : null;
-        }
-        catch (Exception e) when (e is IOException or JsonException or UnauthorizedAccessException)
-        {
-            return null;
-        }
-    }
 }
 
 public static class BotSettingsServiceCollectionExtensions

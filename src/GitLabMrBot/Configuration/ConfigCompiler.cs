@@ -74,7 +74,7 @@ internal sealed partial class ConfigCompiler(Action<string, string> report, Func
         {
             return null;
         }
-        if (Uri.TryCreate(text, UriKind.Absolute, out var url) && (url.Scheme == Uri.UriSchemeHttps || url.Scheme == Uri.UriSchemeHttp))
+        if (GitLabBaseUrl.TryParse(text, out var url))
         {
             return url;
         }

@@ -101,8 +101,7 @@ public static class PolicyConfigLoader
             var errors = new List<ConfigError>();
             void Report(string path, string message) => errors.Add(new ConfigError(path, positions.LineOf(path), message));
 
-            var checker = new ConfigShapeChecker(BotConfigJsonContext.Default.Options, Report);
-            var cleaned = checker.Check(document.RootElement, BotConfigJsonContext.Default.BotConfig, JsonPath.Root);
+            var cleaned = new ConfigShapeChecker(Report).Check(document.RootElement);
             if (cleaned is null)
             {
                 return Failed([.. errors]);

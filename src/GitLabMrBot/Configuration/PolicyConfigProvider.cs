@@ -1,5 +1,8 @@
 using System.Security.Cryptography;
 using GitLabMrBot.Policies;
+using Microsoft.Extensions.FileProviders;
+using Microsoft.Extensions.FileProviders.Physical;
+using Microsoft.Extensions.Primitives;
 
 namespace GitLabMrBot.Configuration;
 
@@ -13,16 +16,16 @@ public sealed partial class PolicyConfigProvider : IDisposable
     private readonly TimeProvider _time;
     private readonly ILogger<PolicyConfigProvider> _logger;
     private readonly TimeSpan _debounce;
-    private readonly TimeSpan _pollInterval;
+    private readonly bool _useFileSystemWatcher;
     private readonly TimeSpan? _regexTimeout;
     private readonly Lock _gate = new();
     private volatile Loaded? _current;
     private IReadOnlyList<ConfigError> _lastErrors = [];
     private long _reloadAttempts;
-    private FileSystemWatcher? _watcher;
+    private PhysicalFileProvider? _watcher;
+    private PhysicalFileProvider? _poller;
+    private IDisposable? _subscription;
     private ITimer? _debounceTimer;
-    private ITimer? _pollTimer;
-    private (DateTime WrittenAt, long Length)? _lastSeen;
     private bool _disposed;
 
     private sealed record Loaded(CompiledConfig Config, byte[] Hash);
@@ -34,7 +37,7 @@ public sealed partial class PolicyConfigProvider : IDisposable
         _logger = logger;
         options ??= new PolicyConfigProviderOptions();
         _debounce = options.Debounce;
-        _pollInterval = options.PollInterval;
+        _useFileSystemWatcher = options.UseFileSystemWatcher;
         _regexTimeout = options.RegexTimeout;
     }
 
@@ -104,7 +107,6 @@ public sealed partial class PolicyConfigProvider : IDisposable
         try
         {
             bytes = File.ReadAllBytes(Path);
-            _lastSeen = Stamp();
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -143,66 +145,57 @@ public sealed partial class PolicyConfigProvider : IDisposable
     {
         lock (_gate)
         {
-            if (_disposed || _debounceTimer is not null)
+            if (_disposed || _subscription is not null)
             {
                 return;
             }
+            var directory = System.IO.Path.GetDirectoryName(Path)!;
             _debounceTimer = _time.CreateTimer(_ => ReloadFromTimer(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
             try
             {
-                var directory = System.IO.Path.GetDirectoryName(Path)!;
-                _watcher = new FileSystemWatcher(directory, System.IO.Path.GetFileName(Path))
-                {
-                    NotifyFilter = NotifyFilters.LastWrite | NotifyFilters.FileName | NotifyFilters.Size | NotifyFilters.CreationTime,
-                };
-                _watcher.Changed += (_, _) => ScheduleReload();
-                _watcher.Created += (_, _) => ScheduleReload();
-                _watcher.Renamed += (_, _) => ScheduleReload();
-                _watcher.EnableRaisingEvents = true;
+                // Both (DOTNET_USE_POLLING_FILE_WATCHER picks one): the watcher reloads at once, polling every 4 s catches what it misses (network shares, bind mounts, ConfigMap symlink swaps).
+                _poller = new PhysicalFileProvider(directory, ExclusionFilters.None) { UsePollingFileWatcher = true, UseActivePolling = true };
+                _watcher = _useFileSystemWatcher ? new PhysicalFileProvider(directory, ExclusionFilters.None) { UsePollingFileWatcher = false } : null;
             }
-            catch (Exception e) when (e is IOException or ArgumentException or PlatformNotSupportedException or UnauthorizedAccessException)
+            catch (IOException e)
             {
-                // e.g. the inotify instance limit: the poll below still notices edits, only later.
-                _watcher?.Dispose();
-                _watcher = null;
+                // The directory went away since the file was read: nothing left to watch.
+                Log.CannotWatch(_logger, Path, e.Message);
+                return;
+            }
+            _subscription = ChangeToken.OnChange(Watch, ScheduleReload);
+        }
+    }
+
+    private IChangeToken Watch()
+    {
+        var name = System.IO.Path.GetFileName(Path);
+        var polled = _poller!.Watch(name);
+        if (Volatile.Read(ref _watcher) is { } watcher)
+        {
+            try
+            {
+                return new CompositeChangeToken([watcher.Watch(name), polled]);
+            }
+            catch (Exception e) when (e is IOException or ArgumentException or PlatformNotSupportedException or UnauthorizedAccessException or ObjectDisposedException)
+            {
+                // e.g. the inotify instance limit: polling still notices edits, only later.
+                Interlocked.Exchange(ref _watcher, null)?.Dispose();
                 Log.WatchFailed(_logger, Path, e.Message);
             }
-            // Polling as well: watchers miss edits on some mounts (network shares, Kubernetes ConfigMap symlink swaps).
-            _pollTimer = _time.CreateTimer(_ => Poll(), null, _pollInterval, _pollInterval);
         }
+        return polled;
     }
 
     private void ScheduleReload()
     {
-        // Editors write a file in several steps: wait until the events stop for the debounce period.
+        // Editors write a file in several steps: wait until the changes stop for the debounce period.
         lock (_gate)
         {
             if (!_disposed)
             {
                 _debounceTimer?.Change(_debounce, Timeout.InfiniteTimeSpan);
             }
-        }
-    }
-
-    private void Poll()
-    {
-        var stamp = Stamp();
-        if (stamp != _lastSeen)
-        {
-            ScheduleReload();
-        }
-    }
-
-    private (DateTime, long)? Stamp()
-    {
-        try
-        {
-            var info = new FileInfo(Path);
-            return info.Exists ? (info.LastWriteTimeUtc, info.Length) : null;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return null;
         }
     }
 
@@ -223,11 +216,17 @@ public sealed partial class PolicyConfigProvider : IDisposable
     {
         lock (_gate)
         {
+            if (_disposed)
+            {
+                return;
+            }
             _disposed = true;
-            _watcher?.Dispose();
-            _debounceTimer?.Dispose();
-            _pollTimer?.Dispose();
         }
+        // Outside the lock: disposing the subscription waits for a running change callback, which takes the lock.
+        _subscription?.Dispose();
+        Interlocked.Exchange(ref _watcher, null)?.Dispose();
+        _poller?.Dispose();
+        _debounceTimer?.Dispose();
     }
 
     private static partial class Log
@@ -249,6 +248,9 @@ public sealed partial class PolicyConfigProvider : IDisposable
 
         [LoggerMessage(6006, LogLevel.Error, "Reloading policy config {Path} failed")]
         public static partial void ReloadFailed(ILogger logger, string path, Exception exception);
+
+        [LoggerMessage(7, LogLevel.Error, "Cannot watch {Path} ({Reason}); edits take effect only after a restart")]
+        public static partial void CannotWatch(ILogger logger, string path, string reason);
     }
 }
 
@@ -257,8 +259,8 @@ public sealed record PolicyConfigProviderOptions
     /// <summary>Quiet period after the last file event before the file is read again.</summary>
     public TimeSpan Debounce { get; init; } = TimeSpan.FromMilliseconds(300);
 
-    /// <summary>Fallback check for edits file watchers miss.</summary>
-    public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(5);
+    /// <summary>False leaves edits to polling alone (tests of the fallback).</summary>
+    internal bool UseFileSystemWatcher { get; init; } = true;
 
     public TimeSpan? RegexTimeout { get; init; }
 }

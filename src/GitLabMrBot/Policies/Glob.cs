@@ -1,3 +1,4 @@
+// Hand-written: Microsoft.Extensions.FileSystemGlobbing supports only * and ** (no ?, [abc], {a,b} or \ escapes), so it cannot read our globs.
 using System.Diagnostics.CodeAnalysis;
 using System.Text;
 using System.Text.RegularExpressions;

@@ -105,11 +105,45 @@ public sealed class PolicyConfigLoaderTests
     [InlineData("""{ "policies": [ { "when": { "draft": true }, "then": { "addLabels": ["x"] } } ] }""", "$.policies[0]", "missing required property \"name\"")]
     [InlineData("""{ "dryRun": true, "dryRun": false }""", "$.dryRun", "duplicate property")]
     [InlineData("""{ "dryRun": null }""", "$.dryRun", "must not be null")]
+    [InlineData("""{ "dryrun": null }""", "$.dryrun", "did you mean \"dryRun\"")]
+    [InlineData("""{ "labels": { "x": "#123456", "x": "#654321" } }""", "$.labels.x", "duplicate key")]
+    [InlineData("""{ "reviewers": { "count": 1.5 } }""", "$.reviewers.count", "expected a whole number")]
+    [InlineData("""{ "reviewers": { "count": 3.0 } }""", "$.reviewers.count", "expected a whole number")]
+    [InlineData("""{ "sizeLabels": { "thresholds": { "S": 99999999999 }, "largest": "L" } }""", "$.sizeLabels.thresholds.S", "expected a whole number")]
+    [InlineData("""{ "policies": [ { "name": "a", "when": { "draft": true }, "then": { "assignees": 5 } } ] }""", "$.policies[0].then.assignees", "found a number")]
+    [InlineData("""{ "policies": [ { "name": "a", "when": { "draft": true }, "then": { "assignees": { "user": ["x"] } } } ] }""", "$.policies[0].then.assignees.user", "did you mean \"users\"")]
+    [InlineData("""{ "policies": [ { "name": "a", "when": { "any": [ { "not": { "titel": "x" } } ] }, "then": { "addLabels": ["x"] } } ] }""", "$.policies[0].when.any[0].not.titel", "did you mean \"title\"")]
     public void Each_semantic_check_reports_at_its_path(string json, string path, string message)
     {
         var errors = Errors(json);
 
         Assert.Contains(errors, e => e.Path == path && e.Message.Contains(message, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_bad_item_keeps_the_indexes_of_the_others()
+    {
+        var errors = Errors("""{ "policies": [ { "name": "a", "when": { "draft": true }, "then": { "assignees": { "users": ["bob", 1, "not a user"] } } } ] }""");
+
+        Assert.Equal(2, errors.Count);
+        Assert.Contains(errors, e => e.Path == "$.policies[0].then.assignees.users[1]" && e.Message == "expected a string, found a number");
+        Assert.Contains(errors, e => e.Path == "$.policies[0].then.assignees.users[2]" && e.Message.Contains("is not a username", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Shape_errors_come_in_document_order_an_objects_missing_properties_after_its_contents()
+    {
+        var errors = Errors("""{ "policies": [ { "then": { "addLabel": ["x"] }, "when": { "draft": "no" } } ], "dryRun": 1 }""");
+
+        Assert.Equal(
+            [
+                "$.policies[0].then.addLabel",
+                "$.policies[0].when.draft",
+                "$.policies[0]",
+                "$.dryRun",
+            ],
+            errors.Select(e => e.Path));
+        Assert.Contains("missing required property \"name\"", errors[2].Message);
     }
 
     [Fact]

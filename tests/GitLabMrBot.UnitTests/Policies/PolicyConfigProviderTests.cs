@@ -17,7 +17,7 @@ public sealed class PolicyConfigProviderTests : IDisposable
 
     private PolicyConfigProvider NewProvider() =>
         new(ConfigPath, TimeProvider.System, NullLogger<PolicyConfigProvider>.Instance,
-            new PolicyConfigProviderOptions { Debounce = TimeSpan.FromMilliseconds(50), PollInterval = TimeSpan.FromMilliseconds(200) });
+            new PolicyConfigProviderOptions { Debounce = TimeSpan.FromMilliseconds(50) });
 
     [Fact]
     public async Task Invalid_edit_keeps_the_previous_config_and_a_valid_one_is_swapped_in()
@@ -39,6 +39,24 @@ public sealed class PolicyConfigProviderTests : IDisposable
         await Eventually.Until(() => provider.Current.Policies[0].Name == "b", "the valid edit was swapped in");
 
         Assert.Empty(provider.LastErrors);
+    }
+
+    [Fact]
+    public async Task Polling_alone_notices_an_edit()
+    {
+        // As on a mount whose edits the watcher never hears about.
+        await File.WriteAllTextAsync(ConfigPath, ConfigA);
+        using var provider = new PolicyConfigProvider(ConfigPath, TimeProvider.System, NullLogger<PolicyConfigProvider>.Instance,
+            new PolicyConfigProviderOptions { Debounce = TimeSpan.FromMilliseconds(50), UseFileSystemWatcher = false });
+        Assert.True(provider.Start().IsValid);
+        var reloaded = new TaskCompletionSource<CompiledConfig>(TaskCreationOptions.RunContinuationsAsynchronously);
+        provider.Reloaded += (_, config) => reloaded.TrySetResult(config);
+
+        await File.WriteAllTextAsync(ConfigPath, ConfigB);
+
+        var config = await reloaded.Task.WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.Equal("b", config.Policies[0].Name);
+        Assert.Same(config, provider.Current);
     }
 
     [Fact]

@@ -30,7 +30,8 @@ public sealed class AssigneesConfigConverter : JsonConverter<AssigneesConfig>
             }
             while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
             {
-                users.Add(reader.GetString() ?? throw new JsonException("a username must be a string."));
+                // A null stands where the shape check already reported a bad item, so the others keep their indexes.
+                users.Add(reader.GetString()!);
             }
         }
         return new AssigneesConfig { Users = users };

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace GitLabMrBot.Configuration;
 
-public static class PoliciesServiceCollectionExtensions
+public static class ConfigurationServiceCollectionExtensions
 {
     /// <summary>
     /// Registers the <see cref="PolicyConfigProvider"/> for the file named by <c>MRBOT_CONFIG</c>
@@ -34,6 +34,14 @@ public static class PoliciesServiceCollectionExtensions
         var result = PolicyConfigLoader.LoadFile(path);
         return result.IsValid ? null : "GitLabMrBot cannot start: " + result.Describe(path);
     }
+}
+
+/// <summary>The former name, kept as an entry point for callers that still use it.</summary>
+public static class PoliciesServiceCollectionExtensions
+{
+    /// <inheritdoc cref="ConfigurationServiceCollectionExtensions.DescribeConfigProblems"/>
+    public static string? DescribeConfigProblems(IConfiguration configuration) =>
+        ConfigurationServiceCollectionExtensions.DescribeConfigProblems(configuration);
 }
 
 /// <summary>Loads the config before the host serves, and starts watching it.</summary>

@@ -1,17 +1,12 @@
 using Carter;
 using GitLabMrBot.Cli;
 using GitLabMrBot.Configuration;
-using GitLabMrBot.Events;
 using GitLabMrBot.GitLab;
 using GitLabMrBot.Health;
 using GitLabMrBot.Inbox;
-using GitLabMrBot.Policies;
 using GitLabMrBot.Processing;
 using GitLabMrBot.Processing.Reconciliation;
 using GitLabMrBot.Processing.Sweep;
-using GitLabMrBot.Storage;
-using GitLabMrBot.Storage.Postgres;
-using GitLabMrBot.Storage.Sqlite;
 using GitLabMrBot.Webhooks;
 
 namespace GitLabMrBot;
@@ -53,7 +48,7 @@ public static class BotApplication
     /// </summary>
     public static string? DescribeStartupProblems(IConfiguration configuration) =>
         BotSettings.TryLoad(configuration, out _, out var problems)
-            ? PoliciesServiceCollectionExtensions.DescribeConfigProblems(configuration)
+            ? ConfigurationServiceCollectionExtensions.DescribeConfigProblems(configuration)
             : BotSettings.DescribeProblems(problems);
 
     /// <summary>The configuration the host would have (for the verbs that do not start it): the same sources, in the same order.</summary>

@@ -2,8 +2,6 @@ using System.CommandLine;
 using GitLabMrBot.Configuration;
 using GitLabMrBot.GitLab;
 using GitLabMrBot.Inbox;
-using GitLabMrBot.Storage;
-using GitLabMrBot.Storage.Postgres;
 using GitLabMrBot.Storage.Sqlite;
 
 namespace GitLabMrBot.Cli;
@@ -195,7 +193,7 @@ public static class DoctorCommand
 
     private static async Task CheckStoreAsync(string database, TimeProvider time, Report report, CancellationToken cancellationToken)
     {
-        if (database.Contains("Host=", StringComparison.OrdinalIgnoreCase))
+        if (BotSettings.IsPostgres(database))
         {
             report.Fail("store", "a PostgreSQL connection string, which this build cannot use", $"set {BotSettings.DatabaseKey} to a SQLite file path (default mrbot.db)");
             return;

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using GitLabMrBot.Configuration;
 using GitLabMrBot.Policies;
 
 namespace GitLabMrBot.Cli;

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using GitLabMrBot.Configuration;
-using GitLabMrBot.Policies;
 
 namespace GitLabMrBot.Cli;
 

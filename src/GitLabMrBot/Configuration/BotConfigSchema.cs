@@ -3,7 +3,6 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Schema;
-using GitLabMrBot.Policies;
 using GitLabMrBot.Policies.Config;
 
 namespace GitLabMrBot.Configuration;

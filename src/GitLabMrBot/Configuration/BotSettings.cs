@@ -27,7 +27,10 @@ public sealed class BotSettings
     public required string ConfigPath { get; init; }
     public required string Database { get; init; }
 
-    public bool DatabaseIsPostgres => Database.Contains("Host=", StringComparison.OrdinalIgnoreCase);
+    public bool DatabaseIsPostgres => IsPostgres(Database);
+
+    /// <summary>A PostgreSQL connection string (<c>Host=…</c>) rather than a SQLite file path.</summary>
+    public static bool IsPostgres(string database) => database.Contains("Host=", StringComparison.OrdinalIgnoreCase);
 
     public override string ToString() =>
         $"GitLab {GitLabUrl}, config {ConfigPath}, store {(DatabaseIsPostgres ? "postgres" : Database)}";

@@ -1,5 +1,3 @@
-using GitLabMrBot.Policies;
-
 namespace GitLabMrBot.Configuration;
 
 /// <summary>One problem in <c>bot.config.json</c>: where (JSON path and 1-based line) and what.</summary>

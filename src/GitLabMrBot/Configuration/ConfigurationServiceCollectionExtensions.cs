@@ -1,4 +1,3 @@
-using GitLabMrBot.Policies;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
@@ -34,14 +33,6 @@ public static class ConfigurationServiceCollectionExtensions
         var result = PolicyConfigLoader.LoadFile(path);
         return result.IsValid ? null : "GitLabMrBot cannot start: " + result.Describe(path);
     }
-}
-
-/// <summary>The former name, kept as an entry point for callers that still use it.</summary>
-public static class PoliciesServiceCollectionExtensions
-{
-    /// <inheritdoc cref="ConfigurationServiceCollectionExtensions.DescribeConfigProblems"/>
-    public static string? DescribeConfigProblems(IConfiguration configuration) =>
-        ConfigurationServiceCollectionExtensions.DescribeConfigProblems(configuration);
 }
 
 /// <summary>Loads the config before the host serves, and starts watching it.</summary>

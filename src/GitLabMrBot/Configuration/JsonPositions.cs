@@ -1,7 +1,6 @@
 // Hand-written: System.Text.Json gives lines only for parse errors, and Newtonsoft.Json's line info would mean a second JSON parser for one lookup.
 using System.Text;
 using System.Text.Json;
-using GitLabMrBot.Policies;
 
 namespace GitLabMrBot.Configuration;
 

@@ -2,7 +2,6 @@ using System.Buffers;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using GitLabMrBot.Webhooks;
 
 namespace GitLabMrBot.Events;
 

@@ -1,6 +1,3 @@
-using GitLabMrBot.Processing;
-using GitLabMrBot.Processing.Reconciliation;
-
 namespace GitLabMrBot.Events;
 
 /// <summary>A merge request as the API addresses it: project id and project-scoped iid.</summary>

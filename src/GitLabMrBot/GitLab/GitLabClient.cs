@@ -1,8 +1,6 @@
 using System.Globalization;
 using System.Net;
 using GitLabMrBot.Events;
-using GitLabMrBot.Processing;
-using GitLabMrBot.Processing.Reconciliation;
 using Microsoft.Extensions.Options;
 using Polly.RateLimiting;
 using Polly.Timeout;

@@ -1,6 +1,4 @@
 using GitLabMrBot.Events;
-using GitLabMrBot.Processing;
-using GitLabMrBot.Processing.Reconciliation;
 
 namespace GitLabMrBot.GitLab;
 

@@ -1,4 +1,3 @@
-using GitLabMrBot.Configuration;
 using GitLabMrBot.Policies;
 
 namespace GitLabMrBot.GitLab;

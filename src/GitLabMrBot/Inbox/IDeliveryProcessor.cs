@@ -1,7 +1,3 @@
-using GitLabMrBot.Storage;
-using GitLabMrBot.Storage.Postgres;
-using GitLabMrBot.Storage.Sqlite;
-
 namespace GitLabMrBot.Inbox;
 
 /// <summary>

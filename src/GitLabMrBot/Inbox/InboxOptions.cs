@@ -1,7 +1,3 @@
-using GitLabMrBot.Storage;
-using GitLabMrBot.Storage.Postgres;
-using GitLabMrBot.Storage.Sqlite;
-
 namespace GitLabMrBot.Inbox;
 
 /// <summary>Settings of the inbox and its worker (configuration section <c>Inbox</c>); safe defaults, validated on start.</summary>

@@ -1,6 +1,3 @@
-using GitLabMrBot.Storage;
-using GitLabMrBot.Storage.Postgres;
-using GitLabMrBot.Storage.Sqlite;
 using Microsoft.Extensions.Options;
 
 namespace GitLabMrBot.Inbox;

@@ -1,7 +1,5 @@
 using System.Globalization;
 using GitLabMrBot.Storage;
-using GitLabMrBot.Storage.Postgres;
-using GitLabMrBot.Storage.Sqlite;
 using Microsoft.Extensions.Options;
 
 namespace GitLabMrBot.Inbox;

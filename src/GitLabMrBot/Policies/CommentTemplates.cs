@@ -1,8 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
-using System.Text.Encodings.Web;
 using Fluid;
 using Fluid.Values;
-using GitLabMrBot.Configuration;
 using Microsoft.Extensions.FileProviders;
 
 namespace GitLabMrBot.Policies;

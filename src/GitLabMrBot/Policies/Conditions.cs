@@ -1,5 +1,4 @@
 using System.Text.RegularExpressions;
-using GitLabMrBot.Configuration;
 
 namespace GitLabMrBot.Policies;
 

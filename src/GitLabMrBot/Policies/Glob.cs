@@ -2,7 +2,6 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Text;
 using System.Text.RegularExpressions;
-using GitLabMrBot.Configuration;
 
 namespace GitLabMrBot.Policies;
 

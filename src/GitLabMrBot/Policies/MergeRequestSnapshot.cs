@@ -1,7 +1,4 @@
-using GitLabMrBot.Configuration;
 using GitLabMrBot.Events;
-using GitLabMrBot.Processing;
-using GitLabMrBot.Processing.Reconciliation;
 
 namespace GitLabMrBot.Policies;
 

@@ -1,9 +1,6 @@
-using GitLabMrBot.Configuration;
 using GitLabMrBot.Events;
 using GitLabMrBot.Policies.Config;
 using GitLabMrBot.Policies.Reviewers;
-using GitLabMrBot.Processing;
-using GitLabMrBot.Processing.Reconciliation;
 
 namespace GitLabMrBot.Policies;
 

@@ -1,5 +1,3 @@
-using GitLabMrBot.Configuration;
-
 namespace GitLabMrBot.Policies;
 
 /// <summary>

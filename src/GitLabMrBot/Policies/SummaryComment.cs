@@ -1,5 +1,4 @@
 using System.Text;
-using GitLabMrBot.Configuration;
 using GitLabMrBot.Policies.Reviewers;
 
 namespace GitLabMrBot.Policies;

@@ -1,7 +1,5 @@
 using System.Text;
 using System.Text.RegularExpressions;
-using GitLabMrBot.Events;
-using GitLabMrBot.Processing.Reconciliation;
 
 namespace GitLabMrBot.Processing;
 

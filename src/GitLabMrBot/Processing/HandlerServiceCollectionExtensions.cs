@@ -2,9 +2,6 @@ using GitLabMrBot.Events;
 using GitLabMrBot.GitLab;
 using GitLabMrBot.Inbox;
 using GitLabMrBot.Processing.Reconciliation;
-using GitLabMrBot.Storage;
-using GitLabMrBot.Storage.Postgres;
-using GitLabMrBot.Storage.Sqlite;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace GitLabMrBot.Processing;
@@ -21,7 +18,7 @@ public static class HandlerServiceCollectionExtensions
     {
         // This processor is the processing step; it replaces any placeholder the inbox registered.
         services.RemoveAll<IDeliveryProcessor>();
-        services.AddSingleton<IDeliveryProcessor, WebhookEventProcessor>();
+        services.AddScoped<IDeliveryProcessor, WebhookEventProcessor>();
 
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<ReconcileQueue>();

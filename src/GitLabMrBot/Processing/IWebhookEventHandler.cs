@@ -1,6 +1,3 @@
-using GitLabMrBot.Events;
-using GitLabMrBot.Processing.Reconciliation;
-
 namespace GitLabMrBot.Processing;
 
 /// <summary>

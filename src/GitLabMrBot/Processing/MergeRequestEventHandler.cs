@@ -1,5 +1,4 @@
 using GitLabMrBot.Events;
-using GitLabMrBot.Processing.Reconciliation;
 
 namespace GitLabMrBot.Processing;
 

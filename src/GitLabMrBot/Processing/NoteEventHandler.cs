@@ -1,6 +1,5 @@
 using GitLabMrBot.Events;
 using GitLabMrBot.GitLab;
-using GitLabMrBot.Processing.Reconciliation;
 
 namespace GitLabMrBot.Processing;
 

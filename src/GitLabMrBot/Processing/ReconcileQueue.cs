@@ -1,10 +1,5 @@
 using System.Text.Json;
-using GitLabMrBot.Events;
 using GitLabMrBot.Inbox;
-using GitLabMrBot.Processing.Reconciliation;
-using GitLabMrBot.Storage;
-using GitLabMrBot.Storage.Postgres;
-using GitLabMrBot.Storage.Sqlite;
 
 namespace GitLabMrBot.Processing;
 

@@ -1,6 +1,5 @@
 using System.Text.Json.Serialization;
 using GitLabMrBot.Events;
-using GitLabMrBot.Processing.Reconciliation;
 
 namespace GitLabMrBot.Processing;
 

@@ -2,9 +2,6 @@ using GitLabMrBot.Events;
 using GitLabMrBot.Inbox;
 using GitLabMrBot.Policies;
 using GitLabMrBot.Processing.Reconciliation;
-using GitLabMrBot.Storage;
-using GitLabMrBot.Storage.Postgres;
-using GitLabMrBot.Storage.Sqlite;
 
 namespace GitLabMrBot.Processing;
 

@@ -4,11 +4,7 @@ using GitLabMrBot.Events;
 using GitLabMrBot.GitLab;
 using GitLabMrBot.Inbox;
 using GitLabMrBot.Processing.Reconciliation;
-using GitLabMrBot.Processing.Sweep;
 using GitLabMrBot.Storage;
-using GitLabMrBot.Storage.Postgres;
-using GitLabMrBot.Storage.Sqlite;
-using GitLabMrBot.Webhooks;
 
 namespace GitLabMrBot.Processing;
 
@@ -18,14 +14,13 @@ namespace GitLabMrBot.Processing;
 /// and handed to that type's handler; then every distinct MR the handlers asked for is reconciled once.
 /// The bot's own <see cref="ReconcileRequest"/> deliveries (pushes, sweep, re-checks) join the same set.
 /// A payload that cannot be read throws, so the worker retries and finally dead-letters it.
-/// Every project seen is remembered for the reconcile sweep.
+/// Every project seen is remembered for the reconcile sweep. Resolved in the worker's scope for the batch, so the
+/// handlers, the reconciler and the executor share that one scope.
 /// </summary>
-public sealed partial class WebhookEventProcessor(IServiceScopeFactory scopeFactory, ILogger<WebhookEventProcessor> logger) : IDeliveryProcessor
+public sealed partial class WebhookEventProcessor(IServiceProvider services, ILogger<WebhookEventProcessor> logger) : IDeliveryProcessor
 {
     public async Task ProcessAsync(ClaimedBatch batch, CancellationToken cancellationToken)
     {
-        await using var scope = scopeFactory.CreateAsyncScope();
-        var services = scope.ServiceProvider;
         var reconcileSet = new ReconcileSet();
         var projects = new HashSet<long>();
 
@@ -42,7 +37,7 @@ public sealed partial class WebhookEventProcessor(IServiceScopeFactory scopeFact
                 reconcileSet.Add(subjectMergeRequest!.Value, delivery, recheckAttempt: 0);
                 continue;
             }
-            if (await DispatchAsync(services, delivery, new WebhookEventContext(delivery, reconcileSet), cancellationToken) is { } projectId)
+            if (await DispatchAsync(delivery, new WebhookEventContext(delivery, reconcileSet), cancellationToken) is { } projectId)
             {
                 projects.Add(projectId);
             }
@@ -82,7 +77,7 @@ public sealed partial class WebhookEventProcessor(IServiceScopeFactory scopeFact
     }
 
     /// <summary>Hands the delivery to its handler; returns the project it is about (null when skipped).</summary>
-    private async Task<long?> DispatchAsync(IServiceProvider services, StoredDelivery delivery, WebhookEventContext context, CancellationToken cancellationToken)
+    private async Task<long?> DispatchAsync(StoredDelivery delivery, WebhookEventContext context, CancellationToken cancellationToken)
     {
         if (delivery.Event == ReconcileRequest.EventName)
         {

@@ -1,6 +1,4 @@
 using GitLabMrBot.Inbox;
-using GitLabMrBot.Storage.Postgres;
-using GitLabMrBot.Storage.Sqlite;
 
 namespace GitLabMrBot.Storage;
 

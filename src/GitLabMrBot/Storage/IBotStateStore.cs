@@ -1,7 +1,3 @@
-using GitLabMrBot.Processing.Reconciliation;
-using GitLabMrBot.Storage.Postgres;
-using GitLabMrBot.Storage.Sqlite;
-
 namespace GitLabMrBot.Storage;
 
 /// <summary>

@@ -1,5 +1,4 @@
 using System.Text.Json.Serialization;
-using GitLabMrBot.Events;
 
 namespace GitLabMrBot.Webhooks;
 

@@ -1,5 +1,4 @@
 using GitLabMrBot.Configuration;
-using GitLabMrBot.Events;
 
 namespace GitLabMrBot.Webhooks;
 

@@ -1,5 +1,4 @@
 using System.Buffers;
-using GitLabMrBot.Events;
 
 namespace GitLabMrBot.Webhooks;
 

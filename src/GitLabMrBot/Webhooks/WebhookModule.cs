@@ -1,10 +1,6 @@
 using System.Text.Json;
 using Carter;
-using GitLabMrBot.Events;
 using GitLabMrBot.Inbox;
-using GitLabMrBot.Storage;
-using GitLabMrBot.Storage.Postgres;
-using GitLabMrBot.Storage.Sqlite;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;

@@ -1,4 +1,3 @@
-using GitLabMrBot.Events;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace GitLabMrBot.Webhooks;

@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Security.Cryptography;
 using System.Text;
-using GitLabMrBot.Events;
 
 namespace GitLabMrBot.Webhooks;
 

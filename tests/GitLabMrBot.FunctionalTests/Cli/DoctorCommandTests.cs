@@ -1,7 +1,4 @@
 using GitLabMrBot.Configuration;
-using GitLabMrBot.Inbox;
-using GitLabMrBot.Storage;
-using GitLabMrBot.Storage.Postgres;
 using GitLabMrBot.Storage.Sqlite;
 using GitLabMrBot.TestGitLab;
 using Microsoft.Extensions.Configuration;

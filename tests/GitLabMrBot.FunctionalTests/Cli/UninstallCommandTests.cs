@@ -1,5 +1,3 @@
-using GitLabMrBot.TestGitLab;
-
 namespace GitLabMrBot.FunctionalTests.Cli;
 
 public sealed class UninstallCommandTests : IAsyncLifetime

@@ -1,5 +1,4 @@
 using GitLabMrBot.Configuration;
-using GitLabMrBot.FunctionalTests.Inbox;
 using GitLabMrBot.Inbox;
 using GitLabMrBot.Storage;
 using GitLabMrBot.Storage.Postgres;

@@ -26,7 +26,7 @@ public sealed class LayerTests
     public void Policies_decide_without_GitLab_storage_inbox_or_processing()
     {
         var result = All.That().ResideInNamespace($"{Root}.Policies")
-            .ShouldNot().HaveDependencyOnAny($"{Root}.GitLab", $"{Root}.Storage", $"{Root}.Inbox", $"{Root}.Processing", $"{Root}.Webhooks")
+            .ShouldNot().HaveDependencyOnAny($"{Root}.GitLab", $"{Root}.Storage", $"{Root}.Inbox", $"{Root}.Processing", $"{Root}.Webhooks", $"{Root}.Configuration")
             .GetResult();
         AssertHolds(result, "Policies must be pure decisions");
     }

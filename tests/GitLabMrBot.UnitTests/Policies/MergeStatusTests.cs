@@ -1,4 +1,3 @@
-using GitLabMrBot.Configuration;
 using GitLabMrBot.Policies;
 using GitLabMrBot.Processing.Reconciliation;
 using static GitLabMrBot.UnitTests.Policies.PolicyTestKit;

@@ -1,5 +1,4 @@
 using GitLabMrBot.Configuration;
-using GitLabMrBot.Policies;
 
 namespace GitLabMrBot.UnitTests.Policies;
 

@@ -1,6 +1,5 @@
 using GitLabMrBot.Configuration;
 using GitLabMrBot.Policies;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging.Abstractions;
 

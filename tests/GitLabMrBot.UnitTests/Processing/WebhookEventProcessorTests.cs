@@ -56,7 +56,8 @@ public sealed class WebhookEventProcessorTests
         services.AddSingleton(_store);
         services.AddHandlers();
         var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true, ValidateOnBuild = true });
-        return (WebhookEventProcessor)provider.GetRequiredService<IDeliveryProcessor>();
+        // The worker resolves the processor in the batch's scope.
+        return (WebhookEventProcessor)provider.CreateScope().ServiceProvider.GetRequiredService<IDeliveryProcessor>();
     }
 
     private static StoredDelivery Delivery(string id, string eventHeader, string json, string? eventUuid = null, int secondsAfterT0 = 0) =>
@@ -277,7 +278,10 @@ public sealed class WebhookEventProcessorTests
         using var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true, ValidateOnBuild = true });
 
         Assert.IsType<LoggingMergeRequestReconciler>(provider.GetRequiredService<IMergeRequestReconciler>());
-        await provider.GetRequiredService<IDeliveryProcessor>().ProcessAsync(
+        // The processor and its scoped handlers live in the scope the worker opens for each batch, never at the root.
+        Assert.Throws<InvalidOperationException>(() => provider.GetRequiredService<IDeliveryProcessor>());
+        await using var scope = provider.CreateAsyncScope();
+        await scope.ServiceProvider.GetRequiredService<IDeliveryProcessor>().ProcessAsync(
             new ClaimedBatch("worker", "mr:1:1", [Delivery("d1", "Merge Request Hook", MergeRequestJson(1, 1))]),
             CancellationToken.None);
     }

@@ -1,5 +1,3 @@
-using GitLabMrBot.Configuration;
-
 namespace GitLabMrBot.Policies.CodeOwners;
 
 /// <summary>How a CODEOWNERS owner reference is written; resolution to users happens later, through the API.</summary>

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
-using GitLabMrBot.Configuration;
 
 namespace GitLabMrBot.Policies.CodeOwners;
 

@@ -1,5 +1,3 @@
-using GitLabMrBot.Configuration;
-
 namespace GitLabMrBot.Policies.Reviewers;
 
 // The data of reviewer and assignee selection. Everything here is pure: the reconciler resolves people

@@ -1,7 +1,6 @@
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text;
-using GitLabMrBot.Configuration;
 using GitLabMrBot.Events;
 
 namespace GitLabMrBot.Policies.Reviewers;

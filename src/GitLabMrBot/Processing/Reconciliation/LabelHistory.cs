@@ -1,4 +1,3 @@
-using GitLabMrBot.Configuration;
 using GitLabMrBot.GitLab;
 using GitLabMrBot.Policies;
 

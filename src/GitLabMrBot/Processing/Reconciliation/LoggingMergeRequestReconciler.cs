@@ -1,5 +1,4 @@
 using GitLabMrBot.Events;
-using GitLabMrBot.Processing;
 
 namespace GitLabMrBot.Processing.Reconciliation;
 

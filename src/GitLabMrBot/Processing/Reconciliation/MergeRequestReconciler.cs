@@ -2,7 +2,6 @@ using GitLabMrBot.Configuration;
 using GitLabMrBot.Events;
 using GitLabMrBot.GitLab;
 using GitLabMrBot.Policies;
-using GitLabMrBot.Processing;
 
 namespace GitLabMrBot.Processing.Reconciliation;
 

@@ -1,8 +1,6 @@
-using GitLabMrBot.Configuration;
 using GitLabMrBot.Events;
 using GitLabMrBot.GitLab;
 using GitLabMrBot.Policies;
-using GitLabMrBot.Processing;
 using Microsoft.Extensions.Caching.Memory;
 
 namespace GitLabMrBot.Processing.Reconciliation;

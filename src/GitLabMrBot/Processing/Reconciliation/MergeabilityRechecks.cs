@@ -1,7 +1,4 @@
-using GitLabMrBot.Configuration;
-using GitLabMrBot.Events;
 using GitLabMrBot.Policies;
-using GitLabMrBot.Processing;
 using Microsoft.Extensions.Options;
 
 namespace GitLabMrBot.Processing.Reconciliation;

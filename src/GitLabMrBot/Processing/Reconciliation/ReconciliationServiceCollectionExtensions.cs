@@ -1,7 +1,4 @@
-using GitLabMrBot.Events;
 using GitLabMrBot.GitLab;
-using GitLabMrBot.Processing;
-using GitLabMrBot.Storage;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 

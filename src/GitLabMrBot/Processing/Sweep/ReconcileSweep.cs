@@ -3,12 +3,7 @@ using System.Net;
 using GitLabMrBot.Configuration;
 using GitLabMrBot.Events;
 using GitLabMrBot.GitLab;
-using GitLabMrBot.Policies;
-using GitLabMrBot.Processing;
-using GitLabMrBot.Processing.Reconciliation;
 using GitLabMrBot.Storage;
-using GitLabMrBot.Storage.Postgres;
-using GitLabMrBot.Storage.Sqlite;
 using Microsoft.Extensions.Options;
 
 namespace GitLabMrBot.Processing.Sweep;

@@ -1,4 +1,3 @@
-using GitLabMrBot.Storage;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 

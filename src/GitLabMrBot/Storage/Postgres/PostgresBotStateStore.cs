@@ -1,8 +1,4 @@
 using System.Globalization;
-using GitLabMrBot.Inbox;
-using GitLabMrBot.Processing.Reconciliation;
-using GitLabMrBot.Storage;
-using GitLabMrBot.Storage.Sqlite;
 using Npgsql;
 
 namespace GitLabMrBot.Storage.Postgres;

@@ -1,8 +1,6 @@
 using System.Globalization;
 using System.Threading.Channels;
 using GitLabMrBot.Inbox;
-using GitLabMrBot.Storage;
-using GitLabMrBot.Storage.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using NpgsqlTypes;

@@ -1,9 +1,5 @@
 using System.Collections.Concurrent;
 using System.Globalization;
-using GitLabMrBot.Inbox;
-using GitLabMrBot.Processing.Sweep;
-using GitLabMrBot.Storage;
-using GitLabMrBot.Storage.Sqlite;
 using Npgsql;
 
 namespace GitLabMrBot.Storage.Postgres;

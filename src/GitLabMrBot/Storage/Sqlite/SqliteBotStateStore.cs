@@ -1,7 +1,4 @@
 using System.Globalization;
-using GitLabMrBot.Processing.Reconciliation;
-using GitLabMrBot.Storage;
-using Microsoft.Data.Sqlite;
 
 namespace GitLabMrBot.Storage.Sqlite;
 

@@ -2,8 +2,6 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
 using GitLabMrBot.Inbox;
-using GitLabMrBot.Storage;
-using GitLabMrBot.Storage.Postgres;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
 using static GitLabMrBot.Storage.DeliveryRows;

@@ -1,7 +1,5 @@
 using System.Collections.Concurrent;
 using System.Globalization;
-using GitLabMrBot.Processing.Sweep;
-using GitLabMrBot.Storage;
 using Microsoft.Data.Sqlite;
 
 namespace GitLabMrBot.Storage.Sqlite;

@@ -1,3 +1,5 @@
+using System.Data.Common;
+using System.Globalization;
 using GitLabMrBot.Inbox;
 
 namespace GitLabMrBot.Storage;
@@ -42,4 +44,18 @@ internal static class DeliveryRows
         Dead => DeliveryStatus.Dead,
         _ => throw new InvalidDataException($"Unknown delivery status '{text}' in the inbox."),
     };
+
+    /// <summary>The delivery in the reader's current row, read in <see cref="Columns"/> order.</summary>
+    public static StoredDelivery Read(DbDataReader reader) => new(
+        Id: reader.GetInt64(0).ToString(CultureInfo.InvariantCulture),
+        DedupeKey: reader.GetString(1),
+        Event: reader.GetString(2),
+        Subject: reader.GetString(3),
+        EventUuid: reader.IsDBNull(4) ? null : reader.GetString(4),
+        ReceivedAt: DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(5)),
+        Body: reader.GetFieldValue<byte[]>(6),
+        Status: ParseStatus(reader.GetString(7)),
+        Attempts: reader.GetInt32(8),
+        NextAttemptAt: DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(9)),
+        LastError: reader.IsDBNull(10) ? null : reader.GetString(10));
 }

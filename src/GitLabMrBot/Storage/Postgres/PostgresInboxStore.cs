@@ -645,18 +645,7 @@ public sealed partial class PostgresInboxStore : IInboxStore, IAsyncDisposable, 
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            deliveries.Add(new StoredDelivery(
-                Id: reader.GetInt64(0).ToString(CultureInfo.InvariantCulture),
-                DedupeKey: reader.GetString(1),
-                Event: reader.GetString(2),
-                Subject: reader.GetString(3),
-                EventUuid: reader.IsDBNull(4) ? null : reader.GetString(4),
-                ReceivedAt: DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(5)),
-                Body: reader.GetFieldValue<byte[]>(6),
-                Status: ParseStatus(reader.GetString(7)),
-                Attempts: reader.GetInt32(8),
-                NextAttemptAt: DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(9)),
-                LastError: reader.IsDBNull(10) ? null : reader.GetString(10)));
+            deliveries.Add(DeliveryRows.Read(reader));
         }
         return deliveries;
     }

@@ -16,8 +16,13 @@ public interface IGitLabApi
     [Get("/projects/{projectId}")]
     Task<IApiResponse<GitLabProject>> GetProjectAsync(long projectId, CancellationToken cancellationToken);
 
+    /// <summary><paramref name="includeDivergedCommitsCount"/> is <c>"true"</c> text, as GitLab wants it (Refit would write <c>True</c>).</summary>
     [Get("/projects/{projectId}/merge_requests/{iid}")]
-    Task<IApiResponse<GitLabMergeRequest>> GetMergeRequestAsync(long projectId, long iid, CancellationToken cancellationToken);
+    Task<IApiResponse<GitLabMergeRequest>> GetMergeRequestAsync(
+        long projectId,
+        long iid,
+        [AliasAs("include_diverged_commits_count")] string? includeDivergedCommitsCount,
+        CancellationToken cancellationToken);
 
     [Get("/projects/{projectId}/merge_requests/{iid}/diffs")]
     Task<IApiResponse<List<GitLabDiff>>> GetDiffsAsync(long projectId, long iid, int page, [AliasAs("per_page")] int perPage, CancellationToken cancellationToken);

@@ -78,6 +78,12 @@ public sealed partial class GitLabClient(
     public Task<IReadOnlyList<GitLabMember>> GetProjectMembersAsync(long projectId, CancellationToken cancellationToken) =>
         GetAllPagesAsync($"/projects/{projectId}/members/all", (page, size, ct) => api.GetAllProjectMembersAsync(projectId, page, size, ct), cancellationToken);
 
+    public async Task<GitLabMember?> GetProjectMemberAsync(long projectId, long userId, CancellationToken cancellationToken)
+    {
+        var response = await SendAsync(api.GetProjectMemberAsync(projectId, userId, cancellationToken), "GET", $"/projects/{projectId}/members/all/{userId}", cancellationToken, allowNotFound: true);
+        return response.StatusCode == HttpStatusCode.NotFound ? null : response.Content;
+    }
+
     public Task<IReadOnlyList<GitLabMember>> GetGroupMembersAsync(long groupId, bool includeInherited, CancellationToken cancellationToken) =>
         includeInherited
             ? GetAllPagesAsync($"/groups/{groupId}/members/all", (page, size, ct) => api.GetAllGroupMembersAsync(groupId, page, size, ct), cancellationToken)

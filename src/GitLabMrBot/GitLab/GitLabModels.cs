@@ -201,6 +201,7 @@ public sealed record CreateLabelBody(string Name, string Color, string? Descript
 [JsonSerializable(typeof(List<GitLabLabelEvent>))]
 [JsonSerializable(typeof(GitLabLabel))]
 [JsonSerializable(typeof(List<GitLabLabel>))]
+[JsonSerializable(typeof(GitLabMember))]
 [JsonSerializable(typeof(List<GitLabMember>))]
 [JsonSerializable(typeof(GitLabUserStatus))]
 [JsonSerializable(typeof(GitLabErrorBody))]

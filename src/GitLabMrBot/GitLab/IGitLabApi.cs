@@ -72,6 +72,9 @@ public interface IGitLabApi
     [Get("/projects/{projectId}/repository/files/{encodedFilePath}/raw")]
     Task<IApiResponse<string>> GetRawFileAsync(long projectId, [Encoded] string encodedFilePath, [AliasAs("ref")] string? gitRef, CancellationToken cancellationToken);
 
+    [Get("/projects/{projectId}/members/all/{userId}")]
+    Task<IApiResponse<GitLabMember>> GetProjectMemberAsync(long projectId, long userId, CancellationToken cancellationToken);
+
     [Get("/projects/{projectId}/members/all")]
     Task<IApiResponse<List<GitLabMember>>> GetAllProjectMembersAsync(long projectId, int page, [AliasAs("per_page")] int perPage, CancellationToken cancellationToken);
 

@@ -16,7 +16,7 @@ namespace GitLabMrBot.TestGitLab;
 /// API writes included. Seed it with the methods below (they act like a human in the UI), point the bot at
 /// <see cref="BaseUrl"/>, then assert on <see cref="Requests"/>, <see cref="Deliveries"/> and the state readers.
 /// </summary>
-public sealed class TestGitLabServer : IAsyncDisposable
+public sealed partial class TestGitLabServer : IAsyncDisposable
 {
     private readonly Urls urls = new();
     private readonly HookDispatcher dispatcher;
@@ -338,11 +338,20 @@ public sealed class TestGitLabServer : IAsyncDisposable
     }
 
     /// <summary>
-    /// What GitLab's asynchronous mergeability check would conclude, e.g. <c>need_rebase</c>; <paramref name="hasConflicts"/>
-    /// makes <c>detailed_merge_status</c> <c>conflict</c>. No webhook: GitLab sends none for this either.
+    /// The state of GitLab's asynchronous git check. <c>unchecked</c>, <c>checking</c> or <c>preparing</c> while it runs:
+    /// <c>detailed_merge_status</c> reports that before any other check, and <c>has_conflicts</c> reads false meanwhile.
+    /// Null or <c>mergeable</c> once it is done, with <paramref name="hasConflicts"/> its verdict (<c>conflict</c>, if no earlier
+    /// check fails). Any other value is a failing check the emulator does not model (e.g. <c>discussions_not_resolved</c>),
+    /// placed before the conflict and rebase checks. The computed checks (<c>need_rebase</c>, <c>draft_status</c>…) cannot be
+    /// forced: use <see cref="SetMergeMethod"/>, pushes, drafts and <see cref="RequireApprovals"/>. No webhook: GitLab sends none either.
     /// </summary>
     public void SetMergeStatus(GitLabMergeRequest mergeRequest, string? detailedMergeStatus, bool hasConflicts = false)
     {
+        if (detailedMergeStatus is not null && Mergeability.ComputedChecks.Contains(detailedMergeStatus))
+        {
+            throw new ArgumentException($"'{detailedMergeStatus}' is computed from the MR and its project, not set.", nameof(detailedMergeStatus));
+        }
+
         lock (state.Gate)
         {
             var mr = state.RequireMergeRequest(mergeRequest);
@@ -360,7 +369,7 @@ public sealed class TestGitLabServer : IAsyncDisposable
             return new MergeRequestView(
                 m.Id, m.Iid, m.Project.Id, m.Title, m.Description, m.State, m.Draft, m.SourceBranch, m.TargetBranch, m.Author.Username,
                 [.. m.Labels.Select(l => l.Name)], [.. m.Assignees.Select(u => u.Username)], [.. m.Reviewers.Select(u => u.Username)],
-                m.Sha, m.DetailedMergeStatus, m.HasConflicts, m.CreatedAt, m.UpdatedAt);
+                m.Sha, m.DetailedMergeStatus, Mergeability.CannotBeMerged(m), m.CreatedAt, m.UpdatedAt);
         }
     }
 

@@ -42,8 +42,12 @@ public sealed partial class GitLabClient(
     public Task<GitLabProject> GetProjectAsync(long projectId, CancellationToken cancellationToken) =>
         ReadAsync(api.GetProjectAsync(projectId, cancellationToken), "GET", $"/projects/{projectId}", cancellationToken);
 
+    /// <summary>
+    /// The MR with <c>diverged_commits_count</c>: how far its target moved on, computed on read (unlike <c>has_conflicts</c>),
+    /// which the needs-rebase rule needs (docs/gitlab-behaviour.md §3.2).
+    /// </summary>
     public Task<GitLabMergeRequest> GetMergeRequestAsync(MergeRequestRef mergeRequest, CancellationToken cancellationToken) =>
-        ReadAsync(api.GetMergeRequestAsync(mergeRequest.ProjectId, mergeRequest.Iid, cancellationToken), "GET", MrPath(mergeRequest), cancellationToken);
+        ReadAsync(api.GetMergeRequestAsync(mergeRequest.ProjectId, mergeRequest.Iid, "true", cancellationToken), "GET", MrPath(mergeRequest), cancellationToken);
 
     public Task<IReadOnlyList<GitLabDiff>> GetAllDiffsAsync(MergeRequestRef mergeRequest, CancellationToken cancellationToken) =>
         GetAllPagesAsync($"{MrPath(mergeRequest)}/diffs", (page, size, ct) => api.GetDiffsAsync(mergeRequest.ProjectId, mergeRequest.Iid, page, size, ct), cancellationToken);
@@ -73,6 +77,12 @@ public sealed partial class GitLabClient(
 
     public Task<IReadOnlyList<GitLabMember>> GetProjectMembersAsync(long projectId, CancellationToken cancellationToken) =>
         GetAllPagesAsync($"/projects/{projectId}/members/all", (page, size, ct) => api.GetAllProjectMembersAsync(projectId, page, size, ct), cancellationToken);
+
+    public async Task<GitLabMember?> GetProjectMemberAsync(long projectId, long userId, CancellationToken cancellationToken)
+    {
+        var response = await SendAsync(api.GetProjectMemberAsync(projectId, userId, cancellationToken), "GET", $"/projects/{projectId}/members/all/{userId}", cancellationToken, allowNotFound: true);
+        return response.StatusCode == HttpStatusCode.NotFound ? null : response.Content;
+    }
 
     public Task<IReadOnlyList<GitLabMember>> GetGroupMembersAsync(long groupId, bool includeInherited, CancellationToken cancellationToken) =>
         includeInherited

@@ -45,6 +45,12 @@ public interface IGitLabDirectory
     /// <summary>Direct, inherited and invited members (<c>/members/all</c>), each with their highest access level.</summary>
     Task<IReadOnlyList<GitLabMember>> GetProjectMembersAsync(long projectId, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// One user's membership (<c>/members/all/:user_id</c>: direct, inherited or invited, at their highest access level);
+    /// null when they are no member (GitLab answers 404).
+    /// </summary>
+    Task<GitLabMember?> GetProjectMemberAsync(long projectId, long userId, CancellationToken cancellationToken);
+
     /// <summary><c>/groups/:id/members/all</c> when <paramref name="includeInherited"/>, else direct members only.</summary>
     Task<IReadOnlyList<GitLabMember>> GetGroupMembersAsync(long groupId, bool includeInherited, CancellationToken cancellationToken);
 

@@ -32,6 +32,9 @@ public sealed record GitLabProject
     public string? DefaultBranch { get; init; }
     public string? WebUrl { get; init; }
     public GitLabNamespace? Namespace { get; init; }
+
+    /// <summary><c>merge</c>, <c>rebase_merge</c> or <c>ff</c>: the last two need a rebase when the target moved on (docs/gitlab-behaviour.md §3.2).</summary>
+    public string? MergeMethod { get; init; }
 }
 
 public sealed record GitLabDiffRefs
@@ -69,6 +72,9 @@ public sealed record GitLabMergeRequest
 
     /// <summary>A string in GitLab's API: a number, or e.g. <c>"1000+"</c> past its diff limits.</summary>
     public string? ChangesCount { get; init; }
+
+    /// <summary>Commits of the target branch the source branch lacks; only sent when asked for (<c>include_diverged_commits_count=true</c>).</summary>
+    public int? DivergedCommitsCount { get; init; }
 }
 
 public sealed record GitLabDiff
@@ -195,6 +201,7 @@ public sealed record CreateLabelBody(string Name, string Color, string? Descript
 [JsonSerializable(typeof(List<GitLabLabelEvent>))]
 [JsonSerializable(typeof(GitLabLabel))]
 [JsonSerializable(typeof(List<GitLabLabel>))]
+[JsonSerializable(typeof(GitLabMember))]
 [JsonSerializable(typeof(List<GitLabMember>))]
 [JsonSerializable(typeof(GitLabUserStatus))]
 [JsonSerializable(typeof(GitLabErrorBody))]

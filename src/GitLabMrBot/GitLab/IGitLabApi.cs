@@ -16,8 +16,13 @@ public interface IGitLabApi
     [Get("/projects/{projectId}")]
     Task<IApiResponse<GitLabProject>> GetProjectAsync(long projectId, CancellationToken cancellationToken);
 
+    /// <summary><paramref name="includeDivergedCommitsCount"/> is <c>"true"</c> text, as GitLab wants it (Refit would write <c>True</c>).</summary>
     [Get("/projects/{projectId}/merge_requests/{iid}")]
-    Task<IApiResponse<GitLabMergeRequest>> GetMergeRequestAsync(long projectId, long iid, CancellationToken cancellationToken);
+    Task<IApiResponse<GitLabMergeRequest>> GetMergeRequestAsync(
+        long projectId,
+        long iid,
+        [AliasAs("include_diverged_commits_count")] string? includeDivergedCommitsCount,
+        CancellationToken cancellationToken);
 
     [Get("/projects/{projectId}/merge_requests/{iid}/diffs")]
     Task<IApiResponse<List<GitLabDiff>>> GetDiffsAsync(long projectId, long iid, int page, [AliasAs("per_page")] int perPage, CancellationToken cancellationToken);
@@ -66,6 +71,9 @@ public interface IGitLabApi
     /// <summary><paramref name="encodedFilePath"/> is already one escaped segment (<see cref="GitLabPaths.EncodeFilePath"/>: <c>/</c> → <c>%2F</c>).</summary>
     [Get("/projects/{projectId}/repository/files/{encodedFilePath}/raw")]
     Task<IApiResponse<string>> GetRawFileAsync(long projectId, [Encoded] string encodedFilePath, [AliasAs("ref")] string? gitRef, CancellationToken cancellationToken);
+
+    [Get("/projects/{projectId}/members/all/{userId}")]
+    Task<IApiResponse<GitLabMember>> GetProjectMemberAsync(long projectId, long userId, CancellationToken cancellationToken);
 
     [Get("/projects/{projectId}/members/all")]
     Task<IApiResponse<List<GitLabMember>>> GetAllProjectMembersAsync(long projectId, int page, [AliasAs("per_page")] int perPage, CancellationToken cancellationToken);

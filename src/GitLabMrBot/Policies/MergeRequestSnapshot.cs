@@ -29,7 +29,15 @@ public sealed record MergeRequestSnapshot
     /// <summary>GitLab's <c>detailed_merge_status</c> (open enum: <c>mergeable</c>, <c>conflict</c>, <c>need_rebase</c>, <c>checking</c>…).</summary>
     public string? DetailedMergeStatus { get; init; }
 
+    /// <summary>GitLab's <c>has_conflicts</c> (<c>cannot_be_merged?</c>): also true for an MR without commits (docs/gitlab-behaviour.md §3.2).</summary>
     public bool HasConflicts { get; init; }
+
+    /// <summary>GitLab's <c>diverged_commits_count</c>: commits of the target branch the source branch lacks; null when GitLab did not say.</summary>
+    public int? DivergedCommitsCount { get; init; }
+
+    /// <summary>The project's <c>merge_method</c> (<c>merge</c>, <c>rebase_merge</c> or <c>ff</c>); null when not read.</summary>
+    public string? MergeMethod { get; init; }
+
     public string WebUrl { get; init; } = "";
 
     /// <summary>Who put the labels there (from GitLab's resource label events): decides what the bot may remove or re-add.</summary>

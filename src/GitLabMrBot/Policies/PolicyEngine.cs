@@ -280,17 +280,28 @@ public static class PolicyEngine
         return new SizeDecision(sizes.Prefix + name, lines, ignored, $"{lines} lines changed ({bound}){ignoredText}");
     }
 
+    /// <summary>
+    /// GitLab's own rule, from the fields that answer it (docs/gitlab-behaviour.md §3.2): conflicts (<c>has_conflicts</c>), or, on
+    /// projects that merge by fast-forward or with semi-linear history, a target branch that moved on (<c>diverged_commits_count</c>).
+    /// <c>detailed_merge_status</c> names only the first failing check, and draft, approvals and others come before conflict
+    /// and rebase: its <c>conflict</c> and <c>need_rebase</c> are evidence, any other value says nothing about either.
+    /// </summary>
     private static string? DecideNeedsRebase(MergeRequestSnapshot snapshot, bool present)
     {
-        if (snapshot.HasConflicts || snapshot.DetailedMergeStatus == "conflict")
+        // has_conflicts also reads true for an MR without commits; an MR that changes no file has nothing to conflict with.
+        if ((snapshot.HasConflicts && snapshot.ChangedFiles.Count > 0) || snapshot.DetailedMergeStatus == "conflict")
         {
             return "GitLab reports merge conflicts";
+        }
+        if (RebaseRule.NeedsRebase(snapshot.MergeMethod, snapshot.DivergedCommitsCount) is { } behind)
+        {
+            return behind;
         }
         if (snapshot.DetailedMergeStatus == "need_rebase")
         {
             return "GitLab reports that the MR needs a rebase";
         }
-        // Still computing, or not said at all: keep whatever is there until GitLab knows.
+        // The conflict check still running, or no status at all: keep whatever is there until GitLab knows.
         if (present && (snapshot.DetailedMergeStatus is null || MergeStatus.IsUnsettled(snapshot.DetailedMergeStatus)))
         {
             return "kept while GitLab re-checks mergeability";

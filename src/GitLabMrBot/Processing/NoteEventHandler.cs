@@ -44,9 +44,8 @@ public sealed partial class NoteEventHandler(IGitLabDirectory gitLab, ILogger<No
         }
 
         var projectId = webhookEvent.EffectiveProjectId;
-        var member = authorId is { } id
-            ? (await gitLab.GetProjectMembersAsync(projectId, cancellationToken)).FirstOrDefault(m => m.Id == id)
-            : null;
+        // One lookup of the author, not every page of members: a command costs the same in a project of thousands (docs/gitlab-behaviour.md §3.5).
+        var member = authorId is { } id ? await gitLab.GetProjectMemberAsync(projectId, id, cancellationToken) : null;
         if (member is null || member.AccessLevel < CommandAccessLevel)
         {
             Log.NotAllowed(logger, note.Id, authorId, member?.AccessLevel ?? 0);

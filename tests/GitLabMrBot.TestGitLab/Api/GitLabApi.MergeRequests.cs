@@ -105,6 +105,12 @@ internal sealed partial class GitLabApi
         var mr = MergeRequest(r);
         var o = json.MergeRequest(mr, single: true);
         o["changes_count"] = state.Diffs(mr).Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        // Only on request: counting the commits behind costs GitLab a git call (docs/gitlab-behaviour.md §3.2).
+        if (r.Params.Bool("include_diverged_commits_count") == true)
+        {
+            o["diverged_commits_count"] = Mergeability.DivergedCommitsCount(mr);
+        }
+
         return ApiResult.Ok(o);
     }
 

@@ -43,11 +43,20 @@ internal sealed partial class GitLabApi
         return ApiResult.Paged(r, Nodes(members, m => json.Member(m.User, m.Level)));
     }
 
+    /// <summary>
+    /// One member at the highest level of any of their memberships; a non-member is <c>find_by!</c>'s generic 404, and
+    /// a user id that is not a number fails Grape's <c>type: Integer</c> (docs/gitlab-behaviour.md §3.5).
+    /// </summary>
     private ApiResult ProjectMemberAll(ApiRequest r)
     {
         var project = Project(r);
+        if (!int.TryParse(r["user_id"], System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var id))
+        {
+            return ApiResult.Error(400, "user_id is invalid");
+        }
+
         var members = state.AllMembers(project.Namespace.SelfAndAncestors().Select(g => g.Members).Append(project.Members));
-        return int.TryParse(r["user_id"], out var id) && members.FirstOrDefault(m => m.User.Id == id) is { User: not null } m
+        return members.FirstOrDefault(m => m.User.Id == id) is { User: not null } m
             ? ApiResult.Ok(json.Member(m.User, m.Level))
             : throw new ApiError(ApiResult.Message(404, "404 Not found"));
     }

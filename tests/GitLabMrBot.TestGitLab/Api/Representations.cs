@@ -80,6 +80,7 @@ internal sealed class Representations(Urls urls)
             ["parent_id"] = p.Namespace.Parent?.Id,
         },
         ["archived"] = false,
+        ["merge_method"] = p.MergeMethod,
     };
 
     public JsonObject Group(GroupEntity g) => new()
@@ -236,7 +237,7 @@ internal sealed class Representations(Urls urls)
             },
             ["web_url"] = urls.MergeRequest(mr),
             ["squash"] = false,
-            ["has_conflicts"] = mr.HasConflicts,
+            ["has_conflicts"] = Mergeability.CannotBeMerged(mr),
             ["blocking_discussions_resolved"] = true,
         };
         if (single)

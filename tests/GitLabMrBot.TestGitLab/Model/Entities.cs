@@ -73,6 +73,12 @@ internal sealed class ProjectEntity
     public Dictionary<string, string> Branches { get; } = new(StringComparer.Ordinal);
     public Dictionary<string, CommitEntity> Commits { get; } = new(StringComparer.Ordinal);
     public List<MergeRequestEntity> MergeRequests { get; } = [];
+
+    /// <summary><c>merge</c>, <c>rebase_merge</c> or <c>ff</c> (GitLab's default is <c>merge</c>).</summary>
+    public string MergeMethod { get; set; } = "merge";
+
+    /// <summary>Approvals an MR needs before it may merge: an approval rule, a Premium feature (0 = none, as on Free).</summary>
+    public int ApprovalsRequired { get; set; }
 }
 
 internal sealed class MergeRequestEntity
@@ -104,6 +110,7 @@ internal sealed class MergeRequestEntity
     public UserEntity? ClosedBy { get; set; }
     public List<NoteEntity> Notes { get; } = [];
     public List<LabelEventEntity> LabelEvents { get; } = [];
+    public HashSet<UserEntity> ApprovedBy { get; } = [];
 
     public bool Draft => DraftTitle.IsDraft(Title);
 
@@ -115,14 +122,10 @@ internal sealed class MergeRequestEntity
         _ => 4,
     };
 
-    /// <summary>GitLab computes this asynchronously; here it follows the same precedence synchronously.</summary>
-    public string DetailedMergeStatus =>
-        State != "opened" ? "not_open"
-        : Draft ? "draft_status"
-        : HasConflicts ? "conflict"
-        : MergeStatusOverride ?? "mergeable";
+    /// <summary>GitLab computes this on read, in its order of checks (see <see cref="Mergeability"/>).</summary>
+    public string DetailedMergeStatus => Mergeability.DetailedStatus(this);
 
-    public string MergeStatus => HasConflicts ? "cannot_be_merged" : "can_be_merged";
+    public string MergeStatus => Mergeability.MergeStatus(this);
 }
 
 internal sealed class NoteEntity

@@ -33,11 +33,10 @@ public sealed class WebhookEventProcessorTests
             .Returns(Task.CompletedTask)
             .AndDoes(call => _calls.Add((call.Arg<MergeRequestRef>(), call.Arg<ReconcileContext>())));
         _directory.GetCurrentUserAsync(Arg.Any<CancellationToken>()).Returns(new GitLabMrBot.GitLab.GitLabUser { Id = BotId, Username = "mrbot" });
-        _directory.GetProjectMembersAsync(Arg.Any<long>(), Arg.Any<CancellationToken>()).Returns(
-        [
-            new GitLabMember { Id = DeveloperId, Username = "dev", AccessLevel = 30 },
-            new GitLabMember { Id = GuestId, Username = "guest", AccessLevel = 10 },
-        ]);
+        _directory.GetProjectMemberAsync(Arg.Any<long>(), DeveloperId, Arg.Any<CancellationToken>())
+            .Returns(new GitLabMember { Id = DeveloperId, Username = "dev", AccessLevel = 30 });
+        _directory.GetProjectMemberAsync(Arg.Any<long>(), GuestId, Arg.Any<CancellationToken>())
+            .Returns(new GitLabMember { Id = GuestId, Username = "guest", AccessLevel = 10 });
         _store.AppendAsync(Arg.Any<NewDelivery>(), Arg.Any<CancellationToken>())
             .Returns(call =>
             {

@@ -20,6 +20,9 @@ public sealed class MergeRequestSnapshotReader(IMergeRequestReader gitLab, IMemo
 {
     private static readonly TimeSpan CacheFor = TimeSpan.FromHours(1);
 
+    // A project's merge method is a setting that rarely changes: read once per project, a change is seen within this.
+    private static readonly TimeSpan MergeMethodCacheFor = TimeSpan.FromMinutes(10);
+
     public async Task<MergeRequestRead> ReadAsync(MergeRequestRef mergeRequest, CompiledConfig config, CancellationToken cancellationToken)
     {
         var bot = await gitLab.GetCurrentUserAsync(cancellationToken);
@@ -40,9 +43,11 @@ public sealed class MergeRequestSnapshotReader(IMergeRequestReader gitLab, IMemo
         var notes = await gitLab.GetNotesAsync(mergeRequest, cancellationToken);
         var botNotes = notes.Where(n => !n.System && n.Author?.Id == bot.Id).ToList();
         var botSystemNotes = notes.Where(n => n.System && n.Author?.Id == bot.Id).ToList();
+        var mergeMethod = config.NeedsRebaseLabel is null ? null : await MergeMethodAsync(mergeRequest.ProjectId, cancellationToken);
 
         var snapshot = Basic(mergeRequest, mr) with
         {
+            MergeMethod = mergeMethod,
             ChangedFiles = files,
             CommitMessages = commits,
             Provenance = LabelHistory.Provenance(labelEvents, mr.Labels, bot.Id),
@@ -67,8 +72,25 @@ public sealed class MergeRequestSnapshotReader(IMergeRequestReader gitLab, IMemo
         HeadSha = mr.Sha,
         DetailedMergeStatus = mr.DetailedMergeStatus,
         HasConflicts = mr.HasConflicts,
+        DivergedCommitsCount = mr.DivergedCommitsCount,
         WebUrl = mr.WebUrl ?? "",
     };
+
+    /// <summary>The project's merge method, which decides whether an MR behind its target needs a rebase (docs/gitlab-behaviour.md §3.2).</summary>
+    private async Task<string?> MergeMethodAsync(long projectId, CancellationToken cancellationToken)
+    {
+        var key = ("merge_method", projectId);
+        if (cache.TryGetValue(key, out string? method) && method is not null)
+        {
+            return method;
+        }
+        method = (await gitLab.GetProjectAsync(projectId, cancellationToken)).MergeMethod;
+        if (method is not null)
+        {
+            cache.Set(key, method, new MemoryCacheEntryOptions { AbsoluteExpirationRelativeToNow = MergeMethodCacheFor, Size = 1 });
+        }
+        return method;
+    }
 
     private async Task<T> CachedAsync<T>(string kind, MergeRequestRef mergeRequest, string? headSha, Func<Task<T>> load)
     {

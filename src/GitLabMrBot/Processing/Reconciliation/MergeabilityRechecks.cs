@@ -41,8 +41,10 @@ public sealed class RecheckOptionsValidator : IValidateOptions<RecheckOptions>
 /// <summary>
 /// GitLab computes mergeability asynchronously (docs/gitlab-behaviour.md §3.2): right after a push the MR reads <c>checking</c> or
 /// <c>unchecked</c>, and no webhook says when the answer is in. While it is unsettled and the config has a
-/// <c>needsRebase</c> label, the MR is evaluated again later, with backoff and a bound on the count. The re-check
-/// is a delivery in the inbox with a due time, so it survives a restart and runs under the MR's ordering.
+/// <c>needsRebase</c> label, the MR is evaluated again later, with backoff and a bound on the count. Only the conflict
+/// answer (<c>has_conflicts</c>) waits for that check: <c>diverged_commits_count</c>, the other half of the rebase rule,
+/// is computed on read. The re-check is a delivery in the inbox with a due time, so it survives a restart and runs
+/// under the MR's ordering.
 /// </summary>
 public sealed partial class MergeabilityRechecks(ReconcileQueue queue, IOptions<RecheckOptions> options, TimeProvider time, ILogger<MergeabilityRechecks> logger)
 {

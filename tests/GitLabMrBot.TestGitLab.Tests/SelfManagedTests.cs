@@ -28,7 +28,7 @@ public sealed class SelfManagedTests : GitLabTestBase
         await base.DisposeAsync();
     }
 
-    // ---- hook token (WebHooks::Hook#reset_token) ----
+    // ---- hook token (docs/gitlab-behaviour.md §3.6) ----
 
     [Fact]
     public async Task A_url_that_differs_only_by_a_trailing_slash_or_case_is_a_new_url_and_clears_the_token_unless_one_is_sent()
@@ -47,7 +47,7 @@ public sealed class SelfManagedTests : GitLabTestBase
         Assert.Equal("secret-3", hooks[sameUrl].Token);
     }
 
-    // ---- internal notes (Notes::PostProcessService#execute_note_hooks) ----
+    // ---- internal notes (docs/gitlab-behaviour.md §1.8) ----
 
     [Fact]
     public async Task Confidential_note_events_is_null_unless_set_and_can_be_turned_on()
@@ -89,7 +89,7 @@ public sealed class SelfManagedTests : GitLabTestBase
         Assert.Equal(2, Receiver.Received.Count(r => r.Headers["X-Gitlab-Event"] == "Confidential Note Hook"));
     }
 
-    // ---- OAuth tokens (Gitlab::Auth::AuthFinders) ----
+    // ---- OAuth tokens (docs/gitlab-behaviour.md §3) ----
 
     [Fact]
     public async Task An_oauth_token_works_only_as_a_bearer_token_and_cannot_describe_itself()
@@ -111,7 +111,7 @@ public sealed class SelfManagedTests : GitLabTestBase
         Assert.Equal(HttpStatusCode.OK, (await patAsBearer.GetAsync("personal_access_tokens/self")).StatusCode);
     }
 
-    // ---- relative URL root (doc/install/relative_url.md) ----
+    // ---- relative URL root (docs/gitlab-behaviour.md §3) ----
 
     [Fact]
     public async Task Under_a_relative_url_root_the_api_and_web_urls_carry_it_and_the_bare_path_is_not_found()

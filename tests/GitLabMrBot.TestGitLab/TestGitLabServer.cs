@@ -56,7 +56,7 @@ public sealed class TestGitLabServer : IAsyncDisposable
     public Uri ApiUrl => new(BaseUrl, "api/v4/");
 
     /// <summary>
-    /// GitLab's relative URL root, e.g. <c>/gitlab</c> (doc/install/relative_url.md): the API is then at
+    /// GitLab's relative URL root, e.g. <c>/gitlab</c> (docs/gitlab-behaviour.md §3): the API is then at
     /// <c>/gitlab/api/v4</c>, web URLs in answers and payloads start with it, and requests outside it answer 404.
     /// Default none. Set before <see cref="StartAsync"/>.
     /// </summary>
@@ -137,7 +137,7 @@ public sealed class TestGitLabServer : IAsyncDisposable
 
     /// <summary>
     /// An OAuth access token of scope <c>api</c> for the user, as an OAuth application gets it. GitLab accepts it only as
-    /// <c>Authorization: Bearer</c>: sent as <c>PRIVATE-TOKEN</c> it answers 401 (Gitlab::Auth::AuthFinders), and
+    /// <c>Authorization: Bearer</c>: sent as <c>PRIVATE-TOKEN</c> it answers 401 (docs/gitlab-behaviour.md §3), and
     /// <c>GET /personal_access_tokens/self</c> answers 400 (it describes personal access tokens only).
     /// </summary>
     public string CreateOAuthToken(GitLabUser user)

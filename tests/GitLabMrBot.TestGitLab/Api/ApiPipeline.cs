@@ -175,7 +175,7 @@ internal sealed class ApiPipeline(GitLabState state, ApiRouter router, TimeProvi
         lock (state.Gate)
         {
             // GitLab looks for an OAuth token in the Bearer header first; failing that, for a personal access token in
-            // PRIVATE-TOKEN, else in the Bearer header (Gitlab::Auth::AuthFinders#access_token). An OAuth token in
+            // PRIVATE-TOKEN, else in the Bearer header (docs/gitlab-behaviour.md §3). An OAuth token in
             // PRIVATE-TOKEN is therefore no token GitLab knows: 401.
             var bearer = headers.GetValueOrDefault("Authorization") is { } auth && auth.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? auth[7..].Trim() : null;
             UserEntity? user = null;

@@ -40,7 +40,7 @@ internal sealed partial class GitLabApi
 
     /// <summary>
     /// The token the request came with; an OAuth token is refused with 400, as the endpoint only describes personal access
-    /// tokens (lib/api/personal_access_tokens/self_information.rb); a session without one (never here) would be 404.
+    /// tokens (docs/gitlab-behaviour.md §3.1); a session without one (never here) would be 404.
     /// </summary>
     private ApiResult TokenSelf(ApiRequest r)
     {

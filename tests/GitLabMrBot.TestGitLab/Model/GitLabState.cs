@@ -621,7 +621,7 @@ internal sealed class GitLabState
 
     /// <summary>
     /// A note in an internal thread goes only to hooks with <c>confidential_note_events</c>, as <c>Confidential Note Hook</c>;
-    /// any other note only to hooks with <c>note_events</c> (Notes::PostProcessService#execute_note_hooks).
+    /// any other note only to hooks with <c>note_events</c> (docs/gitlab-behaviour.md §1.8).
     /// </summary>
     private void FireNote(NoteEntity note, string action, EventScope scope)
     {

@@ -1,3 +1,5 @@
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
 using GitLabMrBot.TestGitLab.Api;
 using GitLabMrBot.TestGitLab.Model;
 using GitLabMrBot.TestGitLab.Webhooks;
@@ -6,6 +8,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace GitLabMrBot.TestGitLab;
@@ -43,25 +46,56 @@ public sealed partial class TestGitLabServer : IAsyncDisposable
         }
     }
 
-    /// <summary><c>http://127.0.0.1:port/</c>: what the bot calls its GitLab URL. Available after <see cref="StartAsync"/>.</summary>
+    /// <summary>
+    /// <c>http://127.0.0.1:port/</c> (<c>https</c> with <see cref="Certificate"/>, followed by <see cref="PathBase"/> when set):
+    /// what the bot calls its GitLab URL. Available after <see cref="StartAsync"/>.
+    /// </summary>
     public Uri BaseUrl { get; private set; } = new("http://127.0.0.1/");
 
     /// <summary><c>BaseUrl + api/v4/</c>.</summary>
     public Uri ApiUrl => new(BaseUrl, "api/v4/");
+
+    /// <summary>
+    /// GitLab's relative URL root, e.g. <c>/gitlab</c> (docs/gitlab-behaviour.md §3): the API is then at
+    /// <c>/gitlab/api/v4</c>, web URLs in answers and payloads start with it, and requests outside it answer 404.
+    /// Default none. Set before <see cref="StartAsync"/>.
+    /// </summary>
+    public string PathBase { get; init; } = "";
+
+    /// <summary>
+    /// Serves HTTPS with this certificate (it must hold its private key), as an instance behind an internal CA does.
+    /// Default null: plain HTTP. Set before <see cref="StartAsync"/>.
+    /// </summary>
+    public X509Certificate2? Certificate { get; init; }
 
     /// <summary>The instance administrator (id 1), as on a fresh GitLab.</summary>
     public GitLabUser Root { get; }
 
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
+        var pathBase = PathBase.Trim('/');
+        if (pathBase.Length > 0 && !Uri.IsWellFormedUriString(pathBase, UriKind.Relative))
+        {
+            throw new InvalidOperationException($"PathBase '{PathBase}' is not a URL path.");
+        }
+
+        pipeline.PathBase = pathBase.Length == 0 ? "" : "/" + pathBase;
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
-        builder.WebHost.UseKestrelCore().UseUrls("http://127.0.0.1:0");
+        if (Certificate is { } certificate)
+        {
+            builder.WebHost.UseKestrelCore().ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, listen => listen.UseHttps(certificate)));
+        }
+        else
+        {
+            builder.WebHost.UseKestrelCore().UseUrls("http://127.0.0.1:0");
+        }
+
         builder.Services.AddRoutingCore();
         app = builder.Build();
         app.Run(pipeline.HandleAsync);
         await app.StartAsync(cancellationToken);
         var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
-        BaseUrl = new Uri(address.TrimEnd('/') + "/");
+        BaseUrl = new Uri(address.TrimEnd('/') + pipeline.PathBase + "/");
         urls.SetRoot(BaseUrl);
     }
 
@@ -98,6 +132,19 @@ public sealed partial class TestGitLabServer : IAsyncDisposable
         lock (state.Gate)
         {
             return state.CreateToken(User(user), scopes);
+        }
+    }
+
+    /// <summary>
+    /// An OAuth access token of scope <c>api</c> for the user, as an OAuth application gets it. GitLab accepts it only as
+    /// <c>Authorization: Bearer</c>: sent as <c>PRIVATE-TOKEN</c> it answers 401 (docs/gitlab-behaviour.md §3), and
+    /// <c>GET /personal_access_tokens/self</c> answers 400 (it describes personal access tokens only).
+    /// </summary>
+    public string CreateOAuthToken(GitLabUser user)
+    {
+        lock (state.Gate)
+        {
+            return state.CreateOAuthToken(User(user));
         }
     }
 
@@ -334,6 +381,18 @@ public sealed partial class TestGitLabServer : IAsyncDisposable
         lock (state.Gate)
         {
             return View(state.AddNote(User(author), state.RequireMergeRequest(mergeRequest), body, false, new EventScope(null)));
+        }
+    }
+
+    /// <summary>
+    /// Comments on the MR as <paramref name="author"/> in an internal thread ("Make this an internal note"): only hooks
+    /// with <c>confidential_note_events</c> receive it, as <c>Confidential Note Hook</c>.
+    /// </summary>
+    public NoteView AddInternalNote(GitLabUser author, GitLabMergeRequest mergeRequest, string body)
+    {
+        lock (state.Gate)
+        {
+            return View(state.AddNote(User(author), state.RequireMergeRequest(mergeRequest), body, true, new EventScope(null)));
         }
     }
 

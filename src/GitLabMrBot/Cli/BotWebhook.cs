@@ -30,11 +30,26 @@ internal static class BotWebhook
         return true;
     }
 
-    /// <summary>Same hook URL, tolerating a trailing slash and host case (GitLab stores the URL as typed).</summary>
+    /// <summary>
+    /// Exactly the bot's hook URL, character for character. GitLab compares URLs that way: sending any other
+    /// spelling in an update is a URL change, which clears the secret token unless the token is sent too
+    /// (docs/gitlab-behaviour.md §3.6).
+    /// </summary>
     public static bool Matches(GitLabHook hook, string hookUrl) =>
-        string.Equals(Normalize(hook.Url), Normalize(hookUrl), StringComparison.Ordinal);
+        string.Equals(hook.Url, hookUrl, StringComparison.Ordinal);
 
-    /// <summary>What differs from the hook the bot needs: events off, SSL verification off on an https URL. Empty when right.</summary>
+    /// <summary>
+    /// The bot's hook URL written differently (a trailing slash, letter case): it reaches the bot, but moving it to
+    /// the exact URL is a URL change to GitLab, so only with the token.
+    /// </summary>
+    public static bool IsSpelledDifferently(GitLabHook hook, string hookUrl) =>
+        !Matches(hook, hookUrl) && string.Equals(Normalize(hook.Url), Normalize(hookUrl), StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>Any hook that delivers to the bot: <see cref="Matches"/> or <see cref="IsSpelledDifferently"/>.</summary>
+    public static bool PointsAtBot(GitLabHook hook, string hookUrl) =>
+        Matches(hook, hookUrl) || IsSpelledDifferently(hook, hookUrl);
+
+    /// <summary>What differs from the hook the bot needs: events off (internal notes included), SSL verification off on an https URL. Empty when right.</summary>
     public static IReadOnlyList<string> Differences(GitLabHook hook)
     {
         var found = new List<string>();
@@ -50,6 +65,11 @@ internal static class BotWebhook
         {
             found.Add("comment events off");
         }
+        if (hook.ConfidentialNoteEvents != true)
+        {
+            // Commands in internal notes come only through this event (docs/gitlab-behaviour.md §1.8).
+            found.Add("internal note events off");
+        }
         if (!hook.EnableSslVerification && hook.Url.StartsWith("https:", StringComparison.OrdinalIgnoreCase))
         {
             found.Add("SSL verification off");
@@ -57,7 +77,10 @@ internal static class BotWebhook
         return found;
     }
 
-    /// <summary>The desired hook; <paramref name="token"/> null keeps an existing hook's secret token.</summary>
+    /// <summary>
+    /// The desired hook. <paramref name="token"/> null keeps an existing hook's secret token only when its URL is already
+    /// exactly <paramref name="hookUrl"/> (docs/gitlab-behaviour.md §3.6); a caller moving a hook must pass the token.
+    /// </summary>
     public static HookBody Body(string hookUrl, string? token) => new()
     {
         Url = hookUrl,
@@ -65,8 +88,12 @@ internal static class BotWebhook
         MergeRequestsEvents = true,
         PushEvents = true,
         NoteEvents = true,
+        ConfidentialNoteEvents = true,
         EnableSslVerification = true,
     };
+
+    /// <summary>What the bot's hook carries, for messages.</summary>
+    public const string EventsDescription = "merge request, push, comment and internal note events";
 
     /// <summary>
     /// A secret token from the OS's cryptographic RNG: 32 bytes as hex, so it survives shells and

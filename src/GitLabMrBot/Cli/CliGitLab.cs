@@ -26,6 +26,15 @@ internal static class CliGitLab
     /// <summary>The group the bot is installed on (for doctor's webhook check), like <c>--group</c>.</summary>
     public const string GroupKey = "MRBOT_GROUP";
 
+    /// <summary>The PEM file of the CA behind GitLab's certificate (<see cref="GitLabClientOptions.CaBundle"/>).</summary>
+    public const string CaBundleKey = $"{GitLabClientOptions.Section}:{nameof(GitLabClientOptions.CaBundle)}";
+
+    /// <summary><see cref="CaBundleKey"/> as an environment variable.</summary>
+    public const string CaBundleEnvironmentVariable = $"{GitLabClientOptions.Section}__{nameof(GitLabClientOptions.CaBundle)}";
+
+    /// <summary>How the token is sent (<see cref="GitLabClientOptions.TokenType"/>).</summary>
+    public const string TokenTypeKey = $"{GitLabClientOptions.Section}:{nameof(GitLabClientOptions.TokenType)}";
+
     /// <summary><c>--group</c>: the group of install, uninstall and doctor.</summary>
     public static Option<string> GroupOption(bool required) =>
         new("--group") { Description = "The group's full path (acme/platform) or id", Required = required };
@@ -147,6 +156,7 @@ internal static class CliGitLab
     {
         System.Net.HttpStatusCode.Unauthorized => $"{e.Message} (the token was refused: check GITLAB_TOKEN)",
         System.Net.HttpStatusCode.Forbidden => $"{e.Message} (the bot user needs the Maintainer role on projects, Owner on the group, and a token with the api scope)",
+        null when GitLabCertificateTrust.IsCertificateFailure(e) => $"{e.Message} (GitLab's HTTPS certificate was refused: behind an internal CA, set {CaBundleEnvironmentVariable} to a PEM file with that CA's certificate; `doctor` says more)",
         null => $"{e.Message} (GitLab did not answer: check GITLAB_URL, and DNS, proxy and firewall between this machine and GitLab; `doctor` checks the whole setup)",
         _ => e.Message,
     };

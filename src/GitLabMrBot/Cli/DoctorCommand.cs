@@ -63,7 +63,7 @@ public static class DoctorCommand
             {
                 return CliExit.Usage;
             }
-            var reachable = await CheckGitLabAsync(gitlab, settings, report, cancellationToken);
+            var reachable = await CheckGitLabAsync(gitlab, settings, configuration, report, cancellationToken);
             var tokenWorks = reachable && await CheckTokenAsync(gitlab, report, cancellationToken);
             if (!reachable)
             {
@@ -109,7 +109,7 @@ public static class DoctorCommand
         }
     }
 
-    private static async Task<bool> CheckGitLabAsync(IHookAdmin gitlab, BotSettings settings, Report report, CancellationToken cancellationToken)
+    private static async Task<bool> CheckGitLabAsync(IHookAdmin gitlab, BotSettings settings, IConfiguration configuration, Report report, CancellationToken cancellationToken)
     {
         try
         {
@@ -128,11 +128,36 @@ public static class DoctorCommand
             report.Fail("gitlab", $"{settings.GitLabUrl} answered {(int)e.StatusCode} to GET /api/v4/version", $"set {BotSettings.GitLabUrlKey} to GitLab's base URL, e.g. https://gitlab.example.com (without /api/v4)");
             return false;
         }
+        catch (GitLabApiException e) when (GitLabCertificateTrust.IsCertificateFailure(e))
+        {
+            // The TLS handshake failed: GitLab is there, but its certificate was refused (internal CA, wrong name, expired).
+            var bundle = configuration[CliGitLab.CaBundleKey];
+            report.Fail(
+                "gitlab",
+                $"{settings.GitLabUrl} answered, but its HTTPS certificate was refused ({CertificateReason(e)})",
+                string.IsNullOrWhiteSpace(bundle)
+                    ? $"if GitLab's certificate comes from an internal CA, save that CA's certificate(s) as a PEM file and set {CliGitLab.CaBundleEnvironmentVariable}=/path/to/ca.pem ({CliGitLab.CaBundleKey}); if it is the wrong host or an expired certificate, fix {BotSettings.GitLabUrlKey} or the certificate"
+                    : $"{CliGitLab.CaBundleKey} ({bundle}) does not vouch for it: put in it the certificate of the CA that issued GitLab's certificate (e.g. `openssl s_client -connect {settings.GitLabUrl.Authority} -showcerts`), and check that {BotSettings.GitLabUrlKey} names the host the certificate is for");
+            return false;
+        }
         catch (GitLabApiException e)
         {
             report.Fail("gitlab", $"{settings.GitLabUrl} did not answer ({e.InnerException?.Message ?? e.Message})", $"check {BotSettings.GitLabUrlKey}, and DNS, proxy and firewall between this machine and GitLab");
             return false;
         }
+    }
+
+    /// <summary>The TLS library's own words, e.g. "… errors in the certificate chain: UntrustedRoot".</summary>
+    private static string CertificateReason(Exception e)
+    {
+        for (var inner = e.InnerException; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is System.Security.Authentication.AuthenticationException)
+            {
+                return inner.Message;
+            }
+        }
+        return e.Message;
     }
 
     private static async Task<bool> CheckTokenAsync(IHookAdmin gitlab, Report report, CancellationToken cancellationToken)
@@ -145,7 +170,8 @@ public static class DoctorCommand
         }
         catch (GitLabApiException e) when (e.StatusCode == System.Net.HttpStatusCode.Unauthorized)
         {
-            report.Fail("token", "GitLab refused GITLAB_TOKEN (401): it is wrong, expired or revoked, or its user is blocked", newToken);
+            // GitLab takes an OAuth token only as Authorization: Bearer (docs/gitlab-behaviour.md §3).
+            report.Fail("token", $"GitLab refused GITLAB_TOKEN (401): it is wrong, expired or revoked, or its user is blocked; an OAuth token needs {CliGitLab.TokenTypeKey}=bearer", newToken);
             return false;
         }
         catch (GitLabApiException e)
@@ -266,6 +292,7 @@ public static class DoctorCommand
         var missing = new List<HookOwner>();
         var unreadable = new List<HookTarget>();
         var wrong = new List<(HookOwner Owner, GitLabHook Hook, string What)>();
+        var misspelled = new List<(HookOwner Owner, GitLabHook Hook)>();
         var disabled = new List<(HookOwner Owner, GitLabHook Hook, string Why)>();
         foreach (var target in found.Targets)
         {
@@ -275,16 +302,22 @@ public static class DoctorCommand
                 continue;
             }
             var mine = target.Hooks.Where(h => BotWebhook.Matches(h, hookUrl)).ToList();
-            if (mine.Count == 0)
+            // Without one, the bot's hook under another spelling of its URL: it works, but only install with the token can fix it.
+            var spelled = mine.Count == 0 ? target.Hooks.Where(h => BotWebhook.IsSpelledDifferently(h, hookUrl)).ToList() : [];
+            if (mine.Count == 0 && spelled.Count == 0)
             {
                 missing.Add(target.Owner);
             }
+            misspelled.AddRange(spelled.Select(h => (target.Owner, h)));
             foreach (var hook in mine)
             {
                 if (BotWebhook.Differences(hook) is { Count: > 0 } differences)
                 {
                     wrong.Add((target.Owner, hook, string.Join(", ", differences)));
                 }
+            }
+            foreach (var hook in mine.Concat(spelled))
+            {
                 if (BotWebhook.DisabledReason(hook, now) is { } why)
                 {
                     disabled.Add((target.Owner, hook, why));
@@ -313,6 +346,14 @@ public static class DoctorCommand
         {
             report.Fail("webhook", $"webhook {hook.Id} on {owner}: {what}", $"{install}: it updates the webhook");
         }
+        foreach (var (owner, hook) in misspelled)
+        {
+            var also = BotWebhook.Differences(hook) is { Count: > 0 } differences ? $", and {string.Join(", ", differences)}" : "";
+            report.Fail(
+                "webhook",
+                $"webhook {hook.Id} on {owner} points at {hook.Url}, not exactly {hookUrl}{also}",
+                $"{install[..^1]} --secret \"$GITLAB_WEBHOOK_SECRET\"`: it moves the webhook to the exact URL, and GitLab keeps its token only when the token is sent with the new URL");
+        }
         foreach (var (owner, hook, why) in disabled)
         {
             report.Fail(
@@ -320,10 +361,10 @@ public static class DoctorCommand
                 $"webhook {hook.Id} on {owner} is {why}",
                 $"make sure {hookUrl} reaches the bot (GET {hookUrl[..^BotWebhook.Path.Length]}/healthz answers 200), then send a test event: Settings → Webhooks → Test, or POST /api/v4{owner.HooksPath}/{hook.Id}/test/merge_requests_events; a 2xx answer re-enables it");
         }
-        if (missing.Count == 0 && unreadable.Count == 0 && wrong.Count == 0 && disabled.Count == 0)
+        if (missing.Count == 0 && unreadable.Count == 0 && wrong.Count == 0 && misspelled.Count == 0 && disabled.Count == 0)
         {
             var count = found.Targets.Sum(t => t.Hooks.Count(h => BotWebhook.Matches(h, hookUrl)));
-            report.Pass("webhook", $"{count} webhook{(count == 1 ? "" : "s")} for {hookUrl} on {where}: merge request, push and comment events, enabled");
+            report.Pass("webhook", $"{count} webhook{(count == 1 ? "" : "s")} for {hookUrl} on {where}: {BotWebhook.EventsDescription}, enabled");
         }
     }
 

@@ -6,20 +6,24 @@ namespace GitLabMrBot.Cli;
 
 /// <summary>
 /// <c>install --group PATH --url PUBLIC_URL [--secret S] [--dry-run]</c> (docs/contract.md §6): makes the group's
-/// webhook point at <c>PUBLIC_URL/webhooks/gitlab</c> with merge request, push and comment events and SSL
-/// verification on. Where GitLab has no group webhooks (Free), installs a project webhook on every project of
+/// webhook point at <c>PUBLIC_URL/webhooks/gitlab</c> with merge request, push, comment and internal note events and
+/// SSL verification on. Where GitLab has no group webhooks (Free), installs a project webhook on every project of
 /// the group and its subgroups instead. Idempotent: a hook with that URL is updated only when it differs.
 /// <para>
 /// The secret token: GitLab never returns it, so it cannot be compared. With <c>--secret</c> it is sent on every
 /// create and update (a re-run with <c>--secret</c> therefore re-sends it: one PUT per hook). Without it, existing
 /// hooks keep theirs, and new hooks get a generated one, printed once; if some hooks exist and others must be
 /// created, install stops before writing and asks for <c>--secret</c>, since one secret must serve them all.
+/// Hook URLs are compared exactly, as GitLab does: a hook whose URL differs only by a trailing slash or letter case
+/// is moved to the exact URL, which needs <c>--secret</c>, since GitLab clears the token of a hook whose URL changes
+/// without one (docs/gitlab-behaviour.md §3.6).
 /// </para>
 /// </summary>
 public static class InstallCommand
 {
     private const string Description = $"""
-        Create or update the group's webhook for this bot: merge request, push and comment events, SSL verification on.
+        Create or update the group's webhook for this bot: merge request, push, comment and internal note events, SSL
+        verification on.
         Without group webhooks (GitLab Free) it installs a project webhook on every project of the group and its
         subgroups. Running it again changes only what differs. Without --secret, new webhooks get a generated secret
         token, printed once.
@@ -35,7 +39,8 @@ public static class InstallCommand
         Unchanged,
     }
 
-    private sealed record Plan(HookOwner Owner, Step Step, GitLabHook? Hook, string Why);
+    /// <summary><paramref name="MovesUrl"/>: an update that changes the hook's URL, which needs the token (docs/gitlab-behaviour.md §3.6).</summary>
+    private sealed record Plan(HookOwner Owner, Step Step, GitLabHook? Hook, string Why, bool MovesUrl = false);
 
     /// <summary>What to install: the group, the bot's public URL, the secret token if given, and whether to write.</summary>
     public sealed record Request(string Group, string PublicUrl, string? Secret, bool DryRun);
@@ -104,6 +109,18 @@ public static class InstallCommand
         }
         var plans = found.Targets.Where(t => t.Error is null).SelectMany(t => PlanFor(t, hookUrl, secret)).ToList();
 
+        if (secret is null && plans.Where(p => p.MovesUrl).ToList() is { Count: > 0 } moves)
+        {
+            // GitLab clears a hook's secret token when its URL changes and no token is sent: the bot would then
+            // refuse every delivery, and GitLab disable the hook. The token cannot be read back, so ask for it.
+            foreach (var move in moves)
+            {
+                output.WriteLine($"✗ {move.Owner}: webhook {move.Hook!.Id} points at {move.Hook.Url}, not exactly {hookUrl}; changing its URL without its secret token makes GitLab clear the token.");
+            }
+            output.WriteLine("  fix: run install again with the secret the bot uses: --secret \"$GITLAB_WEBHOOK_SECRET\". Nothing was changed.");
+            return CliExit.Failed;
+        }
+
         var token = secret;
         var generated = false;
         if (token is null && plans.Any(p => p.Step == Step.Create))
@@ -144,7 +161,8 @@ public static class InstallCommand
                         updated++;
                         break;
                     case Step.Update:
-                        // Only an explicit --secret is sent: otherwise the hook keeps the token it has.
+                        // The token goes with every update it is known for. Without --secret the URL stays exactly the
+                        // same (a move was refused above), so GitLab keeps the token the hook has (docs/gitlab-behaviour.md §3.6).
                         await gitlab.UpdateHookAsync(plan.Owner, plan.Hook!.Id, BotWebhook.Body(hookUrl, secret), cancellationToken);
                         output.WriteLine($"  ~ {plan.Owner}: updated webhook {plan.Hook.Id} ({plan.Why})");
                         updated++;
@@ -160,7 +178,7 @@ public static class InstallCommand
 
         if (created == 0 && updated == 0 && failed == 0)
         {
-            output.WriteLine($"Nothing to change: {unchanged} webhook{(unchanged == 1 ? "" : "s")} already installed with merge request, push and comment events.");
+            output.WriteLine($"Nothing to change: {unchanged} webhook{(unchanged == 1 ? "" : "s")} already installed with {BotWebhook.EventsDescription}.");
             return CliExit.Ok;
         }
         var would = dryRun ? "would be " : "";
@@ -182,7 +200,18 @@ public static class InstallCommand
         var mine = target.Hooks.Where(h => BotWebhook.Matches(h, hookUrl)).ToList();
         if (mine.Count == 0)
         {
-            yield return new Plan(target.Owner, Step.Create, null, "missing");
+            // The bot's hook under another spelling of its URL is moved to the exact URL rather than duplicated.
+            var spelled = target.Hooks.Where(h => BotWebhook.IsSpelledDifferently(h, hookUrl)).ToList();
+            if (spelled.Count == 0)
+            {
+                yield return new Plan(target.Owner, Step.Create, null, "missing");
+            }
+            foreach (var hook in spelled)
+            {
+                var why = new List<string> { $"URL {hook.Url} → {hookUrl}" };
+                why.AddRange(BotWebhook.Differences(hook));
+                yield return new Plan(target.Owner, Step.Update, hook, string.Join(", ", why), MovesUrl: true);
+            }
             yield break;
         }
         foreach (var hook in mine)

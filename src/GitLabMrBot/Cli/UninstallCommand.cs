@@ -69,7 +69,7 @@ public static class UninstallCommand
                 failed++;
                 continue;
             }
-            foreach (var hook in target.Hooks.Where(h => BotWebhook.Matches(h, hookUrl)))
+            foreach (var hook in target.Hooks.Where(h => BotWebhook.PointsAtBot(h, hookUrl)))
             {
                 try
                 {

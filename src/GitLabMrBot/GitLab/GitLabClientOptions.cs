@@ -60,6 +60,25 @@ public sealed class GitLabClientOptions
     /// <summary>Guard against a server that never stops paginating.</summary>
     [Range(1, 100_000)]
     public int MaxPages { get; set; } = 1_000;
+
+    /// <summary>
+    /// How <c>GITLAB_TOKEN</c> is sent: <c>private</c> (default) in the <c>PRIVATE-TOKEN</c> header, for personal, group
+    /// and project access tokens; <c>bearer</c> as <c>Authorization: Bearer</c>, which OAuth access tokens need (GitLab
+    /// looks for them only there; access tokens work either way: docs/gitlab-behaviour.md §3).
+    /// </summary>
+    public string TokenType { get; set; } = PrivateTokenType;
+
+    /// <summary>
+    /// A PEM file with the certificate(s) of the CA that issued GitLab's HTTPS certificate, for an instance behind an
+    /// internal CA. Trusted in addition to the system's CAs, for GitLab calls only; the host name is checked as always.
+    /// </summary>
+    public string? CaBundle { get; set; }
+
+    public const string PrivateTokenType = "private";
+    public const string BearerTokenType = "bearer";
+
+    /// <summary>True when <see cref="TokenType"/> says <c>bearer</c>.</summary>
+    public bool SendsBearer => string.Equals(TokenType?.Trim(), BearerTokenType, StringComparison.OrdinalIgnoreCase);
 }
 
 [OptionsValidator]
@@ -78,6 +97,16 @@ public sealed class GitLabClientOptionsCrossValidator : IValidateOptions<GitLabC
         if (options.RetryBaseDelay > options.MaxRetryDelay)
         {
             builder.AddError($"must not exceed MaxRetryDelay ({options.MaxRetryDelay})", $"{GitLabClientOptions.Section}:{nameof(options.RetryBaseDelay)}");
+        }
+        if (!options.SendsBearer && !string.Equals(options.TokenType?.Trim(), GitLabClientOptions.PrivateTokenType, StringComparison.OrdinalIgnoreCase))
+        {
+            builder.AddError(
+                $"must be '{GitLabClientOptions.PrivateTokenType}' (PRIVATE-TOKEN header: personal, group and project access tokens) or '{GitLabClientOptions.BearerTokenType}' (Authorization: Bearer: OAuth tokens), not '{options.TokenType}'",
+                $"{GitLabClientOptions.Section}:{nameof(options.TokenType)}");
+        }
+        if (!string.IsNullOrWhiteSpace(options.CaBundle) && GitLabCertificateTrust.Check(options.CaBundle) is { } problem)
+        {
+            builder.AddError(problem, $"{GitLabClientOptions.Section}:{nameof(options.CaBundle)}");
         }
         return builder.Build();
     }

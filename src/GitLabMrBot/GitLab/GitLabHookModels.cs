@@ -53,6 +53,12 @@ public sealed record GitLabHook
     public bool PushEvents { get; init; }
     public bool MergeRequestsEvents { get; init; }
     public bool NoteEvents { get; init; }
+
+    /// <summary>
+    /// Comments in internal threads, sent as <c>Confidential Note Hook</c> only to hooks with this on (docs/gitlab-behaviour.md §1.8).
+    /// Null on a hook created without it: GitLab's column has no default.
+    /// </summary>
+    public bool? ConfidentialNoteEvents { get; init; }
     public bool EnableSslVerification { get; init; }
 
     /// <summary><c>executable</c>, <c>temporarily_disabled</c> or <c>disabled</c> (permanently, until re-enabled by hand).</summary>
@@ -61,8 +67,9 @@ public sealed record GitLabHook
 }
 
 /// <summary>
-/// The body of a hook create or update. Null fields are not sent: an update without <see cref="Token"/>
-/// keeps the hook's secret token (GitLab never reveals it, so it cannot be compared).
+/// The body of a hook create or update. Null fields are not sent. An update without <see cref="Token"/> keeps the
+/// hook's secret token only while <see cref="Url"/> stays exactly the same: GitLab clears the token when the URL
+/// changes and no token comes with it (docs/gitlab-behaviour.md §3.6). GitLab never reveals the token.
 /// </summary>
 public sealed record HookBody
 {
@@ -71,5 +78,6 @@ public sealed record HookBody
     public bool? PushEvents { get; init; }
     public bool? MergeRequestsEvents { get; init; }
     public bool? NoteEvents { get; init; }
+    public bool? ConfidentialNoteEvents { get; init; }
     public bool? EnableSslVerification { get; init; }
 }

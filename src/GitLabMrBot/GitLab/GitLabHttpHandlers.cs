@@ -1,19 +1,30 @@
 using GitLabMrBot.Configuration;
+using Microsoft.Extensions.Options;
 
 namespace GitLabMrBot.GitLab;
 
 /// <summary>
 /// Adds the credentials and the delivery's event UUID to every request (outermost handler, so once per call).
-/// The token comes from <see cref="BotSettings"/> and is never logged.
+/// The token comes from <see cref="BotSettings"/> and is never logged. It goes in <c>PRIVATE-TOKEN</c>, or with
+/// <see cref="GitLabClientOptions.TokenType"/> <c>bearer</c> as <c>Authorization: Bearer</c>, the only place GitLab
+/// looks for an OAuth token (docs/gitlab-behaviour.md §3).
 /// </summary>
-public sealed class GitLabHeadersHandler(BotSettings settings) : DelegatingHandler
+public sealed class GitLabHeadersHandler(BotSettings settings, IOptions<GitLabClientOptions> options) : DelegatingHandler
 {
     public const string TokenHeader = "PRIVATE-TOKEN";
 
     protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         request.Headers.Remove(TokenHeader);
-        request.Headers.TryAddWithoutValidation(TokenHeader, settings.GitLabToken);
+        request.Headers.Authorization = null;
+        if (options.Value.SendsBearer)
+        {
+            request.Headers.TryAddWithoutValidation("Authorization", $"Bearer {settings.GitLabToken}");
+        }
+        else
+        {
+            request.Headers.TryAddWithoutValidation(TokenHeader, settings.GitLabToken);
+        }
 
         request.Headers.Remove(GitLabRequestContext.EventUuidHeader);
         if (GitLabRequestContext.EventUuid is { } uuid && IsHeaderSafe(uuid))

@@ -21,6 +21,7 @@ public static class GitLabServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<GitLabRateLimiter>();
         services.TryAddSingleton<GitLabIdentityCache>();
+        services.TryAddSingleton<GitLabCertificateTrust>();
         services.TryAddTransient<GitLabHeadersHandler>();
         services.TryAddTransient<GitLabCallLoggingHandler>();
 
@@ -32,6 +33,8 @@ public static class GitLabServiceCollectionExtensions
                 // The pipeline's timeouts govern; HttpClient's own 100 s would cut a call waiting on Retry-After.
                 client.Timeout = Timeout.InfiniteTimeSpan;
             });
+        // GitLab behind an internal CA: its certificate may also chain to GitLab:CaBundle.
+        http.ConfigurePrimaryHttpMessageHandler((handler, provider) => provider.GetRequiredService<GitLabCertificateTrust>().Apply(handler));
         // Handlers in order, outermost first: headers once per call, then the pipeline, then one log line per attempt.
         http.AddHttpMessageHandler<GitLabHeadersHandler>();
         http.AddResilienceHandler(GitLabResilience.PipelineName, GitLabResilience.Configure);

@@ -63,9 +63,10 @@ public sealed class CliHarness : IAsyncDisposable
 
     public string ConfigPath { get; }
 
-    public static async Task<CliHarness> StartAsync()
+    /// <summary>Starts <paramref name="gitlab"/> (default a plain one; e.g. one with a path base or a certificate) and seeds it.</summary>
+    public static async Task<CliHarness> StartAsync(TestGitLabServer? gitlab = null)
     {
-        var gitlab = new TestGitLabServer();
+        gitlab ??= new TestGitLabServer();
         await gitlab.StartAsync();
         return new CliHarness(gitlab);
     }

@@ -72,10 +72,12 @@ public sealed class BotWithGitLab : IAsyncDisposable
     /// <summary>
     /// Starts GitLab and the bot. <paramref name="hookEvents"/> chooses what the group hook sends (default all).
     /// The bot's store is a file that outlives the bot, so <see cref="StopBotAsync"/>/<see cref="StartBotAsync"/> are a restart.
+    /// <paramref name="gitLab"/> is a test GitLab not yet started (e.g. with a path base or a certificate); default a plain one.
     /// </summary>
-    public static async Task<BotWithGitLab> StartAsync(string config = DefaultConfig, IReadOnlyDictionary<string, string?>? settings = null, HookEvents? hookEvents = null)
+    public static async Task<BotWithGitLab> StartAsync(
+        string config = DefaultConfig, IReadOnlyDictionary<string, string?>? settings = null, HookEvents? hookEvents = null, TestGitLabServer? gitLab = null)
     {
-        var gitLab = new TestGitLabServer();
+        gitLab ??= new TestGitLabServer();
         await gitLab.StartAsync();
         var botUser = gitLab.AddUser("mrbot", "MR Bot", bot: true);
         var alice = gitLab.AddUser("alice", "Alice");
@@ -124,6 +126,9 @@ public sealed class BotWithGitLab : IAsyncDisposable
         _bot = await BotHost.StartAsync(_settings, configJson: _config, databasePath: DatabasePath);
         GitLab.AddHook(_group, new Uri(_bot.Address, "webhooks/gitlab"), BotHost.Secret, _hookEvents);
     }
+
+    /// <summary>Changes one of the bot's settings (null removes it) for the next <see cref="StartBotAsync"/>.</summary>
+    public void SetSetting(string key, string? value) => _settings[key] = value;
 
     /// <summary>Stops the bot; what it stored stays in the store file for the next <see cref="StartBotAsync"/>.</summary>
     public async Task StopBotAsync()

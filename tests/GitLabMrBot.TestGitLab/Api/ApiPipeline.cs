@@ -21,6 +21,12 @@ internal sealed class ApiPipeline(GitLabState state, ApiRouter router, TimeProvi
     private readonly List<RecordedRequest> requests = [];
     private readonly List<FaultRule> faults = [];
 
+    /// <summary>
+    /// The relative URL root GitLab is served under (<c>/gitlab</c>), or empty. Everything, the API included, lives below
+    /// it; a request outside it is a 404, as on an instance whose <c>relative_url_root</c> is set.
+    /// </summary>
+    public string PathBase { get; set; } = "";
+
     public IReadOnlyList<RecordedRequest> Requests
     {
         get
@@ -76,13 +82,18 @@ internal sealed class ApiPipeline(GitLabState state, ApiRouter router, TimeProvi
         var receivedAt = time.GetUtcNow();
         var raw = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? context.Request.Path.Value ?? "/";
         var q = raw.IndexOf('?', StringComparison.Ordinal);
-        var rawPath = q < 0 ? raw : raw[..q];
+        var fullPath = q < 0 ? raw : raw[..q];
         var query = q < 0 ? "" : raw[q..];
+        var pathBase = PathBase;
+        var underBase = pathBase.Length == 0 || fullPath.StartsWith(pathBase + "/", StringComparison.Ordinal);
+        // Below the path base, the rest is routed as on an instance without one; outside it nothing is found.
+        var rawPath = underBase ? fullPath[pathBase.Length..] : fullPath;
         var method = context.Request.Method;
         var body = await new StreamReader(context.Request.Body, Encoding.UTF8).ReadToEndAsync(context.RequestAborted);
         var headers = context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
         var queryPairs = QueryHelpers.ParseQuery(query).SelectMany(kv => kv.Value.Select(v => new KeyValuePair<string, string>(kv.Key, v ?? ""))).ToList();
-        var path = rawPath.StartsWith(Prefix + "/", StringComparison.Ordinal) ? rawPath[Prefix.Length..] : rawPath;
+        // Recorded relative to /api/v4; a request outside the path base keeps its whole path, so it cannot pass for a right one.
+        var path = underBase && rawPath.StartsWith(Prefix + "/", StringComparison.Ordinal) ? rawPath[Prefix.Length..] : rawPath;
         var segments = path.Trim('/').Split('/');
 
         var (bag, jsonBody, formPairs, badBody) = ParseParameters(context.Request.ContentType, body, queryPairs);
@@ -134,7 +145,7 @@ internal sealed class ApiPipeline(GitLabState state, ApiRouter router, TimeProvi
                 return;
         }
 
-        var result = badBody ?? Execute(context, method, rawPath, segments, headers, bag, queryPairs);
+        var result = badBody ?? (underBase ? Execute(context, method, rawPath, fullPath, segments, headers, bag, queryPairs) : ApiResult.Error(404, "404 Not Found"));
         if (rule?.Fault is Fault.DropConnectionFault { AfterApplying: true })
         {
             Record(0, rule.Fault.Name);
@@ -152,7 +163,7 @@ internal sealed class ApiPipeline(GitLabState state, ApiRouter router, TimeProvi
     }
 
     private ApiResult Execute(
-        HttpContext context, string method, string rawPath, string[] segments, Dictionary<string, string> headers,
+        HttpContext context, string method, string rawPath, string fullPath, string[] segments, Dictionary<string, string> headers,
         ParamBag bag, List<KeyValuePair<string, string>> queryPairs)
     {
         if (!rawPath.StartsWith(Prefix + "/", StringComparison.Ordinal)
@@ -163,10 +174,19 @@ internal sealed class ApiPipeline(GitLabState state, ApiRouter router, TimeProvi
 
         lock (state.Gate)
         {
-            var token = headers.GetValueOrDefault("PRIVATE-TOKEN")
-                ?? (headers.GetValueOrDefault("Authorization") is { } auth && auth.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? auth[7..].Trim() : null);
+            // GitLab looks for an OAuth token in the Bearer header first; failing that, for a personal access token in
+            // PRIVATE-TOKEN, else in the Bearer header (docs/gitlab-behaviour.md §3). An OAuth token in
+            // PRIVATE-TOKEN is therefore no token GitLab knows: 401.
+            var bearer = headers.GetValueOrDefault("Authorization") is { } auth && auth.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? auth[7..].Trim() : null;
             UserEntity? user = null;
-            if (token is not null && (!state.Tokens.TryGetValue(token, out user) || user.State != "active"))
+            var oauth = bearer is not null && state.OAuthTokens.TryGetValue(bearer, out user);
+            var token = oauth ? null : headers.GetValueOrDefault("PRIVATE-TOKEN") ?? bearer;
+            if (token is not null && !state.Tokens.TryGetValue(token, out user))
+            {
+                return ApiResult.Message(401, "401 Unauthorized");
+            }
+
+            if (user is not null && user.State != "active")
             {
                 return ApiResult.Message(401, "401 Unauthorized");
             }
@@ -188,8 +208,9 @@ internal sealed class ApiPipeline(GitLabState state, ApiRouter router, TimeProvi
                 Params = bag,
                 User = user,
                 Token = details,
+                OAuth = oauth,
                 Scope = new EventScope(headers.GetValueOrDefault("X-Gitlab-Event-UUID")),
-                Url = $"{context.Request.Scheme}://{context.Request.Host}{rawPath}",
+                Url = $"{context.Request.Scheme}://{context.Request.Host}{fullPath}",
                 Query = queryPairs,
             };
             try

@@ -16,6 +16,9 @@ internal sealed class ApiRequest
 
     /// <summary>The personal access token the request authenticated with, if any.</summary>
     public TokenEntity? Token { get; init; }
+
+    /// <summary>True when the request authenticated with an OAuth access token (<c>Authorization: Bearer</c>).</summary>
+    public bool OAuth { get; init; }
     public required EventScope Scope { get; init; }
 
     /// <summary>Absolute URL of this request without its query, for pagination links.</summary>

@@ -38,10 +38,18 @@ internal sealed partial class GitLabApi
         });
     }
 
-    /// <summary>The token the request came with; a session without one (never here) would be 404.</summary>
+    /// <summary>
+    /// The token the request came with; an OAuth token is refused with 400, as the endpoint only describes personal access
+    /// tokens (docs/gitlab-behaviour.md §3.1); a session without one (never here) would be 404.
+    /// </summary>
     private ApiResult TokenSelf(ApiRequest r)
     {
         _ = r.Caller;
+        if (r.OAuth)
+        {
+            return ApiResult.Message(400, "400 Bad request - This endpoint requires token type to be a personal access token");
+        }
+
         return r.Token is { } token ? ApiResult.Ok(Representations.Token(token)) : throw ApiResult.NotFound("Token");
     }
 
@@ -121,11 +129,13 @@ internal sealed partial class GitLabApi
             return InvalidUrl();
         }
 
-        // Column defaults of web_hooks: push events and SSL verification on, every other trigger off.
+        // Column defaults of web_hooks: push events and SSL verification on, every other trigger off
+        // (confidential_note_events has no default: null).
         var events = new HookEvents(
             Push: r.Params.Bool("push_events") ?? true,
             MergeRequests: r.Params.Bool("merge_requests_events") ?? false,
-            Notes: r.Params.Bool("note_events") ?? false);
+            Notes: r.Params.Bool("note_events") ?? false,
+            ConfidentialNotes: r.Params.Bool("confidential_note_events"));
         var hook = state.AddHook(url, NullIfEmpty(r.Params.String("token")), project, group, events, r.Params.Bool("enable_ssl_verification") ?? true);
         return ApiResult.Created(Representations.Hook(hook, state.Now));
     }
@@ -153,7 +163,8 @@ internal sealed partial class GitLabApi
         hook.Events = new HookEvents(
             Push: r.Params.Bool("push_events") ?? hook.Events.Push,
             MergeRequests: r.Params.Bool("merge_requests_events") ?? hook.Events.MergeRequests,
-            Notes: r.Params.Bool("note_events") ?? hook.Events.Notes);
+            Notes: r.Params.Bool("note_events") ?? hook.Events.Notes,
+            ConfidentialNotes: r.Params.Bool("confidential_note_events") ?? hook.Events.ConfidentialNotes);
         hook.EnableSslVerification = r.Params.Bool("enable_ssl_verification") ?? hook.EnableSslVerification;
         return ApiResult.Ok(Representations.Hook(hook, state.Now));
     }

@@ -118,7 +118,7 @@ internal sealed class Representations(Urls urls)
             ["merge_requests_events"] = h.Events.MergeRequests,
             ["tag_push_events"] = false,
             ["note_events"] = h.Events.Notes,
-            ["confidential_note_events"] = false,
+            ["confidential_note_events"] = h.Events.ConfidentialNotes,
             ["job_events"] = false,
             ["pipeline_events"] = false,
             ["wiki_page_events"] = false,

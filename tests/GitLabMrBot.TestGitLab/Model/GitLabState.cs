@@ -61,6 +61,9 @@ internal sealed class GitLabState
     public List<HookEntity> Hooks { get; } = [];
     public Dictionary<string, TokenEntity> TokenDetails { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>OAuth access tokens (Doorkeeper): accepted only as <c>Authorization: Bearer</c>, never as <c>PRIVATE-TOKEN</c>.</summary>
+    public Dictionary<string, UserEntity> OAuthTokens { get; } = new(StringComparer.Ordinal);
+
     /// <summary>False emulates GitLab Free (CE): the group hooks API does not exist and group hooks never fire.</summary>
     public bool GroupHooksAvailable { get; set; } = true;
 
@@ -132,6 +135,14 @@ internal sealed class GitLabState
             Scopes = scopes is { Count: > 0 } ? [.. scopes] : ["api"],
             CreatedAt = Now,
         };
+        return token;
+    }
+
+    /// <summary>An OAuth access token of scope <c>api</c>, as an OAuth application receives it (64 hex characters, no prefix).</summary>
+    public string CreateOAuthToken(UserEntity user)
+    {
+        var token = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
+        OAuthTokens[token] = user;
         return token;
     }
 
@@ -597,7 +608,7 @@ internal sealed class GitLabState
         var now = Now;
         var note = new NoteEntity { Id = nextNoteId++, MergeRequest = mr, Author = author, Body = body, System = false, Internal = isInternal, CreatedAt = now, UpdatedAt = now };
         mr.Notes.Add(note);
-        Fire(mr.Project, h => h.Events.Notes, HookPayloads.NoteHook, payloads.Note(note, "create"), scope);
+        FireNote(note, "create", scope);
         return note;
     }
 
@@ -605,7 +616,23 @@ internal sealed class GitLabState
     {
         note.Body = body;
         note.UpdatedAt = Now;
-        Fire(note.MergeRequest.Project, h => h.Events.Notes, HookPayloads.NoteHook, payloads.Note(note, "update"), scope);
+        FireNote(note, "update", scope);
+    }
+
+    /// <summary>
+    /// A note in an internal thread goes only to hooks with <c>confidential_note_events</c>, as <c>Confidential Note Hook</c>;
+    /// any other note only to hooks with <c>note_events</c> (docs/gitlab-behaviour.md §1.8).
+    /// </summary>
+    private void FireNote(NoteEntity note, string action, EventScope scope)
+    {
+        if (note.Internal)
+        {
+            Fire(note.MergeRequest.Project, h => h.Events.ConfidentialNotes == true, HookPayloads.ConfidentialNoteHook, payloads.Note(note, action), scope);
+        }
+        else
+        {
+            Fire(note.MergeRequest.Project, h => h.Events.Notes, HookPayloads.NoteHook, payloads.Note(note, action), scope);
+        }
     }
 
     /// <summary>System notes never fire Note Hooks (Notes::PostProcessService).</summary>

@@ -44,8 +44,12 @@ public sealed record HookView(
     DateTimeOffset? DisabledUntil,
     int RecentFailures);
 
-/// <summary>Which events a hook receives (GitLab's <c>push_events</c>, <c>merge_requests_events</c>, <c>note_events</c>).</summary>
-public sealed record HookEvents(bool Push = true, bool MergeRequests = true, bool Notes = true)
+/// <summary>
+/// Which events a hook receives (GitLab's <c>push_events</c>, <c>merge_requests_events</c>, <c>note_events</c>,
+/// <c>confidential_note_events</c>). Notes in internal threads go only to <see cref="ConfidentialNotes"/> hooks, as
+/// <c>Confidential Note Hook</c>; null is what GitLab stores for a hook created without it (the column has no default).
+/// </summary>
+public sealed record HookEvents(bool Push = true, bool MergeRequests = true, bool Notes = true, bool? ConfidentialNotes = true)
 {
     public static HookEvents All { get; } = new();
 }

@@ -13,6 +13,9 @@ internal sealed class HookPayloads(Urls urls)
 {
     public const string MergeRequestHook = "Merge Request Hook";
     public const string NoteHook = "Note Hook";
+
+    /// <summary>The event of a note in an internal thread (<c>confidential_note_hooks</c> titleized).</summary>
+    public const string ConfidentialNoteHook = "Confidential Note Hook";
     public const string PushHook = "Push Hook";
 
     public static string IsoTime(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);

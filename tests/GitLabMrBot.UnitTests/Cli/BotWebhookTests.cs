@@ -30,22 +30,33 @@ public sealed class BotWebhookTests
         Assert.Contains("--url", error, StringComparison.Ordinal);
     }
 
+    // GitLab treats any other spelling of a hook's URL as a change that clears its token (docs/gitlab-behaviour.md §3.6):
+    // a match is exact, and a trailing slash or letter case only makes the hook one to move, with the token.
     [Theory]
-    [InlineData("https://mrbot.example.com/webhooks/gitlab", true)]
-    [InlineData("https://MRBOT.example.com/webhooks/gitlab/", true)]
-    [InlineData("https://mrbot.example.com/webhooks/gitlab2", false)]
-    [InlineData("http://mrbot.example.com/webhooks/gitlab", false)]
-    public void Hooks_match_on_their_url_tolerating_host_case_and_a_trailing_slash(string url, bool matches) =>
-        Assert.Equal(matches, BotWebhook.Matches(new GitLabHook { Id = 1, Url = url }, "https://mrbot.example.com/webhooks/gitlab"));
+    [InlineData("https://mrbot.example.com/webhooks/gitlab", true, false)]
+    [InlineData("https://MRBOT.example.com/webhooks/gitlab/", false, true)]
+    [InlineData("https://mrbot.example.com/webhooks/gitlab/", false, true)]
+    [InlineData("https://mrbot.example.com/Webhooks/GitLab", false, true)]
+    [InlineData("https://mrbot.example.com/webhooks/gitlab2", false, false)]
+    [InlineData("http://mrbot.example.com/webhooks/gitlab", false, false)]
+    public void Hooks_match_on_their_exact_url_and_other_spellings_of_it_are_told_apart(string url, bool matches, bool spelledDifferently)
+    {
+        var hook = new GitLabHook { Id = 1, Url = url };
+
+        Assert.Equal(matches, BotWebhook.Matches(hook, "https://mrbot.example.com/webhooks/gitlab"));
+        Assert.Equal(spelledDifferently, BotWebhook.IsSpelledDifferently(hook, "https://mrbot.example.com/webhooks/gitlab"));
+        Assert.Equal(matches || spelledDifferently, BotWebhook.PointsAtBot(hook, "https://mrbot.example.com/webhooks/gitlab"));
+    }
 
     [Fact]
     public void Differences_name_every_missing_event_and_ssl_verification_on_https_only()
     {
         var off = new GitLabHook { Id = 1, Url = "https://b.example.com/webhooks/gitlab" };
-        var right = off with { MergeRequestsEvents = true, PushEvents = true, NoteEvents = true, EnableSslVerification = true };
+        var right = off with { MergeRequestsEvents = true, PushEvents = true, NoteEvents = true, ConfidentialNoteEvents = true, EnableSslVerification = true };
         var plainHttp = right with { Url = "http://b.example.com/webhooks/gitlab", EnableSslVerification = false };
 
-        Assert.Equal(["merge request events off", "push events off", "comment events off", "SSL verification off"], BotWebhook.Differences(off));
+        Assert.Equal(["merge request events off", "push events off", "comment events off", "internal note events off", "SSL verification off"], BotWebhook.Differences(off));
+        Assert.Equal(["internal note events off"], BotWebhook.Differences(right with { ConfidentialNoteEvents = false }));
         Assert.Empty(BotWebhook.Differences(right));
         Assert.Empty(BotWebhook.Differences(plainHttp));
     }

@@ -595,17 +595,29 @@ internal sealed class GitLabState
     public NoteEntity AddNote(UserEntity author, MergeRequestEntity mr, string body, bool isInternal, EventScope scope)
     {
         var now = Now;
-        var note = new NoteEntity { Id = nextNoteId++, MergeRequest = mr, Author = author, Body = body, System = false, Internal = isInternal, CreatedAt = now, UpdatedAt = now };
+        // Stored as GitLab's quick-action extractor leaves it (NoteText).
+        var note = new NoteEntity { Id = nextNoteId++, MergeRequest = mr, Author = author, Body = NoteText.AsStored(body), System = false, Internal = isInternal, CreatedAt = now, UpdatedAt = now };
         mr.Notes.Add(note);
         Fire(mr.Project, h => h.Events.Notes, HookPayloads.NoteHook, payloads.Note(note, "create"), scope);
         return note;
     }
 
-    public void EditNote(NoteEntity note, string body, EventScope scope)
+    /// <summary>
+    /// Saves <paramref name="body"/> as GitLab stores it (NoteText); like <c>Notes::UpdateService</c>, an edit that leaves the
+    /// stored text as it was changes nothing and fires no Note Hook. True when the note changed.
+    /// </summary>
+    public bool EditNote(NoteEntity note, string body, EventScope scope)
     {
-        note.Body = body;
+        var stored = NoteText.AsStored(body);
+        if (stored == note.Body)
+        {
+            return false;
+        }
+
+        note.Body = stored;
         note.UpdatedAt = Now;
         Fire(note.MergeRequest.Project, h => h.Events.Notes, HookPayloads.NoteHook, payloads.Note(note, "update"), scope);
+        return true;
     }
 
     /// <summary>System notes never fire Note Hooks (Notes::PostProcessService).</summary>

@@ -37,4 +37,17 @@ public sealed class FidelityTests : GitLabTestBase
         // Notes::UpdateService fires the hook only when the stored text changed: once, for the second edit.
         Assert.Equal(["Note Hook"], Server.Deliveries.Skip(before).Select(d => d.Event));
     }
+
+    [Fact]
+    public async Task A_diff_has_no_file_header_lines_so_a_deleted_SQL_comment_reads_as_a_line_starting_with_three_dashes()
+    {
+        Server.Push(Alice, Project, "main", new Dictionary<string, string?> { ["db/schema.sql"] = "-- users\ncreate table users (id int);\n" });
+        var mr = Server.OpenMergeRequest(Project, Alice, "Drop the comment", "drop-comment",
+            files: new Dictionary<string, string?> { ["db/schema.sql"] = "create table users (id int);\n" });
+
+        var diff = Assert.Single((await Json(await Api.GetAsync($"projects/{Project.Id}/merge_requests/{mr.Iid}/diffs"))).AsArray());
+
+        // lib/api/entities/diff.rb exposes json_safe_diff: hunks only; "--- a/…" and "+++ b/…" come only with unidiff=true.
+        Assert.Equal("@@ -1,2 +1,1 @@\n--- users\n create table users (id int);\n", (string)diff!["diff"]!);
+    }
 }

@@ -104,12 +104,27 @@ internal sealed partial class GitLabApi
     {
         var mr = MergeRequest(r);
         var o = json.MergeRequest(mr, single: true);
-        o["changes_count"] = state.Diffs(mr).Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        // MergeRequestDiff#real_size: a string, "1000+" once the diff overflowed the instance's limits.
+        o["changes_count"] = state.StoredDiffs(mr).RealSize;
         return ApiResult.Ok(o);
     }
 
-    private ApiResult MergeRequestDiffs(ApiRequest r) =>
-        ApiResult.Paged(r, Nodes(state.Diffs(MergeRequest(r)), d => Representations.Diff(d)));
+    /// <summary>
+    /// The stored diff page by page (<c>paginated_diffs</c> in <c>lib/api/merge_requests.rb</c>): too-large and collapsed files with
+    /// an empty <c>diff</c>, flagged from GitLab 18.4 on. With <see cref="DiffSettings.DiffsPerPageLimit"/>, a larger
+    /// <c>per_page</c> answers 500 as GitLab did on large MRs before the fix for gitlab-org/gitlab#427168.
+    /// </summary>
+    private ApiResult MergeRequestDiffs(ApiRequest r)
+    {
+        var mr = MergeRequest(r);
+        var settings = state.DiffSettings;
+        if (settings.DiffsPerPageLimit is { } limit && r.Params.Int("per_page") > limit)
+        {
+            return ApiResult.Message(500, "500 Internal Server Error");
+        }
+
+        return ApiResult.Paged(r, Nodes(state.StoredDiffs(mr).Files, d => Representations.Diff(d, settings.Flags)));
+    }
 
     private ApiResult MergeRequestCommits(ApiRequest r)
     {

@@ -64,6 +64,9 @@ internal sealed class GitLabState
     /// <summary>False emulates GitLab Free (CE): the group hooks API does not exist and group hooks never fire.</summary>
     public bool GroupHooksAvailable { get; set; } = true;
 
+    /// <summary>Diff limits, the 18.4 diff flags, collapsing and the /diffs page size fault (StoredDiffs).</summary>
+    public DiffSettings DiffSettings { get; set; } = new();
+
     /// <summary>Applies GitLab's auto-disabling of failing hooks (off by default, as for project hooks on Self-Managed).</summary>
     public bool AutoDisableFailingHooks { get; set; }
 
@@ -323,6 +326,9 @@ internal sealed class GitLabState
         diffCache[(mr.BaseSha, mr.Sha)] = diffs;
         return diffs;
     }
+
+    /// <summary>The MR's diff as GitLab stores it under the instance's diff limits: what <c>/diffs</c> and <c>changes_count</c> report.</summary>
+    public StoredDiffs StoredDiffs(MergeRequestEntity mr) => Model.StoredDiffs.Collect(Diffs(mr), DiffSettings);
 
     public IReadOnlyList<CommitEntity> MergeRequestCommits(MergeRequestEntity mr)
     {

@@ -36,7 +36,7 @@ public sealed class FidelityTests : GitLabTestBase
 
         Assert.Equal("Summary", (string)(await Json(same))["body"]!);
         Assert.Equal("Summary, edited", (string)(await Json(changed))["body"]!);
-        // Notes::UpdateService fires the hook only when the stored text changed: once, for the second edit.
+        // GitLab fires the hook only when the stored text changed (docs/gitlab-behaviour.md §3.3): once, for the second edit.
         Assert.Equal(["Note Hook"], Server.Deliveries.Skip(before).Select(d => d.Event));
     }
 
@@ -49,7 +49,7 @@ public sealed class FidelityTests : GitLabTestBase
 
         var diff = Assert.Single((await Json(await Api.GetAsync($"projects/{Project.Id}/merge_requests/{mr.Iid}/diffs"))).AsArray());
 
-        // lib/api/entities/diff.rb exposes json_safe_diff: hunks only; "--- a/…" and "+++ b/…" come only with unidiff=true.
+        // Hunks only; "--- a/…" and "+++ b/…" come only with unidiff=true (docs/gitlab-behaviour.md §3.2).
         Assert.Equal("@@ -1,2 +1,1 @@\n--- users\n create table users (id int);\n", (string)diff!["diff"]!);
     }
 

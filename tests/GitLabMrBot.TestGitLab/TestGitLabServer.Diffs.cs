@@ -31,7 +31,7 @@ public sealed partial class TestGitLabServer
     }
 
     /// <summary>
-    /// Set to 30 to emulate GitLab before the fix for gitlab-org/gitlab#427168 on a large MR: <c>/diffs</c> with a larger
+    /// Set to 30 to emulate an older GitLab on a large MR (docs/gitlab-behaviour.md §3.2): <c>/diffs</c> with a larger
     /// <c>per_page</c> answers 500 <c>{"message":"500 Internal Server Error"}</c>. Null (default): any page size works.
     /// </summary>
     public int? DiffsPerPageLimit

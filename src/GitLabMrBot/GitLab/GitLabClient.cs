@@ -49,7 +49,7 @@ public sealed partial class GitLabClient(
         ReadAsync(api.GetMergeRequestAsync(mergeRequest.ProjectId, mergeRequest.Iid, cancellationToken), "GET", MrPath(mergeRequest), cancellationToken);
 
     /// <summary>
-    /// Every changed file of the MR. GitLab versions before the fix for gitlab-org/gitlab#427168 answer 500 to <c>/diffs</c>
+    /// Every changed file of the MR. Older GitLab versions answer 500 to <c>/diffs</c>
     /// above <see cref="SafeDiffsPerPage"/> per page on large MRs (docs/gitlab-behaviour.md §3.2): a 500 reads the list
     /// again from page 1 at that size, and the size is kept for the rest of the process so the 500 is paid once.
     /// </summary>

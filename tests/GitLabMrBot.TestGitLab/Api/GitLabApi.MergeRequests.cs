@@ -104,15 +104,15 @@ internal sealed partial class GitLabApi
     {
         var mr = MergeRequest(r);
         var o = json.MergeRequest(mr, single: true);
-        // MergeRequestDiff#real_size: a string, "1000+" once the diff overflowed the instance's limits.
+        // A string, "1000+" once the diff overflowed the instance's limits (docs/gitlab-behaviour.md §3.2).
         o["changes_count"] = state.StoredDiffs(mr).RealSize;
         return ApiResult.Ok(o);
     }
 
     /// <summary>
-    /// The stored diff page by page (<c>paginated_diffs</c> in <c>lib/api/merge_requests.rb</c>): too-large and collapsed files with
+    /// The stored diff page by page (docs/gitlab-behaviour.md §3.2): too-large and collapsed files with
     /// an empty <c>diff</c>, flagged from GitLab 18.4 on. With <see cref="DiffSettings.DiffsPerPageLimit"/>, a larger
-    /// <c>per_page</c> answers 500 as GitLab did on large MRs before the fix for gitlab-org/gitlab#427168.
+    /// <c>per_page</c> answers 500 as older GitLab versions did on large MRs.
     /// </summary>
     private ApiResult MergeRequestDiffs(ApiRequest r)
     {

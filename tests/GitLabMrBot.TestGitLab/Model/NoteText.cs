@@ -2,7 +2,7 @@ namespace GitLabMrBot.TestGitLab.Model;
 
 /// <summary>
 /// What GitLab stores of a note body. Every note on a merge request passes through the quick-action extractor
-/// (<c>lib/gitlab/quick_actions/extractor.rb</c>, called by <c>Notes::CreateService</c> and <c>Notes::UpdateService</c>),
+/// (called by <c>Notes::CreateService</c> and <c>Notes::UpdateService</c>; docs/gitlab-behaviour.md §3.3),
 /// which deletes every <c>\r</c> and returns <c>content.rstrip</c>; that result is what is saved and read back.
 /// Quick actions themselves are not emulated.
 /// </summary>

@@ -14,7 +14,7 @@ internal sealed record DiffSettings
     /// <summary>Serve a patch that reaches a tenth of <see cref="DiffLimits.MaxPatchBytes"/> collapsed (empty <c>diff</c>).</summary>
     public bool CollapseLargePatches { get; init; }
 
-    /// <summary>Answer 500 to <c>/diffs</c> with a larger <c>per_page</c> (GitLab before the fix for gitlab-org/gitlab#427168).</summary>
+    /// <summary>Answer 500 to <c>/diffs</c> with a larger <c>per_page</c> (older GitLab versions on large MRs, docs/gitlab-behaviour.md §3.2).</summary>
     public int? DiffsPerPageLimit { get; init; }
 }
 
@@ -28,10 +28,10 @@ internal sealed record StoredDiffs(IReadOnlyList<StoredDiff> Files, bool Overflo
     public string RealSize => Files.Count.ToString(CultureInfo.InvariantCulture) + (Overflow ? "+" : "");
 
     /// <summary>
-    /// <c>Gitlab::Git::DiffCollection</c>'s limits (<c>lib/gitlab/git/diff_collection.rb</c>) over the files in order: past
+    /// <c>Gitlab::Git::DiffCollection</c>'s limits (docs/gitlab-behaviour.md §3.2) over the files in order: past
     /// <c>max_files</c>, or when a file brings the line total to <c>max_lines</c> or the byte total to <c>max_files × 5 KB</c>,
     /// the collection overflows and that file and every later one are dropped. A patch reaching <c>max_patch_bytes</c> is
-    /// pruned to an empty diff and flagged too large (<c>lib/gitlab/git/diff.rb</c>); with <c>collapse</c>, one reaching a
+    /// pruned to an empty diff and flagged too large; with <c>collapse</c>, one reaching a
     /// tenth of it is pruned and flagged collapsed.
     /// </summary>
     public static StoredDiffs Collect(IReadOnlyList<FileDiff> files, DiffSettings settings)

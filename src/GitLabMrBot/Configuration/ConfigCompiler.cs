@@ -204,11 +204,11 @@ internal sealed partial class ConfigCompiler(Action<string, string> report, Func
         }
         if (condition.LinesChanged is { } lines)
         {
-            Add(Range(lines, JsonPath.Property(path, "linesChanged")) ? new RangeCondition("lines changed", lines.Min, lines.Max, i => i.LinesChanged) : null);
+            Add(Range(lines, JsonPath.Property(path, "linesChanged")) ? new RangeCondition("lines changed", lines.Min, lines.Max, i => i.LinesChanged, i => i.LinesIncomplete) : null);
         }
         if (condition.FilesChanged is { } files)
         {
-            Add(Range(files, JsonPath.Property(path, "filesChanged")) ? new RangeCondition("files changed", files.Min, files.Max, i => i.Snapshot.ChangedFiles.Count) : null);
+            Add(Range(files, JsonPath.Property(path, "filesChanged")) ? new RangeCondition("files changed", files.Min, files.Max, i => i.Snapshot.ChangedFiles.Count, i => i.FilesIncomplete) : null);
         }
         if (condition.CommitMessages is { } commits)
         {

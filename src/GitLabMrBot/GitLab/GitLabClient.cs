@@ -23,6 +23,9 @@ public sealed partial class GitLabClient(
 {
     private const string NotesSort = "asc";
     private const string NotesOrderBy = "created_at";
+
+    /// <summary>The largest <c>/diffs</c> page every GitLab version serves (docs/gitlab-behaviour.md §3.2).</summary>
+    public const int SafeDiffsPerPage = 30;
     private readonly GitLabClientOptions _options = options.Value;
 
     // ---- Reads -------------------------------------------------------------------------------
@@ -49,8 +52,26 @@ public sealed partial class GitLabClient(
     public Task<GitLabMergeRequest> GetMergeRequestAsync(MergeRequestRef mergeRequest, CancellationToken cancellationToken) =>
         ReadAsync(api.GetMergeRequestAsync(mergeRequest.ProjectId, mergeRequest.Iid, "true", cancellationToken), "GET", MrPath(mergeRequest), cancellationToken);
 
-    public Task<IReadOnlyList<GitLabDiff>> GetAllDiffsAsync(MergeRequestRef mergeRequest, CancellationToken cancellationToken) =>
-        GetAllPagesAsync($"{MrPath(mergeRequest)}/diffs", (page, size, ct) => api.GetDiffsAsync(mergeRequest.ProjectId, mergeRequest.Iid, page, size, ct), cancellationToken);
+    /// <summary>
+    /// Every changed file of the MR. Older GitLab versions answer 500 to <c>/diffs</c>
+    /// above <see cref="SafeDiffsPerPage"/> per page on large MRs (docs/gitlab-behaviour.md §3.2): a 500 reads the list
+    /// again from page 1 at that size, and the size is kept for the rest of the process so the 500 is paid once.
+    /// </summary>
+    public async Task<IReadOnlyList<GitLabDiff>> GetAllDiffsAsync(MergeRequestRef mergeRequest, CancellationToken cancellationToken)
+    {
+        var path = $"{MrPath(mergeRequest)}/diffs";
+        var perPage = identity.DiffsPerPage ?? _options.PerPage;
+        try
+        {
+            return await GetAllPagesAsync(path, (page, size, ct) => api.GetDiffsAsync(mergeRequest.ProjectId, mergeRequest.Iid, page, size, ct), cancellationToken, perPage);
+        }
+        catch (GitLabApiException e) when (e.StatusCode == HttpStatusCode.InternalServerError && perPage > SafeDiffsPerPage)
+        {
+            Log.DiffsPageSizeLowered(logger, mergeRequest, perPage, SafeDiffsPerPage);
+            identity.DiffsPerPage = SafeDiffsPerPage;
+            return await GetAllPagesAsync(path, (page, size, ct) => api.GetDiffsAsync(mergeRequest.ProjectId, mergeRequest.Iid, page, size, ct), cancellationToken, SafeDiffsPerPage);
+        }
+    }
 
     public Task<IReadOnlyList<GitLabCommit>> GetCommitsAsync(MergeRequestRef mergeRequest, CancellationToken cancellationToken) =>
         GetAllPagesAsync($"{MrPath(mergeRequest)}/commits", (page, size, ct) => api.GetCommitsAsync(mergeRequest.ProjectId, mergeRequest.Iid, page, size, ct), cancellationToken);
@@ -291,13 +312,14 @@ public sealed partial class GitLabClient(
     private async Task<IReadOnlyList<T>> GetAllPagesAsync<T>(
         string path,
         Func<int, int, CancellationToken, Task<IApiResponse<List<T>>>> fetchPage,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        int? perPage = null)
     {
         var items = new List<T>();
         var page = 1;
         for (var pages = 1; ; pages++)
         {
-            var response = await SendAsync(fetchPage(page, _options.PerPage, cancellationToken), "GET", path, cancellationToken);
+            var response = await SendAsync(fetchPage(page, perPage ?? _options.PerPage, cancellationToken), "GET", path, cancellationToken);
             items.AddRange(response.Content ?? []);
             var next = GitLabPaths.ParseNextPage(response.Headers?.TryGetValues("x-next-page", out var values) == true ? values.FirstOrDefault() : null);
             if (next is null)
@@ -380,13 +402,24 @@ public sealed partial class GitLabClient(
 
         [LoggerMessage(EventId = 5104, Level = LogLevel.Information, Message = "Created label '{Label}' in project {ProjectId}")]
         public static partial void LabelCreated(ILogger logger, long projectId, string label);
+
+        [LoggerMessage(EventId = 5105, Level = LogLevel.Warning, Message = "GitLab answered 500 to the diffs of {MergeRequest} at {PerPage} per page (older GitLab versions fail above {SafePerPage} on large merge requests); reading them at {SafePerPage} per page from now on")]
+        public static partial void DiffsPageSizeLowered(ILogger logger, MergeRequestRef mergeRequest, int perPage, int safePerPage);
     }
 }
 
-/// <summary>The bot user, fetched once per process (it never changes while the token stays the same).</summary>
+/// <summary>The bot user, fetched once per process (it never changes while the token stays the same), and what the client learned about the instance.</summary>
 public sealed class GitLabIdentityCache
 {
     private volatile GitLabUser? _user;
+    private int _diffsPerPage;
+
+    /// <summary>The <c>/diffs</c> page size this GitLab served after refusing a larger one; null until that happened.</summary>
+    public int? DiffsPerPage
+    {
+        get => Volatile.Read(ref _diffsPerPage) is > 0 and var size ? size : null;
+        set => Volatile.Write(ref _diffsPerPage, value ?? 0);
+    }
 
     public GitLabUser? User
     {

@@ -70,7 +70,11 @@ public sealed record GitLabMergeRequest
     /// <summary>GitLab's own conflict flag; may lag <see cref="DetailedMergeStatus"/> while mergeability is re-checked.</summary>
     public bool HasConflicts { get; init; }
 
-    /// <summary>A string in GitLab's API: a number, or e.g. <c>"1000+"</c> past its diff limits.</summary>
+    /// <summary>
+    /// A string in GitLab's API: a number, or e.g. <c>"1000+"</c> when the diff overflowed GitLab's diff limits and only
+    /// part of it was stored (docs/gitlab-behaviour.md §3.2). A number is accepted too.
+    /// </summary>
+    [JsonConverter(typeof(StringOrNumberConverter))]
     public string? ChangesCount { get; init; }
 
     /// <summary>Commits of the target branch the source branch lacks; only sent when asked for (<c>include_diverged_commits_count=true</c>).</summary>
@@ -86,6 +90,41 @@ public sealed record GitLabDiff
     public bool RenamedFile { get; init; }
     public bool DeletedFile { get; init; }
     public bool? GeneratedFile { get; init; }
+
+    /// <summary>
+    /// GitLab 18.4 and later: the patch reached the per-file limit and <see cref="Diff"/> is empty. Null on older
+    /// versions, which empty the diff all the same (docs/gitlab-behaviour.md §3.2).
+    /// </summary>
+    public bool? TooLarge { get; init; }
+
+    /// <summary>GitLab 18.4 and later: the patch was collapsed and <see cref="Diff"/> is empty. Null on older versions.</summary>
+    public bool? Collapsed { get; init; }
+}
+
+/// <summary>Reads a JSON string or number as a string (GitLab sends <c>changes_count</c> as a string, e.g. <c>"1000+"</c>).</summary>
+public sealed class StringOrNumberConverter : JsonConverter<string?>
+{
+    public override bool HandleNull => true;
+
+    public override string? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) => reader.TokenType switch
+    {
+        JsonTokenType.Null => null,
+        JsonTokenType.String => reader.GetString(),
+        JsonTokenType.Number => System.Text.Encoding.UTF8.GetString(reader.HasValueSequence ? System.Buffers.BuffersExtensions.ToArray(reader.ValueSequence) : reader.ValueSpan),
+        _ => throw new JsonException($"Expected a string or a number, not {reader.TokenType}."),
+    };
+
+    public override void Write(Utf8JsonWriter writer, string? value, JsonSerializerOptions options)
+    {
+        if (value is null)
+        {
+            writer.WriteNullValue();
+        }
+        else
+        {
+            writer.WriteStringValue(value);
+        }
+    }
 }
 
 public sealed record GitLabCommit

@@ -25,9 +25,21 @@ public static class NoteMarkers
             .OrderBy(n => n.Id)
             .FirstOrDefault();
 
-    /// <summary>Equal as far as a reader sees: line endings and trailing whitespace don't count (GitLab may normalise them).</summary>
+    /// <summary>
+    /// Equal once both are as GitLab stores a note (<see cref="AsStored"/>): the body read back is compared with
+    /// what the bot would write, so a note already saying it is never written again.
+    /// </summary>
     public static bool SameBody(string stored, string wanted) =>
-        string.Equals(Normalize(stored), Normalize(wanted), StringComparison.Ordinal);
+        string.Equals(AsStored(stored), AsStored(wanted), StringComparison.Ordinal);
 
-    private static string Normalize(string text) => text.Replace("\r\n", "\n", StringComparison.Ordinal).TrimEnd();
+    /// <summary>
+    /// A note body as GitLab saves it: every note on a merge request passes through the quick-action extractor,
+    /// which deletes each <c>\r</c> and strips trailing whitespace (docs/gitlab-behaviour.md §3.3). A rendered
+    /// body ending in a newline is therefore never read back as written.
+    /// </summary>
+    public static string AsStored(string body) =>
+        body.Replace("\r", "", StringComparison.Ordinal).TrimEnd(RubyWhitespace);
+
+    // Ruby's String#rstrip: ASCII whitespace and NUL only (.NET's TrimEnd() would also strip Unicode spaces GitLab keeps).
+    private static readonly char[] RubyWhitespace = [' ', '\t', '\n', '\v', '\f', '\r', '\0'];
 }

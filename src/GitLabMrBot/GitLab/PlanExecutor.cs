@@ -15,7 +15,8 @@ public sealed partial class PlanExecutor(IMergeRequestWriter gitLab, ILogger<Pla
         var mr = plan.MergeRequest;
         var summary = plan.SummaryComment && SummaryComment.HasContent(plan) ? SummaryComment.Render(plan) : null;
         var existingSummary = botNotes.FirstOrDefault(n => n.Body.Contains(SummaryComment.Marker, StringComparison.Ordinal));
-        var summaryChanged = summary is not null && existingSummary?.Body != summary;
+        // GitLab stores the note trimmed (docs/gitlab-behaviour.md §3.3): compare as stored, or every evaluation rewrites it.
+        var summaryChanged = summary is not null && (existingSummary is null || !NoteMarkers.SameBody(existingSummary.Body, summary));
 
         if (plan.DryRun)
         {

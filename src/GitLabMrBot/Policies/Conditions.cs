@@ -2,16 +2,32 @@ using System.Text.RegularExpressions;
 
 namespace GitLabMrBot.Policies;
 
-/// <summary>What a condition saw: whether it holds and, either way, a sentence saying why (for reasons).</summary>
-internal readonly record struct ConditionResult(bool Matched, string Detail, bool TimedOut = false)
+/// <summary>
+/// What a condition saw: whether it holds and, either way, a sentence saying why (for reasons). <see cref="Undecided"/>
+/// says the condition could not tell (a regex timed out, GitLab did not return the whole diff): it does not hold, and
+/// neither does its negation.
+/// </summary>
+internal readonly record struct ConditionResult(bool Matched, string Detail, DecisionKind? Undecided = null)
 {
-    public static ConditionResult Timeout(string detail) => new(false, detail, TimedOut: true);
+    public bool IsUndecided => Undecided is not null;
+
+    public static ConditionResult Timeout(string detail) => new(false, detail, DecisionKind.RegexTimeout);
+
+    /// <summary>The answer depends on changes GitLab did not return (docs/gitlab-behaviour.md §3.2).</summary>
+    public static ConditionResult Unseen(string detail) => new(false, detail, DecisionKind.DiffIncomplete);
 }
 
 /// <summary>The MR as conditions see it: the snapshot, plus the labels it will carry (see PolicyEngine).</summary>
 internal sealed record EvaluationInput(MergeRequestSnapshot Snapshot, IReadOnlySet<string> Labels)
 {
+    /// <summary>Lines of the files whose diff GitLab returned: a lower bound when <see cref="LinesIncomplete"/> says why.</summary>
     public int LinesChanged { get; } = Snapshot.ChangedFiles.Sum(f => f.ChangedLines);
+
+    /// <summary>Null when <see cref="LinesChanged"/> is exact; else what GitLab left out.</summary>
+    public string? LinesIncomplete { get; } = IncompleteDiff.Describe(Snapshot);
+
+    /// <summary>Null when the changed files are all listed; else what GitLab left out.</summary>
+    public string? FilesIncomplete { get; } = Snapshot.FilesUnlisted ? IncompleteDiff.Describe(Snapshot) : null;
 }
 
 /// <summary>A compiled condition of a policy's <c>when</c>.</summary>
@@ -25,16 +41,23 @@ internal sealed class AllCondition(IReadOnlyList<ICondition> parts) : ICondition
     public ConditionResult Evaluate(EvaluationInput input)
     {
         var details = new List<string>(parts.Count);
+        ConditionResult? undecided = null;
         foreach (var part in parts)
         {
             var result = part.Evaluate(input);
+            if (result.IsUndecided)
+            {
+                // A part that fails for sure decides; one that could not tell decides only if none does.
+                undecided ??= result;
+                continue;
+            }
             if (!result.Matched)
             {
                 return result;
             }
             details.Add(result.Detail);
         }
-        return new(true, string.Join("; ", details));
+        return undecided ?? new(true, string.Join("; ", details));
     }
 }
 
@@ -43,7 +66,7 @@ internal sealed class AnyCondition(IReadOnlyList<ICondition> parts) : ICondition
     public ConditionResult Evaluate(EvaluationInput input)
     {
         var misses = new List<string>(parts.Count);
-        ConditionResult? timedOut = null;
+        ConditionResult? undecided = null;
         foreach (var part in parts)
         {
             var result = part.Evaluate(input);
@@ -51,10 +74,10 @@ internal sealed class AnyCondition(IReadOnlyList<ICondition> parts) : ICondition
             {
                 return result;
             }
-            timedOut ??= result.TimedOut ? result : null;
+            undecided ??= result.IsUndecided ? result : null;
             misses.Add(result.Detail);
         }
-        return timedOut ?? new(false, "none of: " + string.Join("; ", misses));
+        return undecided ?? new(false, "none of: " + string.Join("; ", misses));
     }
 }
 
@@ -63,8 +86,8 @@ internal sealed class NotCondition(ICondition inner) : ICondition
     public ConditionResult Evaluate(EvaluationInput input)
     {
         var result = inner.Evaluate(input);
-        // A regex that timed out proves nothing: its negation must not hold either.
-        return result.TimedOut ? result : new(!result.Matched, result.Detail);
+        // A regex that timed out, or a question about changes GitLab did not return, proves nothing: its negation must not hold either.
+        return result.IsUndecided ? result : new(!result.Matched, result.Detail);
     }
 }
 
@@ -82,7 +105,10 @@ internal sealed class ChangedFilesCondition(IReadOnlyList<Glob> globs) : ICondit
                 }
             }
         }
-        return new(false, $"no changed file matches {string.Join(", ", globs)}");
+        // A file GitLab did not list may match: neither "changes" nor "does not change" can be said.
+        return input.FilesIncomplete is { } unseen
+            ? ConditionResult.Unseen($"no listed file matches {string.Join(", ", globs)}, and GitLab did not list them all ({unseen})")
+            : new(false, $"no changed file matches {string.Join(", ", globs)}");
     }
 }
 
@@ -101,6 +127,11 @@ internal sealed class OnlyChangedFilesCondition(IReadOnlyList<Glob> globs) : ICo
             {
                 return new(false, $"changed file {file.Path} matches none of {string.Join(", ", globs)}");
             }
+        }
+        if (input.FilesIncomplete is { } unseen)
+        {
+            // The files GitLab did not list may match none of the globs: "only these files" cannot hold.
+            return ConditionResult.Unseen($"the listed files match {string.Join(", ", globs)}, but GitLab did not list them all ({unseen})");
         }
         return new(true, files.Count == 1
             ? $"the only changed file {files[0].Path} matches {string.Join(", ", globs)}"
@@ -196,7 +227,8 @@ internal sealed class LabelsCondition(IReadOnlyList<string> labels) : ICondition
     }
 }
 
-internal sealed class RangeCondition(string subject, int? min, int? max, Func<EvaluationInput, int> read) : ICondition
+/// <param name="incomplete">Null when the value read is exact; else why it is only a lower bound (GitLab left changes out).</param>
+internal sealed class RangeCondition(string subject, int? min, int? max, Func<EvaluationInput, int> read, Func<EvaluationInput, string?>? incomplete = null) : ICondition
 {
     public ConditionResult Evaluate(EvaluationInput input)
     {
@@ -209,6 +241,12 @@ internal sealed class RangeCondition(string subject, int? min, int? max, Func<Ev
             (null, { } hi) => $"at most {hi}",
             _ => "any",
         };
-        return new(inside, $"{value} {subject} ({(inside ? "within" : "outside")} {range})");
+        if (incomplete?.Invoke(input) is { } unseen && !(max is not null && value > max) && !(inside && max is null))
+        {
+            // The true value is at least this: past the maximum is certain, anything else is not.
+            return ConditionResult.Unseen($"at least {value} {subject}, GitLab did not return the rest ({unseen}); {range} cannot be told");
+        }
+        var shown = incomplete?.Invoke(input) is null ? $"{value}" : $"at least {value}";
+        return new(inside, $"{shown} {subject} ({(inside ? "within" : "outside")} {range})");
     }
 }

@@ -23,6 +23,18 @@ public sealed record MergeRequestSnapshot
 
     public IReadOnlyList<string> Labels { get; init; } = [];
     public IReadOnlyList<ChangedFile> ChangedFiles { get; init; } = [];
+
+    /// <summary>
+    /// GitLab's <c>changes_count</c>: a number, or e.g. <c>"1000+"</c> when the diff passed GitLab's limits and
+    /// <see cref="ChangedFiles"/> lists only part of the files (docs/gitlab-behaviour.md §3.2). Null when not known.
+    /// </summary>
+    public string? ChangesCount { get; init; }
+
+    /// <summary>GitLab listed only part of the changed files: others changed that no rule can see.</summary>
+    public bool FilesUnlisted => ChangesCount?.EndsWith('+') == true;
+
+    /// <summary>GitLab did not return the whole diff: files it did not list, or files without their diff.</summary>
+    public bool DiffIncomplete => FilesUnlisted || ChangedFiles.Any(f => f.DiffNotReturned is not null);
     public IReadOnlyList<string> CommitMessages { get; init; } = [];
     public string? HeadSha { get; init; }
 
@@ -58,6 +70,13 @@ public sealed record ChangedFile(string Path, int AddedLines = 0, int DeletedLin
     public bool NewFile { get; init; }
     public bool DeletedFile { get; init; }
     public bool RenamedFile { get; init; }
+
+    /// <summary>
+    /// Why GitLab returned no diff for this file (<c>too large</c>, <c>collapsed</c>…), so its line counts are unknown
+    /// (docs/gitlab-behaviour.md §3.2); null when the diff was returned.
+    /// </summary>
+    public string? DiffNotReturned { get; init; }
+
     public int ChangedLines => AddedLines + DeletedLines;
 }
 

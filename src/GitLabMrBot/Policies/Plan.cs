@@ -43,6 +43,12 @@ public sealed record Plan
     /// <summary>What was deliberately not done, and why ("type::feature not re-added: removed by a human").</summary>
     public IReadOnlyList<Decision> Decisions { get; init; } = [];
 
+    /// <summary>
+    /// What GitLab left out of the MR's diff (too-large or collapsed files, files past its diff limits), said in the
+    /// summary; null when the diff is whole (docs/gitlab-behaviour.md §3.2).
+    /// </summary>
+    public string? IncompleteDiff { get; init; }
+
     /// <summary>Policies whose conditions hold, with what matched (reviewer and assignee actions are read from here).</summary>
     public IReadOnlyList<PolicyMatch> MatchedPolicies { get; init; } = [];
 
@@ -124,6 +130,9 @@ public enum DecisionKind
 
     /// <summary>Policies depend on each other's labels in a cycle; the last evaluation was used.</summary>
     NotSettled,
+
+    /// <summary>A policy's condition depends on changes GitLab did not return (files past its diff limits, lines of a too-large file).</summary>
+    DiffIncomplete,
 }
 
 public sealed record Decision(DecisionKind Kind, string Subject, Reason Reason, string Text)

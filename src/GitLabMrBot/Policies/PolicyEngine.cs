@@ -84,6 +84,7 @@ public static class PolicyEngine
             Size = round.Size,
             Comments = comments,
             Decisions = decisions,
+            IncompleteDiff = IncompleteDiff.Describe(snapshot),
             MatchedPolicies = round.Matches.Select(m => new PolicyMatch(m.Policy.Name, m.Detail, m.Policy.Then)).ToList(),
         };
     }
@@ -109,9 +110,9 @@ public static class PolicyEngine
         foreach (var policy in config.Policies)
         {
             var result = policy.When.Evaluate(input);
-            if (result.TimedOut)
+            if (result.Undecided is { } undecided)
             {
-                decisions.Add(new Decision(DecisionKind.RegexTimeout, policy.Name, new Reason(policy.Name, result.Detail),
+                decisions.Add(new Decision(undecided, policy.Name, new Reason(policy.Name, result.Detail),
                     $"policy {policy.Name} not applied: {result.Detail}"));
             }
             else if (result.Matched)
@@ -251,7 +252,7 @@ public static class PolicyEngine
         return new Reason("no rule", "the bot added it earlier and no matching policy adds it now");
     }
 
-    /// <summary>Exactly one size label, from added+deleted lines of the files not ignored.</summary>
+    /// <summary>Exactly one size label, from added+deleted lines of the files not ignored; the largest when GitLab left counted changes out.</summary>
     internal static SizeDecision? DecideSize(MergeRequestSnapshot snapshot, CompiledSizeLabels? sizes)
     {
         if (sizes is null)
@@ -260,23 +261,36 @@ public static class PolicyEngine
         }
         var lines = 0;
         var ignored = 0;
+        var unseen = new List<ChangedFile>();
         foreach (var file in snapshot.ChangedFiles)
         {
             if (sizes.Ignore.Any(g => g.IsMatch(file.Path)))
             {
                 ignored++;
             }
+            else if (file.DiffNotReturned is not null)
+            {
+                unseen.Add(file);
+            }
             else
             {
                 lines += file.ChangedLines;
             }
+        }
+        var ignoredText = ignored == 0 ? "" : $", {ignored} ignored {(ignored == 1 ? "file" : "files")}";
+        if (unseen.Count > 0 || snapshot.FilesUnlisted)
+        {
+            // GitLab empties a diff only when it is large, and stops listing files only past its limits
+            // (docs/gitlab-behaviour.md §3.2): changes that count were left out, so the MR is taken as the largest.
+            // Files past the limits are unknown, so they cannot be known to be ignored.
+            return new SizeDecision(sizes.Prefix + sizes.Largest, lines, ignored,
+                $"GitLab did not return the whole diff ({IncompleteDiff.Describe(snapshot, unseen)}), taken as the largest; {lines} lines changed in the rest{ignoredText}");
         }
         var threshold = sizes.Thresholds.FirstOrDefault(t => lines <= t.MaxLines);
         var name = threshold?.Name ?? sizes.Largest;
         var bound = threshold is not null
             ? $"at most {threshold.MaxLines}"
             : $"more than {sizes.Thresholds[^1].MaxLines}";
-        var ignoredText = ignored == 0 ? "" : $", {ignored} ignored {(ignored == 1 ? "file" : "files")}";
         return new SizeDecision(sizes.Prefix + name, lines, ignored, $"{lines} lines changed ({bound}){ignoredText}");
     }
 

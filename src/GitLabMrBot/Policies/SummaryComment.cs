@@ -22,6 +22,7 @@ public static class SummaryComment
         DecisionKind.RemovedByPolicy,
         DecisionKind.RegexTimeout,
         DecisionKind.NotSettled,
+        DecisionKind.DiffIncomplete,
     ];
 
     /// <summary>Whether there is anything to explain: the reconciler creates the note only then.</summary>
@@ -52,6 +53,13 @@ public static class SummaryComment
                     .Append(" | ").Append(EscapeMarkdown(label.Reason.Detail))
                     .Append(" |\n");
             }
+        }
+
+        if (plan.IncompleteDiff is { } incomplete)
+        {
+            // Said once, plainly: the size and file rules above were decided without part of the diff (docs/gitlab-behaviour.md §3.2).
+            text.Append("\nGitLab did not return the whole diff of this merge request (").Append(EscapeMarkdown(incomplete))
+                .Append("). The size label counts the missing changes as the largest size, and rules about changed files do not guess about files GitLab did not list.\n");
         }
 
         if (plan.People is { HasContent: true } people)

@@ -104,7 +104,8 @@ internal sealed partial class GitLabApi
     {
         var mr = MergeRequest(r);
         var o = json.MergeRequest(mr, single: true);
-        o["changes_count"] = state.Diffs(mr).Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        // A string, "1000+" once the diff overflowed the instance's limits (docs/gitlab-behaviour.md §3.2).
+        o["changes_count"] = state.StoredDiffs(mr).RealSize;
         // Only on request: counting the commits behind costs GitLab a git call (docs/gitlab-behaviour.md §3.2).
         if (r.Params.Bool("include_diverged_commits_count") == true)
         {
@@ -114,8 +115,22 @@ internal sealed partial class GitLabApi
         return ApiResult.Ok(o);
     }
 
-    private ApiResult MergeRequestDiffs(ApiRequest r) =>
-        ApiResult.Paged(r, Nodes(state.Diffs(MergeRequest(r)), d => Representations.Diff(d)));
+    /// <summary>
+    /// The stored diff page by page (docs/gitlab-behaviour.md §3.2): too-large and collapsed files with
+    /// an empty <c>diff</c>, flagged from GitLab 18.4 on. With <see cref="DiffSettings.DiffsPerPageLimit"/>, a larger
+    /// <c>per_page</c> answers 500 as older GitLab versions did on large MRs.
+    /// </summary>
+    private ApiResult MergeRequestDiffs(ApiRequest r)
+    {
+        var mr = MergeRequest(r);
+        var settings = state.DiffSettings;
+        if (settings.DiffsPerPageLimit is { } limit && r.Params.Int("per_page") > limit)
+        {
+            return ApiResult.Message(500, "500 Internal Server Error");
+        }
+
+        return ApiResult.Paged(r, Nodes(state.StoredDiffs(mr).Files, d => Representations.Diff(d, settings.Flags)));
+    }
 
     private ApiResult MergeRequestCommits(ApiRequest r)
     {

@@ -48,11 +48,7 @@ internal sealed partial class GitLabApi
             throw ApiResult.Forbidden();
         }
 
-        if (note.Body != body)
-        {
-            state.EditNote(note, body, r.Scope);
-        }
-
+        state.EditNote(note, body, r.Scope);
         return ApiResult.Ok(json.Note(note));
     }
 

@@ -289,6 +289,20 @@ internal sealed class Representations(Urls urls)
         ["action"] = e.Action,
     };
 
+    /// <summary>A stored diff as <c>API::Entities::Diff</c> shows it; <c>collapsed</c>/<c>too_large</c> only from GitLab 18.4 (<paramref name="flags"/>).</summary>
+    public static JsonObject Diff(StoredDiff stored, bool flags)
+    {
+        var o = Diff(stored.File);
+        o["diff"] = stored.Diff;
+        if (flags)
+        {
+            o["collapsed"] = stored.Collapsed;
+            o["too_large"] = stored.TooLarge;
+        }
+
+        return o;
+    }
+
     public static JsonObject Diff(FileDiff d) => new()
     {
         ["old_path"] = d.OldPath,

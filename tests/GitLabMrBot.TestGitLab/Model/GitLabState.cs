@@ -67,6 +67,9 @@ internal sealed class GitLabState
     /// <summary>False emulates GitLab Free (CE): the group hooks API does not exist and group hooks never fire.</summary>
     public bool GroupHooksAvailable { get; set; } = true;
 
+    /// <summary>Diff limits, the 18.4 diff flags, collapsing and the /diffs page size fault (StoredDiffs).</summary>
+    public DiffSettings DiffSettings { get; set; } = new();
+
     /// <summary>Applies GitLab's auto-disabling of failing hooks (off by default, as for project hooks on Self-Managed).</summary>
     public bool AutoDisableFailingHooks { get; set; }
 
@@ -334,6 +337,9 @@ internal sealed class GitLabState
         diffCache[(mr.BaseSha, mr.Sha)] = diffs;
         return diffs;
     }
+
+    /// <summary>The MR's diff as GitLab stores it under the instance's diff limits: what <c>/diffs</c> and <c>changes_count</c> report.</summary>
+    public StoredDiffs StoredDiffs(MergeRequestEntity mr) => Model.StoredDiffs.Collect(Diffs(mr), DiffSettings);
 
     public IReadOnlyList<CommitEntity> MergeRequestCommits(MergeRequestEntity mr)
     {
@@ -606,17 +612,29 @@ internal sealed class GitLabState
     public NoteEntity AddNote(UserEntity author, MergeRequestEntity mr, string body, bool isInternal, EventScope scope)
     {
         var now = Now;
-        var note = new NoteEntity { Id = nextNoteId++, MergeRequest = mr, Author = author, Body = body, System = false, Internal = isInternal, CreatedAt = now, UpdatedAt = now };
+        // Stored as GitLab's quick-action extractor leaves it (NoteText).
+        var note = new NoteEntity { Id = nextNoteId++, MergeRequest = mr, Author = author, Body = NoteText.AsStored(body), System = false, Internal = isInternal, CreatedAt = now, UpdatedAt = now };
         mr.Notes.Add(note);
         FireNote(note, "create", scope);
         return note;
     }
 
-    public void EditNote(NoteEntity note, string body, EventScope scope)
+    /// <summary>
+    /// Saves <paramref name="body"/> as GitLab stores it (NoteText); like <c>Notes::UpdateService</c>, an edit that leaves the
+    /// stored text as it was changes nothing and fires no Note Hook. True when the note changed.
+    /// </summary>
+    public bool EditNote(NoteEntity note, string body, EventScope scope)
     {
-        note.Body = body;
+        var stored = NoteText.AsStored(body);
+        if (stored == note.Body)
+        {
+            return false;
+        }
+
+        note.Body = stored;
         note.UpdatedAt = Now;
         FireNote(note, "update", scope);
+        return true;
     }
 
     /// <summary>

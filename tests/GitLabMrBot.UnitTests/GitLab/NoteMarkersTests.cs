@@ -51,6 +51,9 @@ public sealed class NoteMarkersTests
     [InlineData("a\nb\n\n", "a\nb", true)]
     [InlineData("a\nb", "a\nc", false)]
     [InlineData(" a", "a", false)]
+    [InlineData("a\nb", "a\r\nb\r\n \t\n", true)]
+    [InlineData("ab", "a\rb", true)]
+    [InlineData("a\u00a0", "a", false)]
     public void Bodies_compare_as_a_reader_sees_them(string stored, string wanted, bool same)
     {
         Assert.Equal(same, NoteMarkers.SameBody(stored, wanted));

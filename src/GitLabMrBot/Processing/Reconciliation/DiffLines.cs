@@ -10,10 +10,18 @@ public static class DiffLines
             return (0, 0);
         }
         int added = 0, deleted = 0;
+        var inHunks = false;
         foreach (var line in diff.AsSpan().EnumerateLines())
         {
-            // File headers ("+++ b/x", "--- a/x") appear in raw diffs, not in the API's; skip them either way.
-            if (line.StartsWith("+++ ") || line.StartsWith("--- "))
+            if (line.StartsWith("@@"))
+            {
+                inHunks = true;
+                continue;
+            }
+            // File headers ("--- a/x", "+++ b/x", "diff --git …") come only before the first hunk, and only with
+            // unidiff=true; the API's diffs start at "@@" (docs/gitlab-behaviour.md §3.2). Inside a hunk "--- x" is a
+            // deleted line "-- x" (an SQL comment) and "+++ x" an added "++ x": they count.
+            if (!inHunks)
             {
                 continue;
             }

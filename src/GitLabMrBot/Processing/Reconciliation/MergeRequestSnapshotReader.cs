@@ -19,6 +19,8 @@ public sealed record MergeRequestRead(MergeRequestSnapshot Snapshot, GitLabMerge
 public sealed class MergeRequestSnapshotReader(IMergeRequestReader gitLab, IMemoryCache cache)
 {
     private static readonly TimeSpan CacheFor = TimeSpan.FromHours(1);
+    private const int MaxEmptyDiffChecks = 10;
+    private const string UnflaggedEmptyDiff = "empty diff, too large or collapsed";
 
     // A project's merge method is a setting that rarely changes: read once per project, a change is seen within this.
     private static readonly TimeSpan MergeMethodCacheFor = TimeSpan.FromMinutes(10);
@@ -34,7 +36,8 @@ public sealed class MergeRequestSnapshotReader(IMergeRequestReader gitLab, IMemo
         }
 
         var headSha = mr.Sha ?? mr.DiffRefs?.HeadSha;
-        var files = await CachedAsync("diffs", mergeRequest, headSha, async () => ChangedFiles(await gitLab.GetAllDiffsAsync(mergeRequest, cancellationToken)));
+        var files = await CachedAsync("diffs", mergeRequest, headSha, async () =>
+            await ChangedFilesAsync(mergeRequest, mr, await gitLab.GetAllDiffsAsync(mergeRequest, cancellationToken), cancellationToken));
         IReadOnlyList<string> commits = config.UsesCommitMessages
             ? await CachedAsync("commits", mergeRequest, headSha, async () => (IReadOnlyList<string>)(await gitLab.GetCommitsAsync(mergeRequest, cancellationToken))
                 .Select(c => c.Message ?? c.Title ?? "").ToList())
@@ -74,6 +77,7 @@ public sealed class MergeRequestSnapshotReader(IMergeRequestReader gitLab, IMemo
         HasConflicts = mr.HasConflicts,
         DivergedCommitsCount = mr.DivergedCommitsCount,
         WebUrl = mr.WebUrl ?? "",
+        ChangesCount = mr.ChangesCount,
     };
 
     /// <summary>The project's merge method, which decides whether an MR behind its target needs a rebase (docs/gitlab-behaviour.md §3.2).</summary>
@@ -122,6 +126,38 @@ public sealed class MergeRequestSnapshotReader(IMergeRequestReader gitLab, IMemo
         return posted;
     }
 
+    /// <summary>
+    /// The changed files with their line counts. A file GitLab returned without its diff (docs/gitlab-behaviour.md §3.2)
+    /// says why in <see cref="ChangedFile.DiffNotReturned"/>: GitLab 18.4 and later flag it <c>too_large</c> or
+    /// <c>collapsed</c>; older versions only empty the diff, which is also what an empty new file or a pure rename
+    /// has, so there the two versions of the file are compared (for at most <see cref="MaxEmptyDiffChecks"/> files).
+    /// </summary>
+    private async Task<List<ChangedFile>> ChangedFilesAsync(MergeRequestRef mergeRequest, GitLabMergeRequest mr, IReadOnlyList<GitLabDiff> diffs, CancellationToken cancellationToken)
+    {
+        var files = ChangedFiles(diffs);
+        var checks = 0;
+        for (var i = 0; i < files.Count; i++)
+        {
+            if (files[i].DiffNotReturned == UnflaggedEmptyDiff && checks++ < MaxEmptyDiffChecks && await SameContentAsync(mergeRequest.ProjectId, mr, diffs[i], cancellationToken))
+            {
+                files[i] = files[i] with { DiffNotReturned = null };
+            }
+        }
+        return files;
+    }
+
+    // Both sides of the file as GitLab's repository has them: equal means the empty diff is the real one.
+    private async Task<bool> SameContentAsync(long projectId, GitLabMergeRequest mr, GitLabDiff diff, CancellationToken cancellationToken)
+    {
+        if (mr.DiffRefs is not { BaseSha: { } baseSha } || (mr.DiffRefs.HeadSha ?? mr.Sha) is not { } headSha)
+        {
+            return false;
+        }
+        var before = diff.NewFile ? "" : await gitLab.GetFileAsync(projectId, diff.OldPath, baseSha, cancellationToken);
+        var after = diff.DeletedFile ? "" : await gitLab.GetFileAsync(projectId, diff.NewPath, headSha, cancellationToken);
+        return before is not null && after is not null && string.Equals(before, after, StringComparison.Ordinal);
+    }
+
     internal static List<ChangedFile> ChangedFiles(IReadOnlyList<GitLabDiff> diffs) =>
         diffs.Select(d =>
         {
@@ -132,6 +168,10 @@ public sealed class MergeRequestSnapshotReader(IMergeRequestReader gitLab, IMemo
                 NewFile = d.NewFile,
                 DeletedFile = d.DeletedFile,
                 RenamedFile = d.RenamedFile,
+                DiffNotReturned = d.TooLarge == true ? "too large"
+                    : d.Collapsed == true ? "collapsed"
+                    : d.TooLarge is null && d.Collapsed is null && string.IsNullOrEmpty(d.Diff) ? UnflaggedEmptyDiff
+                    : null,
             };
         }).ToList();
 }

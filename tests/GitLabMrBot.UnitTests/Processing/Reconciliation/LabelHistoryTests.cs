@@ -76,6 +76,9 @@ public sealed class DiffLinesTests
     [InlineData("@@ -1,2 +1,3 @@\n line\n-old\n+new\n+newer\n", 2, 1)]
     [InlineData("--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a\n+b", 1, 1)]
     [InlineData("@@ -0,0 +1 @@\n+\n", 1, 0)]
+    [InlineData("@@ -1,2 +1 @@\n--- a comment\n+++ a counter\n", 1, 1)]
+    [InlineData("diff --git a/x b/x\nindex 1..2 100644\n--- a/x\n+++ b/x\n@@ -1 +1 @@\n--- x\n+++ y\n", 1, 1)]
+    [InlineData("Binary files a/x and b/x differ\n", 0, 0)]
     public void Counts_added_and_deleted_lines_of_a_hunk(string? diff, int added, int deleted) =>
         Assert.Equal((added, deleted), DiffLines.Count(diff));
 }

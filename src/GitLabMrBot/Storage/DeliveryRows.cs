@@ -58,4 +58,16 @@ internal static class DeliveryRows
         Attempts: reader.GetInt32(8),
         NextAttemptAt: DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(9)),
         LastError: reader.IsDBNull(10) ? null : reader.GetString(10));
+
+    /// <summary>
+    /// Refuses a delivery no row could hold. Checked per caller before a group commit: a bad delivery inside one would
+    /// fail every other caller's request.
+    /// </summary>
+    public static void Validate(NewDelivery delivery)
+    {
+        ArgumentNullException.ThrowIfNull(delivery);
+        ArgumentException.ThrowIfNullOrEmpty(delivery.DedupeKey, nameof(delivery));
+        ArgumentException.ThrowIfNullOrEmpty(delivery.Event, nameof(delivery));
+        ArgumentException.ThrowIfNullOrEmpty(delivery.Subject, nameof(delivery));
+    }
 }

@@ -97,11 +97,7 @@ public sealed partial class SqliteInboxStore : IInboxStore, IAsyncDisposable, ID
 
     public Task<AppendResult> AppendAsync(NewDelivery delivery, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(delivery);
-        // Checked here, per caller: a bad delivery inside a group commit would fail every other caller's request.
-        ArgumentException.ThrowIfNullOrEmpty(delivery.DedupeKey, nameof(delivery));
-        ArgumentException.ThrowIfNullOrEmpty(delivery.Event, nameof(delivery));
-        ArgumentException.ThrowIfNullOrEmpty(delivery.Subject, nameof(delivery));
+        DeliveryRows.Validate(delivery);
         cancellationToken.ThrowIfCancellationRequested();
 
         var pending = new PendingAppend(delivery);

@@ -16,7 +16,7 @@ namespace GitLabMrBot.TestGitLab;
 /// API writes included. Seed it with the methods below (they act like a human in the UI), point the bot at
 /// <see cref="BaseUrl"/>, then assert on <see cref="Requests"/>, <see cref="Deliveries"/> and the state readers.
 /// </summary>
-public sealed class TestGitLabServer : IAsyncDisposable
+public sealed partial class TestGitLabServer : IAsyncDisposable
 {
     private readonly Urls urls = new();
     private readonly HookDispatcher dispatcher;

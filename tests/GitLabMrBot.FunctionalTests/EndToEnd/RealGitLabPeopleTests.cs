@@ -123,13 +123,19 @@ public sealed class RealGitLabPeopleTests
     {
         await using var env = await BotWithGitLab.StartAsync(Config(count: 2));
         var people = Seed(env, "/src/api/ @bob\n");
-        GitLabMergeRequest? mr = null;
+        await env.WaitForQuietAsync();
+        var opened = new TaskCompletionSource<GitLabMergeRequest>(TaskCreationOptions.RunContinuationsAsynchronously);
         // While the bot reads bob's status (after its read of the MR, before its PUT), a human asks dave to review.
-        env.GitLab.InjectFault("GET", "/users/:id/status", Fault.ConcurrentChange(() =>
-            env.GitLab.UpdateMergeRequest(env.Alice, mr!, new MergeRequestUpdate { Reviewers = [people.Dave] })));
+        var human = env.GitLab.InjectFault("GET", "/users/:id/status", Fault.ConcurrentChange(() =>
+            env.GitLab.UpdateMergeRequest(env.Alice, opened.Task.Result, new MergeRequestUpdate { Reviewers = [people.Dave] })));
 
-        mr = await OpenAndSettleAsync(env);
+        opened.SetResult(env.GitLab.OpenMergeRequest(env.Project, env.Alice, "Add orders API", "topic",
+            files: new Dictionary<string, string?> { ["src/api/orders.cs"] = "class Orders {}\n" }));
+        await env.WaitForQuietAsync();
 
+        var mr = await opened.Task;
+        Assert.Equal(0, human.Remaining);
+        Assert.Contains(env.GitLab.GetNotes(mr), n => n.System && n.Author == "alice" && n.Body == "requested review from @dave");
         Assert.Equal(["bob", "dave"], env.GitLab.GetMergeRequest(mr).Reviewers.Order());
         Assert.DoesNotContain(env.GitLab.GetNotes(mr), n => n.System && n.Body.Contains("removed review request", StringComparison.Ordinal));
         Assert.Empty(env.Problems());

@@ -21,6 +21,7 @@ public static class GitLabServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<GitLabRateLimiter>();
         services.TryAddSingleton<GitLabIdentityCache>();
+        services.TryAddSingleton<PeopleLimits>();
         services.TryAddTransient<GitLabHeadersHandler>();
         services.TryAddTransient<GitLabCallLoggingHandler>();
 

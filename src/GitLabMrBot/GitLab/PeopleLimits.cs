@@ -10,7 +10,8 @@ namespace GitLabMrBot.GitLab;
 /// Learnt from the PUT's answer rather than asked: <c>GET /license</c> needs an administrator, <c>GET /metadata</c>'s
 /// <c>enterprise</c> names the codebase (an unlicensed EE instance keeps one too), and on GitLab.com the licence belongs to
 /// each top-level group, so the answer is kept per project. A list of two or more ids answered with exactly the first one
-/// is the sign. Until it is seen nothing is assumed; the bot's lists start with the people already there, so GitLab's
+/// is the sign (on Premium it could also mean everyone after the first cannot see the MR: the cost is then asking for one
+/// reviewer on that project, never removing anyone). Until it is seen nothing is assumed; the bot's lists start with the people already there, so GitLab's
 /// "first one" is never a newcomer pushing out a human's choice. Kept in memory: after a restart the first update of a
 /// project learns it again, and what GitLab kept is read back from every answer anyway.
 /// </remarks>

@@ -172,8 +172,22 @@ public sealed partial class GitLabClient(
             cancellationToken);
     }
 
-    public Task<IReadOnlyList<GitLabMergeRequest>> ListMergeRequestsForReviewerAsync(long reviewerId, string? state, CancellationToken cancellationToken) =>
-        GetAllPagesAsync("/merge_requests", (page, size, ct) => api.ListMergeRequestsForReviewerAsync(reviewerId, state, "all", page, size, ct), cancellationToken);
+    /// <summary>
+    /// How many merge requests anywhere (<c>scope=all</c>) have this reviewer, from one request for one item: GitLab's
+    /// <c>x-total</c> header. GitLab leaves it out past <see cref="GitLabPaths.CountLimit"/> records (docs/gitlab-behaviour.md §3.8):
+    /// then a next page means "more than the limit", which is answered as <c>CountLimit + 1</c>.
+    /// </summary>
+    public async Task<int> CountMergeRequestsForReviewerAsync(long reviewerId, string? state, CancellationToken cancellationToken)
+    {
+        var response = await SendAsync(api.ListMergeRequestsForReviewerAsync(reviewerId, state, "all", 1, 1, cancellationToken), "GET", "/merge_requests", cancellationToken);
+        var total = response.Headers?.TryGetValues("x-total", out var totals) == true ? totals.FirstOrDefault() : null;
+        if (int.TryParse(total?.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var count))
+        {
+            return count;
+        }
+        var next = GitLabPaths.ParseNextPage(response.Headers?.TryGetValues("x-next-page", out var values) == true ? values.FirstOrDefault() : null);
+        return next is null ? response.Content?.Count ?? 0 : GitLabPaths.CountLimit + 1;
+    }
 
     // ---- Writes ------------------------------------------------------------------------------
 
@@ -184,15 +198,61 @@ public sealed partial class GitLabClient(
             // GitLab answers 400 to an empty PUT; a caller with nothing to change must not call at all.
             throw new ArgumentException("The update changes nothing.", nameof(update));
         }
-        var body = new UpdateMergeRequestBody
-        {
-            AddLabels = JoinLabels(update.AddLabels, nameof(update.AddLabels)),
-            RemoveLabels = JoinLabels(update.RemoveLabels, nameof(update.RemoveLabels)),
-            AssigneeIds = update.AssigneeIds,
-            ReviewerIds = update.ReviewerIds,
-        };
-        return ReadAsync(api.UpdateMergeRequestAsync(mergeRequest.ProjectId, mergeRequest.Iid, body, cancellationToken), "PUT", MrPath(mergeRequest), cancellationToken);
+        return ReadAsync(api.UpdateMergeRequestAsync(mergeRequest.ProjectId, mergeRequest.Iid, Body(update), cancellationToken), "PUT", MrPath(mergeRequest), cancellationToken);
     }
+
+    /// <summary>
+    /// Reads the merge request, lets <paramref name="build"/> make the update from what it holds now, and PUTs it; every
+    /// attempt, retries included, starts with a new read. <c>reviewer_ids</c>/<c>assignee_ids</c> replace whole lists
+    /// (docs/gitlab-behaviour.md §3.2), so a PUT built from an older read (or the same PUT sent again a minute later) would remove
+    /// whoever a human added meanwhile. Transient failures (no answer, 408, 429, 5xx) are tried again as often as the pipeline
+    /// would, waiting as GitLab asks; an update that changes nothing is not sent.
+    /// </summary>
+    public async Task<FreshUpdateResult> UpdateMergeRequestFromFreshReadAsync(
+        MergeRequestRef mergeRequest, Func<GitLabMergeRequest, MergeRequestUpdate> build, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(build);
+        for (var attempt = 1; ; attempt++)
+        {
+            var before = await GetMergeRequestAsync(mergeRequest, cancellationToken);
+            var update = build(before);
+            if (update.IsEmpty)
+            {
+                return new FreshUpdateResult(before, null, before);
+            }
+            try
+            {
+                var call = api.UpdateMergeRequestOnceAsync(mergeRequest.ProjectId, mergeRequest.Iid, Body(update), noRepeat: true, cancellationToken);
+                var after = await ReadAsync(call, "PUT", MrPath(mergeRequest), cancellationToken);
+                return new FreshUpdateResult(before, update, after);
+            }
+            catch (GitLabApiException e) when (attempt <= _options.MaxRetryAttempts && RetryDelay(e, attempt) is { } delay)
+            {
+                Log.UpdateRetrying(logger, mergeRequest, attempt, e.StatusCode, delay);
+                await Task.Delay(delay, timeProvider, cancellationToken);
+            }
+        }
+    }
+
+    // The wait before another attempt, or null when the failure is final (a 4xx GitLab rejected, or a longer wait than
+    // the pipeline would honour: the caller reschedules then, as for any other call).
+    private TimeSpan? RetryDelay(GitLabApiException e, int attempt)
+    {
+        if (e.StatusCode is { } status && !GitLabRetryRules.IsTransientStatus(status))
+        {
+            return null;
+        }
+        var delay = e.RetryAfter ?? Backoff.Exponential(attempt, _options.RetryBaseDelay, _options.MaxRetryDelay);
+        return delay > _options.MaxRetryDelay ? null : delay;
+    }
+
+    private static UpdateMergeRequestBody Body(MergeRequestUpdate update) => new()
+    {
+        AddLabels = JoinLabels(update.AddLabels, nameof(update.AddLabels)),
+        RemoveLabels = JoinLabels(update.RemoveLabels, nameof(update.RemoveLabels)),
+        AssigneeIds = update.AssigneeIds,
+        ReviewerIds = update.ReviewerIds,
+    };
 
     public Task<GitLabNote> CreateNoteAsync(MergeRequestRef mergeRequest, string body, CancellationToken cancellationToken)
     {
@@ -405,6 +465,9 @@ public sealed partial class GitLabClient(
 
         [LoggerMessage(EventId = 5105, Level = LogLevel.Warning, Message = "GitLab answered 500 to the diffs of {MergeRequest} at {PerPage} per page (older GitLab versions fail above {SafePerPage} on large merge requests); reading them at {SafePerPage} per page from now on")]
         public static partial void DiffsPageSizeLowered(ILogger logger, MergeRequestRef mergeRequest, int perPage, int safePerPage);
+
+        [LoggerMessage(EventId = 5151, Level = LogLevel.Warning, Message = "Update of {MergeRequest} attempt {Attempt} ended with status {Status}; reading it again and retrying in {Delay}")]
+        public static partial void UpdateRetrying(ILogger logger, MergeRequestRef mergeRequest, int attempt, HttpStatusCode? status, TimeSpan delay);
     }
 }
 

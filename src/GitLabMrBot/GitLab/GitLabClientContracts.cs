@@ -26,6 +26,12 @@ public interface IMergeRequestWriter
 {
     Task<GitLabMergeRequest> UpdateMergeRequestAsync(MergeRequestRef mergeRequest, MergeRequestUpdate update, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// An update built by <paramref name="build"/> from a fresh read of the merge request, before every attempt: the way to
+    /// send <c>reviewer_ids</c>/<c>assignee_ids</c>, which replace whole lists. Nothing is sent when the update is empty.
+    /// </summary>
+    Task<FreshUpdateResult> UpdateMergeRequestFromFreshReadAsync(MergeRequestRef mergeRequest, Func<GitLabMergeRequest, MergeRequestUpdate> build, CancellationToken cancellationToken);
+
     /// <summary>Creates or edits the bot's note carrying <paramref name="marker"/>; never posts it twice.</summary>
     Task<NoteUpsertResult> UpsertMarkedNoteAsync(MergeRequestRef mergeRequest, string marker, string body, CancellationToken cancellationToken);
 
@@ -74,8 +80,11 @@ public interface IGitLabDirectory
     /// <summary>Merge requests of a group and its subgroups (<c>GET /groups/:id/merge_requests</c>); <paramref name="group"/> is an id or a full path. Uses <see cref="MergeRequestFilter.State"/> and <see cref="MergeRequestFilter.UpdatedAfter"/>.</summary>
     Task<IReadOnlyList<GitLabMergeRequest>> ListGroupMergeRequestsAsync(string group, MergeRequestFilter filter, CancellationToken cancellationToken);
 
-    /// <summary>Merge requests anywhere (<c>scope=all</c>) with this reviewer, e.g. to count a reviewer's load.</summary>
-    Task<IReadOnlyList<GitLabMergeRequest>> ListMergeRequestsForReviewerAsync(long reviewerId, string? state, CancellationToken cancellationToken);
+    /// <summary>
+    /// How many merge requests anywhere (<c>scope=all</c>) have this reviewer, e.g. a reviewer's load: one request, GitLab's
+    /// <c>x-total</c>; past GitLab's count limit, <see cref="GitLabPaths.CountLimit"/> + 1.
+    /// </summary>
+    Task<int> CountMergeRequestsForReviewerAsync(long reviewerId, string? state, CancellationToken cancellationToken);
 }
 
 /// <summary>
@@ -92,6 +101,13 @@ public sealed record MergeRequestUpdate
     public bool IsEmpty =>
         (AddLabels is null || AddLabels.Count == 0) && (RemoveLabels is null || RemoveLabels.Count == 0) && AssigneeIds is null && ReviewerIds is null;
 }
+
+/// <summary>
+/// What <see cref="IMergeRequestWriter.UpdateMergeRequestFromFreshReadAsync"/> did: the merge request as last read before
+/// the PUT, the update sent (null when there was nothing to send), and the merge request as GitLab answered it (what it
+/// actually applied; the read itself when nothing was sent).
+/// </summary>
+public sealed record FreshUpdateResult(GitLabMergeRequest Before, MergeRequestUpdate? Sent, GitLabMergeRequest After);
 
 /// <summary>A project label the bot wants to exist. <paramref name="Color"/> is <c>#RRGGBB</c> or a CSS colour name.</summary>
 public sealed record LabelDefinition(string Name, string Color, string? Description = null);

@@ -7,6 +7,11 @@ namespace GitLabMrBot.GitLab;
 public static class GitLabPaths
 {
     /// <summary>
+    /// GitLab counts at most this many records for <c>x-total</c>; past it the header is left out (docs/gitlab-behaviour.md §3.8).
+    /// </summary>
+    public const int CountLimit = 10_000;
+
+    /// <summary>
     /// A repository file path as GitLab's files API wants it: one fully escaped path segment,
     /// so <c>docs/a b.md</c> becomes <c>docs%2Fa%20b.md</c> (docs/gitlab-behaviour.md §3.4).
     /// </summary>

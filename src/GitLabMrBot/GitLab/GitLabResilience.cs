@@ -63,11 +63,16 @@ public static partial class GitLabResilience
 
     /// <summary>
     /// Retry a transient failure (408/429/5xx, network error, attempt timeout) of a request that is
-    /// safe to repeat; an unsafe request only on 429 (refused before processing). A 429/503 asking for
+    /// safe to repeat; an unsafe request only on 429 (refused before processing); never one marked
+    /// <see cref="GitLabRetryRules.NoRepeatOption"/>. A 429/503 asking for
     /// a longer wait than <see cref="GitLabClientOptions.MaxRetryDelay"/> is handed to the caller.
     /// </summary>
     internal static bool ShouldRetry(Outcome<HttpResponseMessage> outcome, ResilienceContext context, GitLabClientOptions options, TimeProvider timeProvider)
     {
+        if (GitLabRetryRules.ForbidsRepeat(outcome.Result?.RequestMessage ?? context.GetRequestMessage()))
+        {
+            return false;
+        }
         if (outcome.Result is { } response)
         {
             if (!GitLabRetryRules.IsTransientStatus(response.StatusCode))

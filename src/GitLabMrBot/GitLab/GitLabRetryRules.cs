@@ -17,6 +17,17 @@ public static class GitLabRetryRules
     public const string RetrySafeOption = "GitLab.RetrySafe";
 
     /// <summary>
+    /// Request option marking a request the pipeline must never send again as it is, even on a 429: a PUT of
+    /// <c>reviewer_ids</c>/<c>assignee_ids</c> replaces whole lists, so a repeat built from an old read would undo what a
+    /// human changed meanwhile (docs/gitlab-behaviour.md §3.2). Its caller rebuilds each attempt from a fresh read instead.
+    /// </summary>
+    public const string NoRepeatOption = "GitLab.NoRepeat";
+
+    /// <summary>True when the request carries <see cref="NoRepeatOption"/>.</summary>
+    public static bool ForbidsRepeat(HttpRequestMessage? request) =>
+        request is not null && ((IDictionary<string, object?>)request.Options).TryGetValue(NoRepeatOption, out var flag) && flag is true;
+
+    /// <summary>
     /// GET/HEAD/PUT/DELETE carry the full desired state, so a repeat changes nothing more. A POST
     /// (a note) may have been applied even when the answer was lost or a 500, so it is repeated only
     /// when marked <see cref="RetrySafeOption"/>; a note create is re-checked by its marker instead.

@@ -22,6 +22,7 @@ public static class GitLabServiceCollectionExtensions
         services.TryAddSingleton<GitLabRateLimiter>();
         services.TryAddSingleton<GitLabIdentityCache>();
         services.TryAddSingleton<GitLabCertificateTrust>();
+        services.TryAddSingleton<PeopleLimits>();
         services.TryAddTransient<GitLabHeadersHandler>();
         services.TryAddTransient<GitLabCallLoggingHandler>();
 

@@ -34,6 +34,18 @@ public interface IGitLabApi
     [Put("/projects/{projectId}/merge_requests/{iid}")]
     Task<IApiResponse<GitLabMergeRequest>> UpdateMergeRequestAsync(long projectId, long iid, [Body] UpdateMergeRequestBody body, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The same PUT, never repeated by the resilience pipeline (<see cref="GitLabRetryRules.NoRepeatOption"/>): it carries
+    /// whole reviewer or assignee lists, so every attempt is rebuilt from a fresh read by its caller.
+    /// </summary>
+    [Put("/projects/{projectId}/merge_requests/{iid}")]
+    Task<IApiResponse<GitLabMergeRequest>> UpdateMergeRequestOnceAsync(
+        long projectId,
+        long iid,
+        [Body] UpdateMergeRequestBody body,
+        [Property(GitLabRetryRules.NoRepeatOption)] bool noRepeat,
+        CancellationToken cancellationToken);
+
     [Get("/projects/{projectId}/merge_requests/{iid}/notes")]
     Task<IApiResponse<List<GitLabNote>>> GetNotesAsync(
         long projectId,

@@ -1,4 +1,5 @@
 using GitLabMrBot.Policies;
+using GitLabMrBot.Policies.Reviewers;
 
 namespace GitLabMrBot.GitLab;
 
@@ -7,16 +8,20 @@ namespace GitLabMrBot.GitLab;
 /// missing project labels first, then every label change in ONE PUT, then policy comments (once each),
 /// then the summary note, edited only when its text changes. A plan that changes nothing writes nothing.
 /// </summary>
-public sealed partial class PlanExecutor(IMergeRequestWriter gitLab, ILogger<PlanExecutor> logger)
+public sealed partial class PlanExecutor(IMergeRequestWriter gitLab, PeopleLimits limits, ILogger<PlanExecutor> logger)
 {
     /// <summary>Applies the plan; returns how many writes it made (0 in dry-run mode and for settled MRs).</summary>
-    public async Task<int> ApplyAsync(Plan plan, IReadOnlyList<GitLabNote> botNotes, CancellationToken cancellationToken)
+    public async Task<int> ApplyAsync(Plan plan, IReadOnlyList<GitLabNote> botNotes, CancellationToken cancellationToken) =>
+        (await ExecuteAsync(plan, botNotes, cancellationToken)).Writes;
+
+    /// <summary>
+    /// Applies the plan; returns how many writes it made and the reviewers and assignees as GitLab kept them (read back from
+    /// the PUT's answer: GitLab Free keeps one of each, docs/gitlab-behaviour.md §3.2). The summary explains that, not the wish.
+    /// </summary>
+    public async Task<PlanOutcome> ExecuteAsync(Plan plan, IReadOnlyList<GitLabNote> botNotes, CancellationToken cancellationToken)
     {
         var mr = plan.MergeRequest;
-        var summary = plan.SummaryComment && SummaryComment.HasContent(plan) ? SummaryComment.Render(plan) : null;
         var existingSummary = botNotes.FirstOrDefault(n => n.Body.Contains(SummaryComment.Marker, StringComparison.Ordinal));
-        // GitLab stores the note trimmed (docs/gitlab-behaviour.md §3.3): compare as stored, or every evaluation rewrites it.
-        var summaryChanged = summary is not null && (existingSummary is null || !NoteMarkers.SameBody(existingSummary.Body, summary));
 
         if (plan.DryRun)
         {
@@ -38,11 +43,11 @@ public sealed partial class PlanExecutor(IMergeRequestWriter gitLab, ILogger<Pla
                 var assignees = Names(plan.People.AssigneeIds, plan.People.Assignees);
                 Log.DryRunPeople(logger, mr.ProjectId, mr.Iid, reviewers, assignees);
             }
-            if (summaryChanged)
+            if (Summary(plan) is { } wouldBe && !SameAsStored(existingSummary, wouldBe))
             {
                 Log.DryRunComment(logger, mr.ProjectId, mr.Iid, "summary");
             }
-            return 0;
+            return new PlanOutcome(0, plan.People);
         }
 
         var writes = 0;
@@ -53,28 +58,35 @@ public sealed partial class PlanExecutor(IMergeRequestWriter gitLab, ILogger<Pla
         }
 
         // Labels, reviewers and assignees in ONE PUT: one write, one webhook echo, one system-note batch.
-        var people = plan.People;
-        if (plan.LabelsToAdd.Count > 0 || plan.LabelsToRemove.Count > 0 || people?.HasChanges == true)
+        var labelsChange = plan.LabelsToAdd.Count > 0 || plan.LabelsToRemove.Count > 0;
+        if (plan.People is { HasChanges: true } people)
         {
-            await gitLab.UpdateMergeRequestAsync(mr, new MergeRequestUpdate
+            // The people lists replace GitLab's whole: each attempt is built from the MR as it is right then.
+            var result = await gitLab.UpdateMergeRequestFromFreshReadAsync(mr, fresh => Update(plan, people, fresh), cancellationToken);
+            var oneOnly = (Reviewers: false, Assignees: false);
+            if (result.Sent is { } sent)
             {
-                AddLabels = plan.LabelsToAdd.Select(l => l.Label).ToList(),
-                RemoveLabels = plan.LabelsToRemove.Select(l => l.Label).ToList(),
-                ReviewerIds = people?.ReviewerIds,
-                AssigneeIds = people?.AssigneeIds,
-            }, cancellationToken);
+                writes++;
+                oneOnly = limits.Learn(mr.ProjectId, sent, result.After);
+                if (oneOnly.Reviewers || oneOnly.Assignees)
+                {
+                    Log.KeepsOne(logger, mr.ProjectId, mr.Iid, oneOnly.Reviewers, oneOnly.Assignees);
+                }
+            }
+            plan = plan with { People = ReadBack(mr.ProjectId, people, result) };
+            if (result.Sent is not null && logger.IsEnabled(LogLevel.Information))
+            {
+                LogApplied(plan, result);
+            }
+        }
+        else if (labelsChange)
+        {
+            await gitLab.UpdateMergeRequestAsync(mr, LabelUpdate(plan), cancellationToken);
             writes++;
             if (logger.IsEnabled(LogLevel.Information))
             {
-                var added = string.Join(",", plan.LabelsToAdd.Select(l => l.Label));
-                var removed = string.Join(",", plan.LabelsToRemove.Select(l => l.Label));
+                var (added, removed) = LabelNames(plan);
                 Log.LabelsApplied(logger, mr.ProjectId, mr.Iid, added, removed);
-                if (people?.HasChanges == true)
-                {
-                    var reviewers = Names(people.ReviewerIds, people.Reviewers);
-                    var assignees = Names(people.AssigneeIds, people.Assignees);
-                    Log.PeopleApplied(logger, mr.ProjectId, mr.Iid, reviewers, assignees);
-                }
             }
         }
 
@@ -84,22 +96,122 @@ public sealed partial class PlanExecutor(IMergeRequestWriter gitLab, ILogger<Pla
             writes += result.Outcome == NoteUpsertOutcome.Unchanged ? 0 : 1;
         }
 
-        if (summaryChanged)
+        // Rendered after the PUT: it names the people GitLab kept.
+        var summary = Summary(plan);
+        if (summary is not null && !SameAsStored(existingSummary, summary))
         {
             if (existingSummary is not null)
             {
-                await gitLab.UpdateNoteAsync(mr, existingSummary.Id, summary!, cancellationToken);
+                await gitLab.UpdateNoteAsync(mr, existingSummary.Id, summary, cancellationToken);
                 writes++;
             }
             else
             {
                 // The upsert looks for the marker again before posting, so a lost answer never doubles the note.
-                var result = await gitLab.UpsertMarkedNoteAsync(mr, SummaryComment.Marker, summary!, cancellationToken);
+                var result = await gitLab.UpsertMarkedNoteAsync(mr, SummaryComment.Marker, summary, cancellationToken);
                 writes += result.Outcome == NoteUpsertOutcome.Unchanged ? 0 : 1;
             }
         }
-        return writes;
+        return new PlanOutcome(writes, plan.People);
     }
+
+    // GitLab stores a note trimmed (docs/gitlab-behaviour.md §3.3): compare as stored, or every evaluation rewrites it.
+    private static bool SameAsStored(GitLabNote? existing, string wanted) => existing is not null && NoteMarkers.SameBody(existing.Body, wanted);
+
+    private static string? Summary(Plan plan) => plan.SummaryComment && SummaryComment.HasContent(plan) ? SummaryComment.Render(plan) : null;
+
+    private static MergeRequestUpdate LabelUpdate(Plan plan) => new()
+    {
+        AddLabels = plan.LabelsToAdd.Select(l => l.Label).ToList(),
+        RemoveLabels = plan.LabelsToRemove.Select(l => l.Label).ToList(),
+    };
+
+    /// <summary>
+    /// The update for the MR as it is now (<paramref name="fresh"/>): the labels, the reviewers it has now plus the picks
+    /// not on it yet (no more than the slots the decision wanted filled, within what GitLab keeps), and the assignees
+    /// only while it still has none. Whoever a human added since the decision stays, and comes first in the list, so
+    /// GitLab Free, which keeps the first id, keeps the human's choice.
+    /// </summary>
+    private MergeRequestUpdate Update(Plan plan, PeoplePlan people, GitLabMergeRequest fresh)
+    {
+        var projectId = plan.MergeRequest.ProjectId;
+        IReadOnlyList<long>? reviewerIds = null;
+        if (people.ReviewerIds is not null && people.ReviewersToRequest.Count > 0)
+        {
+            var current = fresh.Reviewers.Select(u => u.Id).Distinct().ToList();
+            var cap = Math.Min(people.ReviewersWanted ?? int.MaxValue, limits.Reviewers(projectId) ?? int.MaxValue);
+            var add = people.ReviewersToRequest.Select(p => p.Id).Where(id => !current.Contains(id)).Distinct()
+                .Take(Math.Max(0, cap - current.Count)).ToList();
+            reviewerIds = add.Count == 0 ? null : [.. current, .. add];
+        }
+        IReadOnlyList<long>? assigneeIds = null;
+        if (people.AssigneeIds is { Count: > 0 } wanted && fresh.Assignees.Count == 0)
+        {
+            assigneeIds = [.. wanted.Take(limits.Assignees(projectId) ?? int.MaxValue)];
+        }
+        return LabelUpdate(plan) with { ReviewerIds = reviewerIds, AssigneeIds = assigneeIds };
+    }
+
+    /// <summary>
+    /// The people part as GitLab applied it: picks missing from GitLab's answer are not reported as requested or assigned;
+    /// they are passed over with the reason, so the summary (and the stored decision) say what really happened.
+    /// </summary>
+    private PeoplePlan ReadBack(long projectId, PeoplePlan people, FreshUpdateResult result)
+    {
+        var keptReviewers = result.After.Reviewers.Select(u => u.Id).ToHashSet();
+        var sentReviewers = result.Sent?.ReviewerIds ?? [];
+        var droppedReviewers = people.ReviewersToRequest.Where(p => !keptReviewers.Contains(p.Id)).ToList();
+        if (droppedReviewers.Count > 0)
+        {
+            var keepsOne = limits.Reviewers(projectId) == 1;
+            var before = result.Before.Reviewers.Count;
+            people = people with
+            {
+                Reviewers = [.. people.Reviewers.Where(p => !droppedReviewers.Contains(p))],
+                PassedOver = [.. people.PassedOver, .. droppedReviewers.Select(p => new PassedOver(p.Username, PassedOverReason.NotApplied,
+                    sentReviewers.Contains(p.Id)
+                        ? keepsOne ? "not kept by GitLab: this GitLab keeps one reviewer per merge request" : "not kept by GitLab (it drops people who cannot see the merge request)"
+                        : $"not requested: the merge request had {Count(before, "reviewer")} by then{(keepsOne ? ", and this GitLab keeps one" : "")}"))],
+            };
+        }
+
+        if (people.AssigneeIds is { } assigneeIds)
+        {
+            var keptAssignees = result.After.Assignees.Select(u => u.Id).ToHashSet();
+            var sentAssignees = result.Sent?.AssigneeIds ?? [];
+            var droppedAssignees = people.Assignees.Where(p => assigneeIds.Contains(p.Id) && !keptAssignees.Contains(p.Id)).ToList();
+            if (droppedAssignees.Count > 0)
+            {
+                var keepsOne = limits.Assignees(projectId) == 1;
+                var why = droppedAssignees.Select(p => $"@{p.Username} (" + (sentAssignees.Contains(p.Id)
+                    ? keepsOne ? "this GitLab keeps one assignee per merge request" : "not kept by GitLab"
+                    : "the merge request had an assignee by then") + ")");
+                var note = "Not assigned: " + string.Join(", ", why) + ".";
+                people = people with
+                {
+                    Assignees = [.. people.Assignees.Where(p => !droppedAssignees.Contains(p))],
+                    AssigneesNote = people.AssigneesNote is null ? note : people.AssigneesNote + " " + note,
+                };
+            }
+        }
+        return people;
+    }
+
+    private void LogApplied(Plan plan, FreshUpdateResult result)
+    {
+        var mr = plan.MergeRequest;
+        var (added, removed) = LabelNames(plan);
+        Log.LabelsApplied(logger, mr.ProjectId, mr.Iid, added, removed);
+        var people = plan.People!;
+        var reviewers = Names(result.Sent!.ReviewerIds, people.Reviewers);
+        var assignees = Names(result.Sent.AssigneeIds, people.Assignees);
+        Log.PeopleApplied(logger, mr.ProjectId, mr.Iid, reviewers, assignees);
+    }
+
+    private static (string Added, string Removed) LabelNames(Plan plan) =>
+        (string.Join(",", plan.LabelsToAdd.Select(l => l.Label)), string.Join(",", plan.LabelsToRemove.Select(l => l.Label)));
+
+    private static string Count(int n, string noun) => n == 1 ? $"1 {noun}" : $"{n} {noun}s";
 
     /// <summary>Writes a reply note once (found again by its marker); true when a note was written.</summary>
     public async Task<bool> ApplyReplyAsync(NoteReply reply, CancellationToken cancellationToken)
@@ -109,8 +221,8 @@ public sealed partial class PlanExecutor(IMergeRequestWriter gitLab, ILogger<Pla
         return result.Outcome != NoteUpsertOutcome.Unchanged;
     }
 
-    // The picks among the ids being sent, by name, for the log line.
-    private static string Names(IReadOnlyList<long>? ids, IReadOnlyList<Policies.Reviewers.PersonPick> picks) =>
+    // The picks among the ids being sent (and kept), by name, for the log line.
+    private static string Names(IReadOnlyList<long>? ids, IReadOnlyList<PersonPick> picks) =>
         ids is null ? "-" : string.Join(",", picks.Where(p => ids.Contains(p.Id)).Select(p => p.Username));
 
     private static partial class Log
@@ -132,5 +244,11 @@ public sealed partial class PlanExecutor(IMergeRequestWriter gitLab, ILogger<Pla
 
         [LoggerMessage(EventId = 4103, Level = LogLevel.Information, Message = "Dry run: {ProjectId}!{Iid} would write the {Comment} comment")]
         public static partial void DryRunComment(ILogger logger, long projectId, long iid, string comment);
+
+        [LoggerMessage(EventId = 4151, Level = LogLevel.Information, Message = "{ProjectId}!{Iid}: GitLab kept only the first of the ids sent (reviewers {Reviewers}, assignees {Assignees}); asking for one from now on in this project")]
+        public static partial void KeepsOne(ILogger logger, long projectId, long iid, bool reviewers, bool assignees);
     }
 }
+
+/// <summary>What applying a plan did: the writes made, and the reviewers and assignees as GitLab kept them.</summary>
+public sealed record PlanOutcome(int Writes, PeoplePlan? People);

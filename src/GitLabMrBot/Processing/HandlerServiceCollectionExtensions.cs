@@ -23,6 +23,7 @@ public static class HandlerServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<ReconcileQueue>();
         services.TryAddScoped<PlanExecutor>();
+        services.TryAddSingleton<PeopleLimits>();
         services.TryAddScoped<IWebhookEventHandler<MergeRequestEvent>, MergeRequestEventHandler>();
         services.TryAddScoped<IWebhookEventHandler<PushEvent>, PushEventHandler>();
         services.TryAddScoped<IWebhookEventHandler<NoteEvent>, NoteEventHandler>();

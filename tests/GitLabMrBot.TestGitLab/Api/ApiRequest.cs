@@ -175,8 +175,15 @@ internal sealed record ApiResult(int Status, JsonNode? Json, string? Text = null
     public static ApiError Forbidden() => new(Message(403, "403 Forbidden"));
 
     /// <summary>
+    /// GitLab counts at most this many records for the pagination headers (<c>Gitlab::Pagination::OffsetPagination</c> with
+    /// Kaminari's count limit): a longer list comes without <c>x-total</c>, <c>x-total-pages</c> and the <c>last</c> link.
+    /// </summary>
+    public const int MaxCountedRecords = 10_000;
+
+    /// <summary>
     /// Offset pagination (docs/gitlab-behaviour.md §3.8): <c>page</c> (default 1), <c>per_page</c> (default 20, capped at 100), the
-    /// <c>x-*</c> headers and a <c>Link</c> header with prev/next/first/last that keeps the other query parameters.
+    /// <c>x-*</c> headers and a <c>Link</c> header with prev/next/first/last that keeps the other query parameters; past
+    /// <see cref="MaxCountedRecords"/> records the totals and the last link are left out.
     /// </summary>
     public static ApiResult Paged(ApiRequest request, IReadOnlyList<JsonNode> items)
     {
@@ -192,8 +199,13 @@ internal sealed record ApiResult(int Status, JsonNode? Json, string? Text = null
         result.Headers["x-per-page"] = perPage.ToString(CultureInfo.InvariantCulture);
         result.Headers["x-next-page"] = next;
         result.Headers["x-prev-page"] = prev;
-        result.Headers["x-total"] = items.Count.ToString(CultureInfo.InvariantCulture);
-        result.Headers["x-total-pages"] = totalPages.ToString(CultureInfo.InvariantCulture);
+        // Past MaxCountedRecords GitLab stops counting (Kaminari's without_count): no totals and no "last" link.
+        var counted = items.Count <= MaxCountedRecords;
+        if (counted)
+        {
+            result.Headers["x-total"] = items.Count.ToString(CultureInfo.InvariantCulture);
+            result.Headers["x-total-pages"] = totalPages.ToString(CultureInfo.InvariantCulture);
+        }
 
         var links = new List<string>();
         if (prev.Length > 0)
@@ -207,7 +219,11 @@ internal sealed record ApiResult(int Status, JsonNode? Json, string? Text = null
         }
 
         links.Add(Link(request, "1", perPage, "first"));
-        links.Add(Link(request, totalPages.ToString(CultureInfo.InvariantCulture), perPage, "last"));
+        if (counted)
+        {
+            links.Add(Link(request, totalPages.ToString(CultureInfo.InvariantCulture), perPage, "last"));
+        }
+
         result.Headers["Link"] = string.Join(", ", links);
         return result;
     }

@@ -143,8 +143,9 @@ internal sealed partial class GitLabApi
 
     /// <summary>
     /// <c>PUT /projects/:id/merge_requests/:iid</c>. Lists accept a JSON array, <c>name[]=</c> repeats or a comma string.
-    /// <c>assignee_ids</c>/<c>reviewer_ids</c> replace the whole list (<c>0</c> or empty clears it); unknown user ids are
-    /// dropped, as GitLab drops users who cannot be assigned.
+    /// <c>assignee_ids</c>/<c>reviewer_ids</c> replace the whole list (<c>0</c> or empty clears it) after GitLab's filter
+    /// (<see cref="GitLabState.FilterPeopleIds"/>): on Free only the first id counts, unknown users are dropped, and a list
+    /// left with nobody leaves the merge request's list as it was.
     /// </summary>
     private ApiResult UpdateMergeRequest(ApiRequest r)
     {
@@ -171,14 +172,11 @@ internal sealed partial class GitLabApi
             Labels = p.Has("labels") ? p.List("labels") : null,
             AddLabels = p.List("add_labels"),
             RemoveLabels = p.List("remove_labels"),
-            Assignees = Users(assigneeIds),
-            Reviewers = Users(p.IntList("reviewer_ids")),
+            Assignees = state.FilterPeopleIds(assigneeIds),
+            Reviewers = state.FilterPeopleIds(p.IntList("reviewer_ids")),
             StateEvent = stateEvent,
         };
         state.UpdateMergeRequest(r.Caller, mr, change, r.Scope);
         return ApiResult.Ok(json.MergeRequest(mr, single: true));
     }
-
-    private List<UserEntity>? Users(IReadOnlyList<int>? ids) =>
-        ids?.Where(id => id != 0).Select(id => state.Users.Find(u => u.Id == id)).OfType<UserEntity>().Distinct().ToList();
 }

@@ -24,7 +24,7 @@ internal sealed record MergeRequestChange
 /// The in-memory GitLab: every mutation goes through here, under <see cref="Gate"/>, and produces what GitLab would
 /// (system notes, resource label events, webhooks), whether a human made it through the UI or a client through the API.
 /// </summary>
-internal sealed class GitLabState
+internal sealed partial class GitLabState
 {
     public const string DefaultLabelColor = "#6699cc";
     public const string ZeroSha = "0000000000000000000000000000000000000000";
@@ -381,6 +381,8 @@ internal sealed class GitLabState
         };
         project.MergeRequests.Add(mr);
         var (added, _) = ApplyLabels(mr, author, [.. labels], labels, []);
+        assignees = KeepAllowedPeople(assignees)!;
+        reviewers = KeepAllowedPeople(reviewers)!;
         mr.Assignees.AddRange(assignees);
         mr.Reviewers.AddRange(reviewers);
 
@@ -453,16 +455,16 @@ internal sealed class GitLabState
             ApplyLabels(mr, actor, names, names.Where(n => !old.Labels.Any(l => l.Name == n)).ToList(), old.Labels);
         }
 
-        if (change.Assignees is not null)
+        if (KeepAllowedPeople(change.Assignees) is { } assignees)
         {
             mr.Assignees.Clear();
-            mr.Assignees.AddRange(change.Assignees.Distinct());
+            mr.Assignees.AddRange(assignees.Distinct());
         }
 
-        if (change.Reviewers is not null)
+        if (KeepAllowedPeople(change.Reviewers) is { } reviewers)
         {
             mr.Reviewers.Clear();
-            mr.Reviewers.AddRange(change.Reviewers.Distinct());
+            mr.Reviewers.AddRange(reviewers.Distinct());
         }
 
         var action = "update";

@@ -1,5 +1,6 @@
 using System.Net;
 using GitLabMrBot.GitLab;
+using Polly;
 
 namespace GitLabMrBot.UnitTests.GitLab;
 
@@ -71,6 +72,25 @@ public sealed class GitLabRetryRulesTests
         Assert.False(GitLabRetryRules.IsRetrySafe(unmarked));
         Assert.False(GitLabRetryRules.IsRetrySafe(markedFalse));
         Assert.False(GitLabRetryRules.IsRetrySafe(null));
+    }
+
+    [Theory]
+    [InlineData(429)]
+    [InlineData(500)]
+    public void A_request_marked_no_repeat_is_never_sent_again_by_the_pipeline_even_after_a_429(int status)
+    {
+        using var people = new HttpRequestMessage(HttpMethod.Put, "http://gitlab.test/api/v4/projects/1/merge_requests/2");
+        people.Options.Set(new HttpRequestOptionsKey<object?>(GitLabRetryRules.NoRepeatOption), true);
+        using var labels = new HttpRequestMessage(HttpMethod.Put, "http://gitlab.test/api/v4/projects/1/merge_requests/2");
+        using var peopleAnswer = new HttpResponseMessage((HttpStatusCode)status) { RequestMessage = people };
+        using var labelsAnswer = new HttpResponseMessage((HttpStatusCode)status) { RequestMessage = labels };
+        var context = ResilienceContextPool.Shared.Get();
+
+        Assert.True(GitLabRetryRules.ForbidsRepeat(people));
+        Assert.False(GitLabRetryRules.ForbidsRepeat(labels));
+        Assert.False(GitLabResilience.ShouldRetry(Outcome.FromResult(peopleAnswer), context, new GitLabClientOptions(), TimeProvider.System));
+        Assert.True(GitLabResilience.ShouldRetry(Outcome.FromResult(labelsAnswer), context, new GitLabClientOptions(), TimeProvider.System));
+        ResilienceContextPool.Shared.Return(context);
     }
 
     [Theory]

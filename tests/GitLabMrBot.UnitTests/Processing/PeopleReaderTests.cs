@@ -33,12 +33,12 @@ public sealed class PeopleReaderTests : IDisposable
         _directory.GetUserStatusAsync(default, default).ReturnsForAnyArgs(call =>
             new GitLabUserStatus { Availability = _busy.ContainsKey(call.Arg<long>()) ? "busy" : "not_set" });
         // bob reviews two open MRs, everyone else none.
-        _directory.ListMergeRequestsForReviewerAsync(default, default, default).ReturnsForAnyArgs(call =>
-            (IReadOnlyList<GitLabMergeRequest>)[.. Enumerable.Range(0, call.Arg<long>() == 2 ? 2 : 0).Select(i => new GitLabMergeRequest { Id = i, Iid = i })]);
+        _directory.CountMergeRequestsForReviewerAsync(default, default, default).ReturnsForAnyArgs(call => call.Arg<long>() == 2 ? 2 : 0);
         _reader = new PeopleReader(
             new PeopleDirectory(_directory, _cache),
             new CodeOwnersSource(_files, _cache, NullLogger<CodeOwnersSource>.Instance),
             new PeopleStore(_state, NullLogger<PeopleStore>.Instance),
+            new PeopleLimits(),
             NullLogger<PeopleReader>.Instance);
     }
 
@@ -129,8 +129,8 @@ public sealed class PeopleReaderTests : IDisposable
         var outcome = await DecideAsync(Config("""{ "count": 1, "codeOwners": true, "strategy": "least-loaded" }"""));
 
         Assert.Equal("carol", Assert.Single(outcome.Plan!.Reviewers).Username);
-        var loads = GitLabCalls().Where(c => c.StartsWith("ListMergeRequestsForReviewerAsync", StringComparison.Ordinal)).Order(StringComparer.Ordinal);
-        Assert.Equal(["ListMergeRequestsForReviewerAsync(2,opened)", "ListMergeRequestsForReviewerAsync(3,opened)"], loads);
+        var loads = GitLabCalls().Where(c => c.StartsWith("CountMergeRequestsForReviewerAsync", StringComparison.Ordinal)).Order(StringComparer.Ordinal);
+        Assert.Equal(["CountMergeRequestsForReviewerAsync(2,opened)", "CountMergeRequestsForReviewerAsync(3,opened)"], loads);
         Assert.DoesNotContain(GitLabCalls(), c => c.StartsWith("GetUserStatusAsync", StringComparison.Ordinal));
     }
 

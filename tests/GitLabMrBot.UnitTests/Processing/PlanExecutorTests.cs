@@ -13,14 +13,39 @@ public sealed class PlanExecutorTests
     private static readonly Reason ByApi = new("api", "changed src/api/orders.cs");
 
     private readonly IMergeRequestWriter _gitLab = Substitute.For<IMergeRequestWriter>();
+    private readonly PeopleLimits _limits = new();
     private readonly PlanExecutor _executor;
+    private readonly List<MergeRequestUpdate> _sent = [];
+
+    /// <summary>The MR as GitLab holds it when the executor reads it right before its PUT: dave (4) reviews.</summary>
+    private GitLabMergeRequest _current = new() { Id = 1, Iid = 42, Reviewers = [User(4, "dave")] };
+
+    /// <summary>What GitLab keeps of the lists sent: all of them (Premium) unless a test says otherwise.</summary>
+    private Func<IReadOnlyList<long>, IReadOnlyList<long>> _keeps = ids => ids;
 
     public PlanExecutorTests()
     {
-        _executor = new PlanExecutor(_gitLab, NullLogger<PlanExecutor>.Instance);
+        _executor = new PlanExecutor(_gitLab, _limits, NullLogger<PlanExecutor>.Instance);
         Upserts(NoteUpsertOutcome.Created);
         _gitLab.EnsureLabelsAsync(default, default!, default).ReturnsForAnyArgs(call => (IReadOnlyList<string>)[.. call.Arg<IEnumerable<LabelDefinition>>().Select(l => l.Name)]);
+        _gitLab.UpdateMergeRequestFromFreshReadAsync(default!, default!, default).ReturnsForAnyArgs(call =>
+        {
+            var update = call.Arg<Func<GitLabMergeRequest, MergeRequestUpdate>>()(_current);
+            if (update.IsEmpty)
+            {
+                return new FreshUpdateResult(_current, null, _current);
+            }
+            _sent.Add(update);
+            var after = _current with
+            {
+                Reviewers = update.ReviewerIds is { } r ? [.. _keeps(r).Select(id => User(id))] : _current.Reviewers,
+                Assignees = update.AssigneeIds is { } a ? [.. _keeps(a).Select(id => User(id))] : _current.Assignees,
+            };
+            return new FreshUpdateResult(_current, update, after);
+        });
     }
+
+    private static GitLabUser User(long id, string? name = null) => new() { Id = id, Username = name ?? $"user{id}" };
 
     private void Upserts(NoteUpsertOutcome outcome) =>
         _gitLab.UpsertMarkedNoteAsync(default!, default!, default!, default).ReturnsForAnyArgs(call => new NoteUpsertResult(new GitLabNote { Id = 99, Body = call.ArgAt<string>(2) }, outcome));
@@ -45,6 +70,7 @@ public sealed class PlanExecutorTests
         {
             Reviewers = [new PersonPick("bob", 2, ["policy api"])],
             ReviewerIds = [4, 2],
+            ReviewersToRequest = [new PersonPick("bob", 2, ["policy api"])],
             Assignees = [new PersonPick("alice", 1, ["policy api: the author"])],
             AssigneeIds = [1],
         },
@@ -72,8 +98,8 @@ public sealed class PlanExecutorTests
 
         Assert.Equal(1, writes);
         var call = Assert.Single(_gitLab.ReceivedCalls());
-        Assert.Equal(nameof(IMergeRequestWriter.UpdateMergeRequestAsync), call.GetMethodInfo().Name);
-        var update = (MergeRequestUpdate)call.GetArguments()[1]!;
+        Assert.Equal(nameof(IMergeRequestWriter.UpdateMergeRequestFromFreshReadAsync), call.GetMethodInfo().Name);
+        var update = Assert.Single(_sent);
         Assert.Equal(["backend"], update.AddLabels!);
         Assert.Equal(["frontend"], update.RemoveLabels!);
         Assert.Equal([4L, 2L], update.ReviewerIds);
@@ -83,13 +109,77 @@ public sealed class PlanExecutorTests
     [Fact]
     public async Task People_alone_are_one_update_that_leaves_the_labels_alone()
     {
-        var plan = Settled() with { People = new PeoplePlan { ReviewerIds = [2] }, SummaryComment = false };
+        _current = _current with { Reviewers = [] };
+        var bob = new PersonPick("bob", 2, ["policy api"]);
+        var plan = Settled() with { People = new PeoplePlan { Reviewers = [bob], ReviewerIds = [2], ReviewersToRequest = [bob] }, SummaryComment = false };
 
         await _executor.ApplyAsync(plan, [], CancellationToken.None);
 
-        await _gitLab.Received(1).UpdateMergeRequestAsync(Mr,
-            Arg.Is<MergeRequestUpdate>(u => u.AddLabels!.Count == 0 && u.RemoveLabels!.Count == 0 && u.ReviewerIds!.Count == 1 && u.ReviewerIds[0] == 2 && u.AssigneeIds == null),
-            Arg.Any<CancellationToken>());
+        var u = Assert.Single(_sent);
+        Assert.True(u.AddLabels!.Count == 0 && u.RemoveLabels!.Count == 0 && u.ReviewerIds!.Count == 1 && u.ReviewerIds[0] == 2 && u.AssigneeIds == null);
+        await _gitLab.DidNotReceiveWithAnyArgs().UpdateMergeRequestAsync(default!, default!, default);
+    }
+
+    [Fact]
+    public async Task A_reviewer_a_human_added_since_the_decision_stays_first_in_the_list_sent()
+    {
+        // The decision read no reviewers; by the PUT, dave (4) is there.
+        var bob = new PersonPick("bob", 2, ["policy api"]);
+        var plan = Settled() with { People = new PeoplePlan { Reviewers = [bob], ReviewerIds = [2], ReviewersToRequest = [bob], ReviewersWanted = 2 }, SummaryComment = false };
+
+        var outcome = await _executor.ExecuteAsync(plan, [], CancellationToken.None);
+
+        Assert.Equal([4L, 2L], Assert.Single(_sent).ReviewerIds);
+        Assert.Equal(["bob"], outcome.People!.Reviewers.Select(p => p.Username));
+    }
+
+    [Fact]
+    public async Task Slots_a_human_filled_meanwhile_are_not_filled_again_and_the_pick_is_reported_as_not_requested()
+    {
+        var bob = new PersonPick("bob", 2, ["policy api"]);
+        var plan = Settled() with { People = new PeoplePlan { Reviewers = [bob], ReviewerIds = [2], ReviewersToRequest = [bob], ReviewersWanted = 1 } };
+
+        var outcome = await _executor.ExecuteAsync(plan, [], CancellationToken.None);
+
+        Assert.Empty(_sent);
+        Assert.Empty(outcome.People!.Reviewers);
+        var passed = Assert.Single(outcome.People.PassedOver);
+        Assert.Equal(("bob", PassedOverReason.NotApplied), (passed.Username, passed.Reason));
+        Assert.Contains("1 reviewer by then", passed.Detail, StringComparison.Ordinal);
+        // The summary explains what happened, not what was wished.
+        await _gitLab.Received(1).UpsertMarkedNoteAsync(Mr, SummaryComment.Marker, Arg.Is<string>(b => !b.Contains("| `@bob`", StringComparison.Ordinal)), Arg.Any<CancellationToken>());
+    }
+
+    [Fact]
+    public async Task A_list_GitLab_cut_to_its_first_id_is_read_back_and_the_limit_learnt()
+    {
+        _current = _current with { Reviewers = [] };
+        _keeps = ids => [.. ids.Take(1)];
+        var bob = new PersonPick("bob", 2, ["policy api"]);
+        var carol = new PersonPick("carol", 3, ["policy api"]);
+        var plan = Settled() with { People = new PeoplePlan { Reviewers = [bob, carol], ReviewerIds = [2, 3], ReviewersToRequest = [bob, carol], ReviewersWanted = 2 } };
+
+        var outcome = await _executor.ExecuteAsync(plan, [], CancellationToken.None);
+
+        Assert.Equal([2L, 3L], Assert.Single(_sent).ReviewerIds);
+        Assert.Equal(["bob"], outcome.People!.Reviewers.Select(p => p.Username));
+        Assert.Equal("carol", Assert.Single(outcome.People.PassedOver).Username);
+        Assert.Equal(1, _limits.Reviewers(Mr.ProjectId));
+        Assert.Null(_limits.Assignees(Mr.ProjectId));
+    }
+
+    [Fact]
+    public async Task Assignees_are_sent_only_while_the_MR_still_has_none()
+    {
+        _current = _current with { Assignees = [User(5, "erin")] };
+        var alice = new PersonPick("alice", 1, ["policy api: the author"]);
+        var plan = Settled() with { People = new PeoplePlan { Assignees = [alice], AssigneeIds = [1], AssigneesToCommit = true }, SummaryComment = false };
+
+        var outcome = await _executor.ExecuteAsync(plan, [], CancellationToken.None);
+
+        Assert.Empty(_sent);
+        Assert.Empty(outcome.People!.Assignees);
+        Assert.Equal("Not assigned: @alice (the merge request had an assignee by then).", outcome.People.AssigneesNote);
     }
 
     [Fact]
@@ -100,7 +190,7 @@ public sealed class PlanExecutorTests
         Received.InOrder(() =>
         {
             _gitLab.EnsureLabelsAsync(7, Arg.Is<IEnumerable<LabelDefinition>>(l => l.Single() == new LabelDefinition("backend", "#6699cc", null)), Arg.Any<CancellationToken>());
-            _gitLab.UpdateMergeRequestAsync(Mr, Arg.Any<MergeRequestUpdate>(), Arg.Any<CancellationToken>());
+            _gitLab.UpdateMergeRequestFromFreshReadAsync(Mr, Arg.Any<Func<GitLabMergeRequest, MergeRequestUpdate>>(), Arg.Any<CancellationToken>());
         });
         Assert.Equal(2, writes);
     }

@@ -62,7 +62,7 @@ public static class PeopleDecider
 
         if (snapshot.StoredReviewers is { } decided)
         {
-            people = people with { Reviewers = decided.Picks, PassedOver = decided.PassedOver };
+            people = people with { Reviewers = decided.Picks, PassedOver = decided.PassedOver, ReviewersNote = decided.Note };
             if (decided.Applied || waitingForReady)
             {
                 return Part.Done(people);
@@ -73,6 +73,7 @@ public static class PeopleDecider
             return Part.Done(people with
             {
                 ReviewerIds = pending.Count == 0 ? null : [.. snapshot.Reviewers.Select(r => r.Id).Concat(pending.Select(p => p.Id)).Distinct()],
+                ReviewersToRequest = pending,
                 ReviewersToCommit = true,
             });
         }
@@ -97,6 +98,18 @@ public static class PeopleDecider
             return Part.Done(people with { ReviewersNote = "None requested while the merge request is a draft: reviewers are requested when it is marked ready." });
         }
         var target = ReviewerSelection.Target(settings, policies);
+        if (snapshot.ReviewerLimit is { } limit && limit < target)
+        {
+            // GitLab Free keeps one reviewer (docs/gitlab-behaviour.md §3.2): ask for no more than it keeps.
+            if (currentNames.Count >= limit)
+            {
+                return Part.Done(people with
+                {
+                    ReviewersNote = $"None requested: the merge request already has {Count(currentNames.Count, "reviewer")}, and this GitLab keeps {Count(limit, "reviewer")} per merge request (wanted: {target}).",
+                });
+            }
+            target = limit;
+        }
         if (currentNames.Count >= target)
         {
             return Part.Done(people with { ReviewersNote = $"None requested: the merge request already has {Count(currentNames.Count, "reviewer")} (wanted: {target})." });
@@ -139,6 +152,7 @@ public static class PeopleDecider
             CodeOwners = owners,
             People = snapshot.People,
             RoundRobinOffset = offset,
+            MaxReviewers = target,
         });
         if (!result.Complete)
         {
@@ -156,6 +170,8 @@ public static class PeopleDecider
             {
                 Reviewers = result.Picks,
                 ReviewerIds = [.. snapshot.Reviewers.Select(r => r.Id).Concat(result.Picks.Select(p => p.Id)).Distinct()],
+                ReviewersToRequest = result.Picks,
+                ReviewersWanted = target,
                 ReviewersToCommit = !dryRun,
             },
             PeopleNeeds.None,
@@ -169,7 +185,7 @@ public static class PeopleDecider
         var people = new PeoplePlan();
         if (snapshot.StoredAssignees is { } decided)
         {
-            people = people with { Assignees = decided.Picks };
+            people = people with { Assignees = decided.Picks, AssigneesNote = decided.Note };
             if (decided.Applied)
             {
                 return Part.Done(people);
@@ -227,6 +243,12 @@ public static class PeopleDecider
                 picks.Add(new PersonPick(user.Username ?? username, id, [$"policy {policy.Policy}"]));
             }
         }
+        if (snapshot.AssigneeLimit is { } limit && picks.Count > limit)
+        {
+            // GitLab Free keeps one assignee (docs/gitlab-behaviour.md §3.2): the first in the policy's order.
+            skipped.AddRange(picks.Skip(limit).Select(p => $"@{p.Username} (this GitLab keeps {Count(limit, "assignee")} per merge request)"));
+            picks = [.. picks.Take(limit)];
+        }
         var note = skipped.Count == 0 ? null : "Not assigned: " + string.Join(", ", skipped) + ".";
         if (picks.Count == 0)
         {
@@ -241,7 +263,7 @@ public static class PeopleDecider
                 AssigneesToCommit = !dryRun,
             },
             PeopleNeeds.None,
-            dryRun ? null : new PeopleDecision(picks, []),
+            dryRun ? null : new PeopleDecision(picks, [], Note: note),
             picks);
     }
 

@@ -51,6 +51,12 @@ public sealed record PeopleSnapshot
 
     /// <summary>This MR's turn of the project's round-robin counter; null until taken (<see cref="PeopleNeeds.RoundRobinSlots"/>).</summary>
     public long? RoundRobinOffset { get; init; }
+
+    /// <summary>The most reviewers GitLab keeps on this project's MRs (1 on GitLab Free, once learnt); null: no known limit.</summary>
+    public int? ReviewerLimit { get; init; }
+
+    /// <summary>The most assignees GitLab keeps on this project's MRs (1 on GitLab Free, once learnt); null: no known limit.</summary>
+    public int? AssigneeLimit { get; init; }
 }
 
 /// <summary>

@@ -52,6 +52,9 @@ public enum PassedOverReason
     UnknownUser,
     Away,
     SlotsFilled,
+
+    /// <summary>Picked, but GitLab did not keep them (GitLab Free keeps one reviewer), or the slots were filled by a human first.</summary>
+    NotApplied,
 }
 
 /// <summary>Someone who could have been picked and was not, and why (shown in the summary comment).</summary>
@@ -63,9 +66,10 @@ public sealed record PersonPick(string Username, long Id, IReadOnlyList<string> 
 /// <summary>
 /// The bot's decision for one MR's reviewers or assignees, remembered in the store so that later evaluations
 /// neither pick again nor explain differently ("never churn"). <see cref="Applied"/> turns true once GitLab
-/// accepted the write; from then on the bot never writes this list again on this MR.
+/// accepted the write; from then on the bot never writes this list again on this MR. Once applied, <see cref="Picks"/>
+/// holds only whom GitLab kept, and <see cref="Note"/> what the summary says about the rest.
 /// </summary>
-public sealed record PeopleDecision(IReadOnlyList<PersonPick> Picks, IReadOnlyList<PassedOver> PassedOver, bool Applied = false);
+public sealed record PeopleDecision(IReadOnlyList<PersonPick> Picks, IReadOnlyList<PassedOver> PassedOver, bool Applied = false, string? Note = null);
 
 /// <summary>
 /// The reviewer and assignee part of a <see cref="Plan"/>: the steady state to explain, and the whole new id
@@ -85,10 +89,20 @@ public sealed record PeoplePlan
 
     public string? AssigneesNote { get; init; }
 
-    /// <summary>The full reviewer list to send: current reviewers plus the picks not yet requested.</summary>
+    /// <summary>
+    /// The reviewer list as this decision read it plus the picks not yet requested; null: leave GitLab's list alone. The
+    /// executor does not send it as is: it re-reads the list right before the PUT and adds <see cref="ReviewersToRequest"/>
+    /// to what is there then (docs/gitlab-behaviour.md §3.2: the list is replaced whole).
+    /// </summary>
     public IReadOnlyList<long>? ReviewerIds { get; init; }
 
-    /// <summary>The full assignee list to send (only when the MR has none).</summary>
+    /// <summary>The picks this write requests (a subset of <see cref="Reviewers"/>), in order of preference.</summary>
+    public IReadOnlyList<PersonPick> ReviewersToRequest { get; init; } = [];
+
+    /// <summary>How many reviewers the MR should end up with at most (the target, within what GitLab keeps); null: no cap.</summary>
+    public int? ReviewersWanted { get; init; }
+
+    /// <summary>The assignee list to send, only while the MR has none (checked again right before the PUT).</summary>
     public IReadOnlyList<long>? AssigneeIds { get; init; }
 
     /// <summary>Decisions to mark applied in the store once the PUT succeeded.</summary>

@@ -26,6 +26,9 @@ public sealed record SelectionInput
 
     /// <summary>Where the project's round-robin turn stands (from the store); used only by <see cref="ReviewerStrategy.RoundRobin"/>.</summary>
     public long RoundRobinOffset { get; init; }
+
+    /// <summary>A cap below the configured target (GitLab Free keeps one reviewer); null: the target alone.</summary>
+    public int? MaxReviewers { get; init; }
 }
 
 /// <summary>
@@ -69,7 +72,7 @@ public static class ReviewerSelection
     public static SelectionResult Select(SelectionInput input)
     {
         var config = input.Config;
-        var target = Target(config, input.Policies);
+        var target = Math.Min(Target(config, input.Policies), input.MaxReviewers ?? int.MaxValue);
         var current = new HashSet<string>(input.CurrentReviewers, StringComparer.OrdinalIgnoreCase);
         var picked = new List<string>();
         var passed = new Dictionary<string, PassedOver>(StringComparer.OrdinalIgnoreCase);

@@ -38,13 +38,14 @@ public sealed partial class MergeRequestReconciler(
         // Stored before the PUT: should its answer be lost, the retry finishes this decision instead of picking again.
         await peopleState.SaveAsync(mergeRequest, people, cancellationToken);
         plan = plan with { People = people.Plan };
-        var writes = await executor.ApplyAsync(plan, read.BotNotes, cancellationToken);
-        if (!plan.DryRun && plan.People is { } decided)
+        var outcome = await executor.ExecuteAsync(plan, read.BotNotes, cancellationToken);
+        if (!plan.DryRun && outcome.People is { } applied)
         {
-            // Only after GitLab accepted the PUT: from now on this MR's reviewers and assignees are never written again.
-            await peopleState.CommitAsync(mergeRequest, decided, cancellationToken);
+            // Only after GitLab accepted the PUT, and as GitLab answered it (Free keeps one reviewer): from now on this
+            // MR's reviewers and assignees are never written again, and the summary names only whom GitLab kept.
+            await peopleState.CommitAsync(mergeRequest, applied, cancellationToken);
         }
-        Log.Reconciled(logger, mergeRequest.ProjectId, mergeRequest.Iid, context.DeliveryIds.Count, writes);
+        Log.Reconciled(logger, mergeRequest.ProjectId, mergeRequest.Iid, context.DeliveryIds.Count, outcome.Writes);
     }
 
     private static partial class Log

@@ -70,10 +70,13 @@ public sealed class PeopleDirectory(IGitLabDirectory gitLab, IMemoryCache cache)
         CachedAsync(("status", userId), StatusFor, async () =>
             await gitLab.GetUserStatusAsync(userId, cancellationToken) is { } s ? new UserStatus(s.Availability, s.Message, s.Emoji) : new UserStatus(null, null, null));
 
-    /// <summary>Open merge requests anywhere where the user is a reviewer.</summary>
+    /// <summary>
+    /// Open merge requests anywhere where the user is a reviewer: one request each, read from GitLab's <c>x-total</c>
+    /// (past GitLab's count limit, the limit + 1: anyone that busy ranks last).
+    /// </summary>
     public async Task<int> ReviewLoadAsync(long userId, CancellationToken cancellationToken) =>
         await CachedAsync(("load", userId), LoadFor, async () =>
-            (int?)(await gitLab.ListMergeRequestsForReviewerAsync(userId, "opened", cancellationToken)).Count) ?? 0;
+            (int?)await gitLab.CountMergeRequestsForReviewerAsync(userId, "opened", cancellationToken)) ?? 0;
 
     private async Task<IReadOnlyList<DirectoryUser>?> GroupAsync(string path, CancellationToken cancellationToken) =>
         await CachedAsync(("group", path.ToLowerInvariant()), PeopleFor, async () =>

@@ -14,6 +14,7 @@ public sealed partial class PeopleReader(
     PeopleDirectory directory,
     CodeOwnersSource codeOwners,
     PeopleStore store,
+    PeopleLimits limits,
     ILogger<PeopleReader> logger)
 {
     /// <summary>The complete decision; its <see cref="PeopleOutcome.Plan"/> is null when no reviewer or assignee rule is configured.</summary>
@@ -41,6 +42,9 @@ public sealed partial class PeopleReader(
             History = PeopleHistory.FromBotSystemNotes(read.BotSystemNotes.Select(n => n.Body)),
             StoredReviewers = reviewerRules ? await store.ReviewersAsync(mergeRequest, cancellationToken) : null,
             StoredAssignees = assigneeRules ? await store.AssigneesAsync(mergeRequest, cancellationToken) : null,
+            // What this project's MRs keep, once an answer of GitLab showed it (GitLab Free: one of each).
+            ReviewerLimit = limits.Reviewers(mergeRequest.ProjectId),
+            AssigneeLimit = limits.Assignees(mergeRequest.ProjectId),
         };
 
         var people = new Dictionary<string, PersonFacts>(StringComparer.OrdinalIgnoreCase);

@@ -32,16 +32,20 @@ public sealed partial class PeopleStore(IBotStateStore state, ILogger<PeopleStor
         }
     }
 
-    /// <summary>Marks the decisions just written as applied: they are never written again.</summary>
+    /// <summary>
+    /// Marks the decisions just written as applied: they are never written again. <paramref name="people"/> is the plan as
+    /// GitLab applied it (read back from the PUT's answer), so the stored picks are whom GitLab kept, and the people it did
+    /// not keep are stored as passed over: later evaluations explain exactly what the summary said when it was written.
+    /// </summary>
     public async Task CommitAsync(MergeRequestRef mergeRequest, PeoplePlan people, CancellationToken cancellationToken)
     {
         if (people.ReviewersToCommit)
         {
-            await MarkAppliedAsync(ReviewersKey(mergeRequest), cancellationToken);
+            await MarkAppliedAsync(ReviewersKey(mergeRequest), people.Reviewers, people.PassedOver, people.ReviewersNote, cancellationToken);
         }
         if (people.AssigneesToCommit)
         {
-            await MarkAppliedAsync(AssigneesKey(mergeRequest), cancellationToken);
+            await MarkAppliedAsync(AssigneesKey(mergeRequest), people.Assignees, [], people.AssigneesNote, cancellationToken);
         }
     }
 
@@ -85,11 +89,12 @@ public sealed partial class PeopleStore(IBotStateStore state, ILogger<PeopleStor
     private Task SaveAsync(string key, PeopleDecision decision, CancellationToken cancellationToken) =>
         state.SetAsync(key, JsonSerializer.Serialize(decision, PeopleJsonContext.Default.PeopleDecision), cancellationToken);
 
-    private async Task MarkAppliedAsync(string key, CancellationToken cancellationToken)
+    private async Task MarkAppliedAsync(
+        string key, IReadOnlyList<PersonPick> kept, IReadOnlyList<PassedOver> passedOver, string? note, CancellationToken cancellationToken)
     {
         if (await LoadAsync(key, cancellationToken) is { Applied: false } decision)
         {
-            await SaveAsync(key, decision with { Applied = true }, cancellationToken);
+            await SaveAsync(key, decision with { Picks = kept, PassedOver = passedOver, Note = note, Applied = true }, cancellationToken);
         }
     }
 
@@ -100,6 +105,7 @@ public sealed partial class PeopleStore(IBotStateStore state, ILogger<PeopleStor
     }
 }
 
-[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, UseStringEnumConverter = true)]
+// Nulls are left out: a decision without a note reads as earlier versions wrote it.
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, UseStringEnumConverter = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(PeopleDecision))]
 internal sealed partial class PeopleJsonContext : JsonSerializerContext;

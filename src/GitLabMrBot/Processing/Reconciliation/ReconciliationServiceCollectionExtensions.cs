@@ -12,6 +12,7 @@ public static class ReconciliationServiceCollectionExtensions
         services.AddMemoryCache(o => o.SizeLimit = 10_000);
         services.TryAddScoped<MergeRequestSnapshotReader>();
         services.TryAddScoped<PlanExecutor>();
+        services.TryAddSingleton<PeopleLimits>();
         services.AddOptions<RecheckOptions>().BindConfiguration(RecheckOptions.Section).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RecheckOptions>, RecheckOptionsValidator>());
         services.TryAddScoped<MergeabilityRechecks>();

@@ -336,6 +336,77 @@ public sealed class PeopleDeciderTests
     }
 
     [Fact]
+    public void Where_GitLab_keeps_one_reviewer_one_is_picked_and_the_round_robin_turn_moves_by_one()
+    {
+        var config = Config(reviewers: """{ "count": 2, "codeOwners": true, "strategy": "round-robin" }""");
+
+        var (outcome, asked) = Settle(Snapshot(config) with { ReviewerLimit = 1 }, owners: [Owner("bob"), Owner("carol")]);
+
+        var plan = outcome.Plan!;
+        Assert.Equal(["bob"], Names(plan.Reviewers));
+        Assert.Equal(plan.Reviewers, plan.ReviewersToRequest);
+        Assert.Equal(1, plan.ReviewersWanted);
+        Assert.Equal(1, asked.Single(n => n.RoundRobinSlots is not null).RoundRobinSlots);
+        Assert.Contains(plan.PassedOver, p => p.Username == "carol" && p.Reason == PassedOverReason.SlotsFilled);
+    }
+
+    [Fact]
+    public void Where_GitLab_keeps_one_reviewer_and_a_human_chose_one_nobody_is_asked_and_the_note_says_why()
+    {
+        var config = Config(reviewers: """{ "count": 2, "codeOwners": true, "strategy": "random" }""");
+
+        var outcome = PeopleDecider.Decide(Snapshot(config) with { ReviewerLimit = 1, Reviewers = [Dave] });
+
+        Assert.True(outcome.Complete);
+        Assert.Null(outcome.Plan!.ReviewerIds);
+        Assert.Empty(outcome.Plan.ReviewersToRequest);
+        Assert.Equal("None requested: the merge request already has 1 reviewer, and this GitLab keeps 1 reviewer per merge request (wanted: 2).", outcome.Plan.ReviewersNote);
+        Assert.Null(outcome.ReviewersToSave);
+    }
+
+    [Fact]
+    public void Where_GitLab_keeps_one_assignee_the_first_of_the_policy_is_assigned_and_the_rest_explained()
+    {
+        var config = Config(reviewers: """{ "count": 1 }""", policies: Policy("ops", """ "assignees": { "users": ["bob", "carol"] } """));
+
+        var (outcome, _) = Settle(Snapshot(config) with { AssigneeLimit = 1 });
+
+        var plan = outcome.Plan!;
+        Assert.Equal(["bob"], Names(plan.Assignees));
+        Assert.Equal([2L], plan.AssigneeIds);
+        Assert.Equal("Not assigned: @carol (this GitLab keeps 1 assignee per merge request).", plan.AssigneesNote);
+        Assert.Equal(plan.AssigneesNote, outcome.AssigneesToSave!.Note);
+    }
+
+    [Fact]
+    public void An_applied_decision_is_explained_as_stored_with_its_note()
+    {
+        var stored = new PeopleDecision([new PersonPick("bob", 2, ["policy ops"])], [], Applied: true, Note: "Not assigned: @carol (this GitLab keeps one assignee per merge request).");
+        var config = Config(reviewers: """{ "count": 1, "codeOwners": true }""", policies: Policy("ops", """ "assignees": { "users": ["bob", "carol"] } """));
+
+        var plan = PeopleDecider.Decide(Snapshot(config) with { StoredAssignees = stored, StoredReviewers = stored }).Plan!;
+
+        Assert.Equal(["bob"], Names(plan.Assignees));
+        Assert.Equal(stored.Note, plan.AssigneesNote);
+        Assert.Equal(stored.Note, plan.ReviewersNote);
+        Assert.False(plan.HasChanges);
+    }
+
+    [Fact]
+    public void An_unapplied_reviewer_decision_requests_only_its_picks_not_yet_on_the_MR()
+    {
+        var bob = new PersonPick("bob", 2, ["CODEOWNERS /src/"]);
+        var carol = new PersonPick("carol", 3, ["CODEOWNERS /src/"]);
+        var stored = new PeopleDecision([bob, carol], [], Applied: false);
+
+        var plan = PeopleDecider.Decide(Snapshot(Config()) with { StoredReviewers = stored, Reviewers = [new Person(2, "bob")] }).Plan!;
+
+        Assert.Equal([carol], plan.ReviewersToRequest);
+        Assert.Equal([2L, 3L], plan.ReviewerIds);
+        Assert.True(plan.ReviewersToCommit);
+    }
+
+    [Fact]
     public void Reviewer_and_assignee_needs_are_asked_together()
     {
         var config = Config(policies: Policy("ops", """ "assignees": { "users": ["erin"] } """));

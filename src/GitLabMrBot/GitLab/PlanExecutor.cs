@@ -126,8 +126,9 @@ public sealed partial class PlanExecutor(IMergeRequestWriter gitLab, PeopleLimit
         {
             try
             {
-                var updated = await gitLab.UpdateNoteAsync(mr, known.Id, summary, cancellationToken);
-                return (new SummaryNote(updated.Id, SummaryNote.HashOf(summary)), true);
+                // An edit keeps the note's id.
+                await gitLab.UpdateNoteAsync(mr, known.Id, summary, cancellationToken);
+                return (known with { BodyHash = SummaryNote.HashOf(summary) }, true);
             }
             catch (GitLabApiException e) when (e.StatusCode == System.Net.HttpStatusCode.NotFound)
             {

@@ -87,4 +87,49 @@ public sealed class SummaryNoteRecordTests
         Assert.DoesNotContain(env.GitLab.Writes, r => r.Method == "POST" && r.Path.EndsWith("/notes", StringComparison.Ordinal));
         Assert.Empty(env.Problems());
     }
+
+    [Fact]
+    public async Task Item2_with_reviewers_an_applied_decision_reads_no_notes_and_a_wiped_store_reads_the_bots_system_notes_again()
+    {
+        const string config = """
+            {
+              "policies": [ { "name": "api", "when": { "changedFiles": ["src/api/**"] }, "then": { "addLabels": ["backend"] } } ],
+              "reviewers": { "count": 1, "codeOwners": true, "strategy": "round-robin" },
+              "summaryComment": true
+            }
+            """;
+        await using var env = await BotWithGitLab.StartAsync(config);
+        var bob = env.GitLab.AddUser("bob");
+        var carol = env.GitLab.AddUser("carol");
+        env.GitLab.AddMember(env.Project, bob, AccessLevel.Developer);
+        env.GitLab.AddMember(env.Project, carol, AccessLevel.Developer);
+        env.GitLab.Push(env.Alice, env.Project, "main", new Dictionary<string, string?> { ["CODEOWNERS"] = "/src/api/ @bob\n/web/ @carol\n" });
+        await env.WaitForQuietAsync();
+        var mr = env.GitLab.OpenMergeRequest(env.Project, env.Alice, "Add orders API", "orders", files: new Dictionary<string, string?> { ["src/api/orders.cs"] = "class Orders {}\n" });
+        await env.WaitForQuietAsync();
+        Assert.Equal(["bob"], env.GitLab.GetMergeRequest(mr).Reviewers);
+
+        // The decision is applied and stored: an edit that changes nothing reads no notes.
+        env.GitLab.ClearRequests();
+        env.GitLab.UpdateMergeRequest(env.Alice, mr, new MergeRequestUpdate { Description = "Now with a description." });
+        await env.WaitForQuietAsync();
+        Assert.DoesNotContain(env.GitLab.Requests, r => r.Method == "GET" && r.Path.Contains("/notes", StringComparison.Ordinal));
+        Assert.Empty(env.Writes);
+
+        // A new database, a human takes bob off: GitLab's system notes still say the bot asked bob, so no one is asked again.
+        await env.StopBotAsync();
+        foreach (var file in new[] { env.DatabasePath, env.DatabasePath + "-wal", env.DatabasePath + "-shm" })
+        {
+            File.Delete(file);
+        }
+        await env.StartBotAsync();
+        env.GitLab.ClearRequests();
+        env.GitLab.UpdateMergeRequest(env.Alice, mr, new MergeRequestUpdate { Reviewers = [] });
+        await env.WaitForQuietAsync();
+
+        Assert.Empty(env.GitLab.GetMergeRequest(mr).Reviewers);
+        Assert.Contains(env.GitLab.Requests, r => r.Method == "GET" && r.Path.EndsWith("/notes", StringComparison.Ordinal));
+        Assert.DoesNotContain(env.Writes, w => w.StartsWith("PUT", StringComparison.Ordinal) && !w.Contains("/notes", StringComparison.Ordinal));
+        Assert.Single(env.BotNotes(mr));
+    }
 }

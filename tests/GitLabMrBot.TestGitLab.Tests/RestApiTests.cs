@@ -290,6 +290,35 @@ public sealed class RestApiTests : GitLabTestBase
     }
 
     [Fact]
+    public async Task A_deleted_note_is_gone_and_a_PUT_to_its_id_is_404_without_a_hook()
+    {
+        var mr = OpenMr();
+        var path = $"projects/{Project.Id}/merge_requests/{mr.Iid}/notes";
+        var kept = (int)(await Json(await Api.PostAsJsonAsync(path, new { body = "kept" })))["id"]!;
+        var viaApi = (int)(await Json(await Api.PostAsJsonAsync(path, new { body = "deleted through the API" })))["id"]!;
+        var viaUi = (int)(await Json(await Api.PostAsJsonAsync(path, new { body = "deleted in the UI" })))["id"]!;
+        await Server.WaitForDeliveriesAsync();
+        var deliveriesBefore = Server.Deliveries.Count;
+
+        using var alice = NewClient(Alice.Token);
+        var foreign = await alice.DeleteAsync($"{path}/{viaApi}");
+        var deleted = await Api.DeleteAsync($"{path}/{viaApi}");
+        var removedInUi = Server.DeleteNote(mr, viaUi);
+        var put = await Api.PutAsJsonAsync($"{path}/{viaUi}", new { body = "edit of a deleted note" });
+        var again = await Api.DeleteAsync($"{path}/{viaApi}");
+        await Server.WaitForDeliveriesAsync();
+
+        Assert.Equal(HttpStatusCode.Forbidden, foreign.StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
+        Assert.Equal("", await deleted.Content.ReadAsStringAsync());
+        Assert.True(removedInUi);
+        Assert.Equal(HttpStatusCode.NotFound, put.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, again.StatusCode);
+        Assert.Equal([kept], Server.GetNotes(mr).Where(n => !n.System).Select(n => n.Id));
+        Assert.Equal(deliveriesBefore, Server.Deliveries.Count);
+    }
+
+    [Fact]
     public async Task Creating_an_existing_label_is_409_and_missing_fields_are_400()
     {
         var created = await Api.PostAsJsonAsync($"projects/{Project.Id}/labels", new { name = "docs", color = "#0e8a16" });

@@ -18,10 +18,17 @@ public sealed partial class PlanExecutor(IMergeRequestWriter gitLab, PeopleLimit
     /// Applies the plan; returns how many writes it made and the reviewers and assignees as GitLab kept them (read back from
     /// the PUT's answer: GitLab Free keeps one of each, docs/gitlab-behaviour.md §3.2). The summary explains that, not the wish.
     /// </summary>
-    public async Task<PlanOutcome> ExecuteAsync(Plan plan, IReadOnlyList<GitLabNote> botNotes, CancellationToken cancellationToken)
+    public Task<PlanOutcome> ExecuteAsync(Plan plan, IReadOnlyList<GitLabNote> botNotes, CancellationToken cancellationToken) =>
+        ExecuteAsync(plan, botNotes.FirstOrDefault(n => n.Body.Contains(SummaryComment.Marker, StringComparison.Ordinal)) is { } note ? SummaryNote.Of(note) : null, cancellationToken);
+
+    /// <summary>
+    /// Applies the plan given the summary note as the bot last wrote it (<paramref name="existingSummary"/>, null when the MR
+    /// has none known): the notes are not read to decide whether to edit it. The outcome says which summary note the MR has
+    /// afterwards and which policy comments are on it, for the caller to remember.
+    /// </summary>
+    public async Task<PlanOutcome> ExecuteAsync(Plan plan, SummaryNote? existingSummary, CancellationToken cancellationToken)
     {
         var mr = plan.MergeRequest;
-        var existingSummary = botNotes.FirstOrDefault(n => n.Body.Contains(SummaryComment.Marker, StringComparison.Ordinal));
 
         if (plan.DryRun)
         {
@@ -43,11 +50,11 @@ public sealed partial class PlanExecutor(IMergeRequestWriter gitLab, PeopleLimit
                 var assignees = Names(plan.People.AssigneeIds, plan.People.Assignees);
                 Log.DryRunPeople(logger, mr.ProjectId, mr.Iid, reviewers, assignees);
             }
-            if (Summary(plan) is { } wouldBe && !SameAsStored(existingSummary, wouldBe))
+            if (Summary(plan) is { } wouldBe && existingSummary?.Says(wouldBe) != true)
             {
                 Log.DryRunComment(logger, mr.ProjectId, mr.Iid, "summary");
             }
-            return new PlanOutcome(0, plan.People);
+            return new PlanOutcome(0, plan.People) { Summary = existingSummary };
         }
 
         var writes = 0;
@@ -98,25 +105,39 @@ public sealed partial class PlanExecutor(IMergeRequestWriter gitLab, PeopleLimit
 
         // Rendered after the PUT: it names the people GitLab kept.
         var summary = Summary(plan);
-        if (summary is not null && !SameAsStored(existingSummary, summary))
+        var summaryNote = existingSummary;
+        // Compared by hash as GitLab stores the body (docs/gitlab-behaviour.md §3.3), or every evaluation rewrites it.
+        if (summary is not null && existingSummary?.Says(summary) != true)
         {
-            if (existingSummary is not null)
-            {
-                await gitLab.UpdateNoteAsync(mr, existingSummary.Id, summary, cancellationToken);
-                writes++;
-            }
-            else
-            {
-                // The upsert looks for the marker again before posting, so a lost answer never doubles the note.
-                var result = await gitLab.UpsertMarkedNoteAsync(mr, SummaryComment.Marker, summary, cancellationToken);
-                writes += result.Outcome == NoteUpsertOutcome.Unchanged ? 0 : 1;
-            }
+            (summaryNote, var written) = await WriteSummaryAsync(mr, existingSummary, summary, cancellationToken);
+            writes += written ? 1 : 0;
         }
-        return new PlanOutcome(writes, plan.People);
+        return new PlanOutcome(writes, plan.People) { Summary = summaryNote, PolicyComments = [.. plan.Comments.Select(c => c.Policy)] };
     }
 
-    // GitLab stores a note trimmed (docs/gitlab-behaviour.md §3.3): compare as stored, or every evaluation rewrites it.
-    private static bool SameAsStored(GitLabNote? existing, string wanted) => existing is not null && NoteMarkers.SameBody(existing.Body, wanted);
+    /// <summary>
+    /// Edits the known summary note; a note GitLab no longer has (deleted: the PUT is 404, docs/gitlab-behaviour.md §3.3) is
+    /// posted anew. With no known note the upsert looks for the marker before posting, so a lost answer or a forgotten
+    /// record never doubles the note.
+    /// </summary>
+    private async Task<(SummaryNote Note, bool Written)> WriteSummaryAsync(Events.MergeRequestRef mr, SummaryNote? known, string summary, CancellationToken cancellationToken)
+    {
+        if (known is not null)
+        {
+            try
+            {
+                // An edit keeps the note's id.
+                await gitLab.UpdateNoteAsync(mr, known.Id, summary, cancellationToken);
+                return (known with { BodyHash = SummaryNote.HashOf(summary) }, true);
+            }
+            catch (GitLabApiException e) when (e.StatusCode == System.Net.HttpStatusCode.NotFound)
+            {
+                Log.SummaryNoteGone(logger, mr.ProjectId, mr.Iid, known.Id);
+            }
+        }
+        var result = await gitLab.UpsertMarkedNoteAsync(mr, SummaryComment.Marker, summary, cancellationToken);
+        return (new SummaryNote(result.Note.Id, SummaryNote.HashOf(summary)), result.Outcome != NoteUpsertOutcome.Unchanged);
+    }
 
     private static string? Summary(Plan plan) => plan.SummaryComment && SummaryComment.HasContent(plan) ? SummaryComment.Render(plan) : null;
 
@@ -245,10 +266,20 @@ public sealed partial class PlanExecutor(IMergeRequestWriter gitLab, PeopleLimit
         [LoggerMessage(EventId = 4103, Level = LogLevel.Information, Message = "Dry run: {ProjectId}!{Iid} would write the {Comment} comment")]
         public static partial void DryRunComment(ILogger logger, long projectId, long iid, string comment);
 
+        [LoggerMessage(EventId = 4161, Level = LogLevel.Information, Message = "{ProjectId}!{Iid}: the summary note {NoteId} was deleted in GitLab; posting it again")]
+        public static partial void SummaryNoteGone(ILogger logger, long projectId, long iid, long noteId);
+
         [LoggerMessage(EventId = 4151, Level = LogLevel.Information, Message = "{ProjectId}!{Iid}: GitLab kept only the first of the ids sent (reviewers {Reviewers}, assignees {Assignees}); asking for one from now on in this project")]
         public static partial void KeepsOne(ILogger logger, long projectId, long iid, bool reviewers, bool assignees);
     }
 }
 
 /// <summary>What applying a plan did: the writes made, and the reviewers and assignees as GitLab kept them.</summary>
-public sealed record PlanOutcome(int Writes, PeoplePlan? People);
+public sealed record PlanOutcome(int Writes, PeoplePlan? People)
+{
+    /// <summary>The summary note the MR has now, as the bot last wrote or found it; null when it has none known.</summary>
+    public SummaryNote? Summary { get; init; }
+
+    /// <summary>The policies whose comment is on the MR now because this plan wrote (or found) it.</summary>
+    public IReadOnlyList<string> PolicyComments { get; init; } = [];
+}

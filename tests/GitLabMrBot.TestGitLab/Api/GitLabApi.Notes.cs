@@ -52,6 +52,23 @@ internal sealed partial class GitLabApi
         return ApiResult.Ok(json.Note(note));
     }
 
+    /// <summary>
+    /// Like <c>delete_note</c>: only the author deletes (here; GitLab also lets maintainers), 204 without a body, and the
+    /// note is gone for good: later reads, edits and deletes of its id are 404. Deleting fires no Note Hook.
+    /// </summary>
+    private ApiResult DeleteNote(ApiRequest r)
+    {
+        var mr = MergeRequest(r);
+        var note = Note(r, mr);
+        if (note.System || note.Author != r.Caller)
+        {
+            throw ApiResult.Forbidden();
+        }
+
+        state.DeleteNote(note);
+        return new ApiResult(204, null);
+    }
+
     private static string RequireBody(ApiRequest r)
     {
         var body = r.Params.String("body");

@@ -37,7 +37,8 @@ internal sealed partial class GitLabApi(GitLabState state, Representations json)
         .Map("GET", "/projects/:id/merge_requests/:merge_request_iid/notes", ListNotes)
         .Map("POST", "/projects/:id/merge_requests/:merge_request_iid/notes", CreateNote)
         .Map("GET", "/projects/:id/merge_requests/:merge_request_iid/notes/:note_id", GetNote)
-        .Map("PUT", "/projects/:id/merge_requests/:merge_request_iid/notes/:note_id", UpdateNote);
+        .Map("PUT", "/projects/:id/merge_requests/:merge_request_iid/notes/:note_id", UpdateNote)
+        .Map("DELETE", "/projects/:id/merge_requests/:merge_request_iid/notes/:note_id", DeleteNote);
 
     // ---- shared lookups with GitLab's permission semantics ----
 

@@ -621,6 +621,9 @@ internal sealed partial class GitLabState
         return note;
     }
 
+    /// <summary>Like <c>Notes::DestroyService</c>: the row is destroyed, no hook fires.</summary>
+    public void DeleteNote(NoteEntity note) => note.MergeRequest.Notes.Remove(note);
+
     /// <summary>
     /// Saves <paramref name="body"/> as GitLab stores it (NoteText); like <c>Notes::UpdateService</c>, an edit that leaves the
     /// stored text as it was changes nothing and fires no Note Hook. True when the note changed.

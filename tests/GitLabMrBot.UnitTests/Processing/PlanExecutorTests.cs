@@ -217,6 +217,36 @@ public sealed class PlanExecutorTests
     }
 
     [Fact]
+    public async Task A_remembered_summary_note_is_edited_without_reading_notes_and_left_when_its_hash_matches()
+    {
+        var plan = Settled();
+        var older = new GitLabMrBot.GitLab.SummaryNote(9, GitLabMrBot.GitLab.SummaryNote.HashOf(SummaryComment.Marker + "\nan older summary"));
+
+        var edited = await _executor.ExecuteAsync(plan, older, CancellationToken.None);
+        var again = await _executor.ExecuteAsync(plan, edited.Summary, CancellationToken.None);
+
+        Assert.Equal(1, edited.Writes);
+        Assert.Equal(new GitLabMrBot.GitLab.SummaryNote(9, GitLabMrBot.GitLab.SummaryNote.HashOf(SummaryComment.Render(plan))), edited.Summary);
+        Assert.Equal(0, again.Writes);
+        await _gitLab.Received(1).UpdateNoteAsync(Mr, 9, SummaryComment.Render(plan), Arg.Any<CancellationToken>());
+        Assert.Single(_gitLab.ReceivedCalls());
+    }
+
+    [Fact]
+    public async Task A_remembered_summary_note_that_was_deleted_is_posted_again_through_the_upsert()
+    {
+        var plan = Settled();
+        _gitLab.UpdateNoteAsync(Mr, 9, Arg.Any<string>(), Arg.Any<CancellationToken>())
+            .Returns<GitLabNote>(_ => throw new GitLabApiException("PUT", "/projects/7/merge_requests/42/notes/9", System.Net.HttpStatusCode.NotFound, "404 Not found"));
+
+        var outcome = await _executor.ExecuteAsync(plan, new GitLabMrBot.GitLab.SummaryNote(9, "an older hash"), CancellationToken.None);
+
+        Assert.Equal(1, outcome.Writes);
+        Assert.Equal(99, outcome.Summary?.Id);
+        await _gitLab.Received(1).UpsertMarkedNoteAsync(Mr, SummaryComment.Marker, SummaryComment.Render(plan), Arg.Any<CancellationToken>());
+    }
+
+    [Fact]
     public async Task A_missing_summary_note_is_created_through_the_upsert()
     {
         var plan = Settled();

@@ -2,6 +2,7 @@ using GitLabMrBot.Configuration;
 using GitLabMrBot.Events;
 using GitLabMrBot.GitLab;
 using GitLabMrBot.Policies;
+using GitLabMrBot.Policies.Reviewers;
 
 namespace GitLabMrBot.Processing.Reconciliation;
 
@@ -16,6 +17,7 @@ public sealed partial class MergeRequestReconciler(
     PeopleStore peopleState,
     PlanExecutor executor,
     MergeabilityRechecks rechecks,
+    BotNotesStore notesStore,
     ILogger<MergeRequestReconciler> logger) : IMergeRequestReconciler
 {
     public async Task ReconcileAsync(MergeRequestRef mergeRequest, ReconcileContext context, CancellationToken cancellationToken)
@@ -24,7 +26,11 @@ public sealed partial class MergeRequestReconciler(
         using var requestContext = GitLabRequestContext.Use(context.EventUuid);
 
         var compiled = config.Current;
-        var read = await snapshots.ReadAsync(mergeRequest, compiled, cancellationToken);
+        // The MR's notes are read only when the store does not know the bot's notes on it, or the people decision needs the
+        // bot's system notes (who it asked before): an ordinary evaluation reads none.
+        var known = await notesStore.LoadAsync(mergeRequest, cancellationToken);
+        var knownNotes = known is not null && !await NeedsPeopleHistoryAsync(mergeRequest, compiled, cancellationToken) ? known.PolicyComments ?? [] : null;
+        var read = await snapshots.ReadAsync(mergeRequest, compiled, knownNotes, cancellationToken);
         // Scheduled before acting: should the writes fail, the retry finds the re-check already queued (same key).
         await rechecks.ScheduleIfUnsettledAsync(read.Snapshot, compiled, context, cancellationToken);
         var plan = PolicyEngine.Evaluate(read.Snapshot, compiled);
@@ -38,7 +44,16 @@ public sealed partial class MergeRequestReconciler(
         // Stored before the PUT: should its answer be lost, the retry finishes this decision instead of picking again.
         await peopleState.SaveAsync(mergeRequest, people, cancellationToken);
         plan = plan with { People = people.Plan };
-        var outcome = await executor.ExecuteAsync(plan, read.BotNotes, cancellationToken);
+        var summary = read.NotesRead
+            ? NoteMarkers.FindMarkedNote(read.BotNotes, read.Bot.Id, SummaryComment.Marker) is { } note ? SummaryNote.Of(note) : null
+            : known?.Summary;
+        var outcome = await executor.ExecuteAsync(plan, summary, cancellationToken);
+        if (!plan.DryRun)
+        {
+            // After the writes: a record lost with a crash in between costs one read of the notes, never a second note.
+            var comments = read.Snapshot.PostedPolicyComments.Union(outcome.PolicyComments).Order(StringComparer.Ordinal).ToList();
+            await notesStore.SaveAsync(mergeRequest, known, new BotNotesRecord(outcome.Summary?.Id, outcome.Summary?.BodyHash, comments), cancellationToken);
+        }
         if (!plan.DryRun && outcome.People is { } applied)
         {
             // Only after GitLab accepted the PUT, and as GitLab answered it (Free keeps one reviewer): from now on this
@@ -47,6 +62,14 @@ public sealed partial class MergeRequestReconciler(
         }
         Log.Reconciled(logger, mergeRequest.ProjectId, mergeRequest.Iid, context.DeliveryIds.Count, outcome.Writes);
     }
+
+    /// <summary>
+    /// True when the people decision reads the bot's system notes ("requested review from @a"): a reviewer or assignee rule
+    /// whose stored decision is missing or not yet applied. An applied decision is final and never reads them.
+    /// </summary>
+    private async Task<bool> NeedsPeopleHistoryAsync(MergeRequestRef mergeRequest, CompiledConfig compiled, CancellationToken cancellationToken) =>
+        (PeopleDecider.HasReviewerRules(compiled) && await peopleState.ReviewersAsync(mergeRequest, cancellationToken) is not { Applied: true })
+        || (PeopleDecider.HasAssigneeRules(compiled) && await peopleState.AssigneesAsync(mergeRequest, cancellationToken) is not { Applied: true });
 
     private static partial class Log
     {

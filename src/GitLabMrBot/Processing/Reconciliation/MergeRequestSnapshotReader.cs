@@ -10,6 +10,9 @@ public sealed record MergeRequestRead(MergeRequestSnapshot Snapshot, GitLabMerge
 {
     /// <summary>GitLab's system notes about the bot's own changes ("requested review from @a"): who the bot ever asked.</summary>
     public IReadOnlyList<GitLabNote> BotSystemNotes { get; init; } = [];
+
+    /// <summary>False when the MR's notes were not read (the store knew them): <see cref="BotNotes"/> and <see cref="BotSystemNotes"/> are then empty.</summary>
+    public bool NotesRead { get; init; } = true;
 }
 
 /// <summary>
@@ -25,7 +28,14 @@ public sealed class MergeRequestSnapshotReader(IMergeRequestReader gitLab, IMemo
     // A project's merge method is a setting that rarely changes: read once per project, a change is seen within this.
     private static readonly TimeSpan MergeMethodCacheFor = TimeSpan.FromMinutes(10);
 
-    public async Task<MergeRequestRead> ReadAsync(MergeRequestRef mergeRequest, CompiledConfig config, CancellationToken cancellationToken)
+    public Task<MergeRequestRead> ReadAsync(MergeRequestRef mergeRequest, CompiledConfig config, CancellationToken cancellationToken) =>
+        ReadAsync(mergeRequest, config, null, cancellationToken);
+
+    /// <summary>
+    /// Reads the MR; its notes only when <paramref name="knownNotes"/> is null: then the bot's notes are found by their markers
+    /// (and its system notes give the people history). Otherwise the policy comments already posted are the known ones.
+    /// </summary>
+    public async Task<MergeRequestRead> ReadAsync(MergeRequestRef mergeRequest, CompiledConfig config, IReadOnlyCollection<string>? knownNotes, CancellationToken cancellationToken)
     {
         var bot = await gitLab.GetCurrentUserAsync(cancellationToken);
         var mr = await gitLab.GetMergeRequestAsync(mergeRequest, cancellationToken);
@@ -43,7 +53,7 @@ public sealed class MergeRequestSnapshotReader(IMergeRequestReader gitLab, IMemo
                 .Select(c => c.Message ?? c.Title ?? "").ToList())
             : [];
         var labelEvents = await gitLab.GetLabelEventsAsync(mergeRequest, cancellationToken);
-        var notes = await gitLab.GetNotesAsync(mergeRequest, cancellationToken);
+        var notes = knownNotes is null ? await gitLab.GetNotesAsync(mergeRequest, cancellationToken) : [];
         var botNotes = notes.Where(n => !n.System && n.Author?.Id == bot.Id).ToList();
         var botSystemNotes = notes.Where(n => n.System && n.Author?.Id == bot.Id).ToList();
         var mergeMethod = config.NeedsRebaseLabel is null ? null : await MergeMethodAsync(mergeRequest.ProjectId, cancellationToken);
@@ -54,9 +64,9 @@ public sealed class MergeRequestSnapshotReader(IMergeRequestReader gitLab, IMemo
             ChangedFiles = files,
             CommitMessages = commits,
             Provenance = LabelHistory.Provenance(labelEvents, mr.Labels, bot.Id),
-            PostedPolicyComments = PostedPolicyComments(config, botNotes),
+            PostedPolicyComments = knownNotes is null ? PostedPolicyComments(config, botNotes) : new HashSet<string>(knownNotes, StringComparer.Ordinal),
         };
-        return new MergeRequestRead(snapshot, mr, botNotes, bot) { BotSystemNotes = botSystemNotes };
+        return new MergeRequestRead(snapshot, mr, botNotes, bot) { BotSystemNotes = botSystemNotes, NotesRead = knownNotes is null };
     }
 
     private static MergeRequestSnapshot Basic(MergeRequestRef mergeRequest, GitLabMergeRequest mr) => new()

@@ -19,6 +19,7 @@ public static class ReconciliationServiceCollectionExtensions
         services.TryAddScoped<PeopleDirectory>();
         services.TryAddScoped<CodeOwnersSource>();
         services.TryAddScoped<PeopleStore>();
+        services.TryAddScoped<BotNotesStore>();
         services.TryAddScoped<PeopleReader>();
         services.Replace(ServiceDescriptor.Scoped<IMergeRequestReconciler, MergeRequestReconciler>());
         return services;

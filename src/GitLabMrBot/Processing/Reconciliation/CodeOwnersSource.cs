@@ -1,6 +1,7 @@
 using GitLabMrBot.GitLab;
 using GitLabMrBot.Policies.CodeOwners;
 using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.Options;
 
 namespace GitLabMrBot.Processing.Reconciliation;
 
@@ -10,7 +11,7 @@ namespace GitLabMrBot.Processing.Reconciliation;
 /// diff was made) the parsed file is cached by that commit, since a commit never changes; with only a branch name it
 /// is cached for a minute.
 /// </summary>
-public sealed partial class CodeOwnersSource(IMergeRequestReader gitLab, IMemoryCache cache, ILogger<CodeOwnersSource> logger)
+public sealed partial class CodeOwnersSource(IMergeRequestReader gitLab, IMemoryCache cache, ILogger<CodeOwnersSource> logger, IOptions<GitLabCacheOptions>? cacheOptions = null)
 {
     private static readonly TimeSpan ByCommitFor = TimeSpan.FromHours(1);
     private static readonly TimeSpan ByBranchFor = TimeSpan.FromMinutes(1);
@@ -20,7 +21,8 @@ public sealed partial class CodeOwnersSource(IMergeRequestReader gitLab, IMemory
     {
         var gitRef = string.IsNullOrEmpty(commit) ? branch : commit;
         var key = (nameof(CodeOwnersSource), projectId, gitRef);
-        if (cache.TryGetValue(key, out (CodeOwnersFile, string?) hit))
+        var caching = cacheOptions?.Value.Enabled ?? true;
+        if (caching && cache.TryGetValue(key, out (CodeOwnersFile, string?) hit))
         {
             return hit;
         }
@@ -39,11 +41,14 @@ public sealed partial class CodeOwnersSource(IMergeRequestReader gitLab, IMemory
                 break;
             }
         }
-        cache.Set(key, found, new MemoryCacheEntryOptions
+        if (caching)
         {
-            AbsoluteExpirationRelativeToNow = string.IsNullOrEmpty(commit) ? ByBranchFor : ByCommitFor,
-            Size = 1,
-        });
+            cache.Set(key, found, new MemoryCacheEntryOptions
+            {
+                AbsoluteExpirationRelativeToNow = string.IsNullOrEmpty(commit) ? ByBranchFor : ByCommitFor,
+                Size = 1,
+            });
+        }
         return found;
     }
 

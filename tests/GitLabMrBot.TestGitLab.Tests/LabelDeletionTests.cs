@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 namespace GitLabMrBot.TestGitLab.Tests;
 
 /// <summary>
-/// A project label deleted in GitLab (docs/gitlab-behaviour.md §3.3): its links go with it, so merge requests lose it, and
+/// A project label deleted in GitLab (docs/gitlab-behaviour.md §3.7): its links go with it, so merge requests lose it, and
 /// <c>add_labels</c> of the name creates it again with GitLab's default colour (<c>find_or_create_by_titles</c>).
 /// </summary>
 public sealed class LabelDeletionTests : GitLabTestBase

@@ -94,6 +94,14 @@ public sealed partial class GitLabClient(
         return response.StatusCode == HttpStatusCode.NotFound ? null : response.Content ?? "";
     }
 
+    public async Task<string?> GetBranchHeadAsync(long projectId, string branch, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(branch);
+        var encoded = GitLabPaths.EncodeFilePath(branch);
+        var response = await SendAsync(api.GetBranchAsync(projectId, encoded, cancellationToken), "GET", $"/projects/{projectId}/repository/branches/{encoded}", cancellationToken, allowNotFound: true);
+        return response.StatusCode == HttpStatusCode.NotFound ? null : response.Content?.Commit?.Id;
+    }
+
     // ---- Directory ---------------------------------------------------------------------------
 
     public Task<IReadOnlyList<GitLabMember>> GetProjectMembersAsync(long projectId, CancellationToken cancellationToken) =>

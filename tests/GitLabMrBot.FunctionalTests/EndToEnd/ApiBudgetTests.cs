@@ -143,6 +143,45 @@ public sealed class ApiBudgetTests
     }
 
     [Fact]
+    public async Task Item1_CODEOWNERS_come_from_the_target_branch_head_once_it_moved()
+    {
+        await using var env = await BotWithGitLab.StartAsync(ReviewerConfig, new Dictionary<string, string?> { ["Cache:TimeToLive"] = "00:00:00.001" });
+        var bob = env.GitLab.AddUser("bob");
+        var carol = env.GitLab.AddUser("carol");
+        env.GitLab.AddMember(env.Project, bob, AccessLevel.Developer);
+        env.GitLab.AddMember(env.Project, carol, AccessLevel.Developer);
+        env.GitLab.Push(env.Alice, env.Project, "main", new Dictionary<string, string?> { ["CODEOWNERS"] = "/src/api/ @bob\n" });
+        var first = await OpenAsync(env, "Add orders API", ApiChange);
+        // A branch started before the owners change: its diff starts at the old main, as GitLab's start_sha then says.
+        env.GitLab.Push(env.Alice, env.Project, "topic-invoices", new Dictionary<string, string?> { ["src/api/invoices.cs"] = "class Invoices {}\n" }, startFrom: "main");
+        env.GitLab.Push(env.Alice, env.Project, "main", new Dictionary<string, string?> { ["CODEOWNERS"] = "/src/api/ @carol\n" });
+        await env.WaitForQuietAsync();
+
+        var second = env.GitLab.OpenMergeRequest(env.Project, env.Alice, "Add invoices API", "topic-invoices");
+        await env.WaitForQuietAsync();
+
+        // GitLab loads CODEOWNERS from the target branch as it is now (docs/gitlab-behaviour.md §4).
+        Assert.Equal(["bob"], env.GitLab.GetMergeRequest(first).Reviewers);
+        Assert.Equal(["carol"], env.GitLab.GetMergeRequest(second).Reviewers);
+    }
+
+    [Fact]
+    public async Task Item1_CODEOWNERS_are_read_once_for_MRs_of_the_same_target_head()
+    {
+        await using var env = await BotWithGitLab.StartAsync(ReviewerConfig);
+        var bob = env.GitLab.AddUser("bob");
+        env.GitLab.AddMember(env.Project, bob, AccessLevel.Developer);
+        env.GitLab.Push(env.Alice, env.Project, "main", new Dictionary<string, string?> { ["CODEOWNERS"] = "/src/api/ @bob\n" });
+        await env.WaitForQuietAsync();
+
+        await OpenAsync(env, "Add orders API", ApiChange);
+        await OpenAsync(env, "Add invoices API", new Dictionary<string, string?> { ["src/api/invoices.cs"] = "class Invoices {}\n" });
+
+        Assert.Equal(1, env.GitLab.Actions.Count(a => a.StartsWith("GET ", StringComparison.Ordinal) && a.Contains("/repository/files/", StringComparison.Ordinal)));
+        Assert.Equal(1, env.GitLab.Actions.Count(a => a.StartsWith("GET ", StringComparison.Ordinal) && a.Contains("/repository/branches/", StringComparison.Ordinal)));
+    }
+
+    [Fact]
     public async Task Item6_naive_mode_reads_everything_again_and_decides_the_same()
     {
         await using var env = await BotWithGitLab.StartAsync(settings: new Dictionary<string, string?> { ["Cache:Enabled"] = "false" });

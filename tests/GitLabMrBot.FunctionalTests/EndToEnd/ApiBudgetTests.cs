@@ -76,6 +76,26 @@ public sealed class ApiBudgetTests
     }
 
     [Fact]
+    public async Task Item1_diffs_are_read_once_per_head_SHA_and_again_after_a_push()
+    {
+        await using var env = await BotWithGitLab.StartAsync();
+        var mr = await OpenAsync(env, "Style the app", CssAndDocs);
+        env.GitLab.ClearRequests();
+
+        env.GitLab.UpdateMergeRequest(env.Alice, mr, new MergeRequestUpdate { Title = "Style the app, again" });
+        await env.WaitForQuietAsync();
+        Assert.Equal(0, Count(env, "GET", "/diffs"));
+
+        // A new head: 20 more lines make it size::S, which only a fresh read of the diffs can tell.
+        var source = env.GitLab.GetMergeRequest(mr).SourceBranch;
+        env.GitLab.Push(env.Alice, env.Project, source, new Dictionary<string, string?> { ["web/more.css"] = string.Concat(Enumerable.Repeat("a { }\n", 20)) });
+        await env.WaitForQuietAsync();
+
+        Assert.Equal(1, Count(env, "GET", "/diffs"));
+        Assert.Equal(["frontend", "size::S"], env.GitLab.GetMergeRequest(mr).Labels.Order());
+    }
+
+    [Fact]
     public async Task Item1_the_project_labels_are_read_once_for_a_burst_of_MRs()
     {
         await using var env = await BotWithGitLab.StartAsync();

@@ -23,7 +23,7 @@ public sealed partial class CodeOwnersSource(IMergeRequestReader gitLab, IMemory
     {
         var caching = _options.Enabled;
         var head = await BranchHeadAsync(projectId, branch, caching, cancellationToken);
-        commit = head ?? commit;
+        commit = string.IsNullOrEmpty(head) ? commit : head;
         var gitRef = string.IsNullOrEmpty(commit) ? branch : commit;
         var key = (nameof(CodeOwnersSource), projectId, gitRef);
         if (caching && cache.TryGetValue(key, out (CodeOwnersFile, string?) hit))
@@ -68,7 +68,7 @@ public sealed partial class CodeOwnersSource(IMergeRequestReader gitLab, IMemory
             return known;
         }
         var head = await gitLab.GetBranchHeadAsync(projectId, branch, cancellationToken);
-        if (caching && head is not null)
+        if (caching && !string.IsNullOrEmpty(head))
         {
             cache.Set(key, head, new MemoryCacheEntryOptions { AbsoluteExpirationRelativeToNow = _options.TimeToLive, Size = 1 });
         }

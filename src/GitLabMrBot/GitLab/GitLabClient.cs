@@ -94,6 +94,14 @@ public sealed partial class GitLabClient(
         return response.StatusCode == HttpStatusCode.NotFound ? null : response.Content ?? "";
     }
 
+    public async Task<string?> GetBranchHeadAsync(long projectId, string branch, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(branch);
+        var encoded = GitLabPaths.EncodeFilePath(branch);
+        var response = await SendAsync(api.GetBranchAsync(projectId, encoded, cancellationToken), "GET", $"/projects/{projectId}/repository/branches/{encoded}", cancellationToken, allowNotFound: true);
+        return response.StatusCode == HttpStatusCode.NotFound ? null : response.Content?.Commit?.Id;
+    }
+
     // ---- Directory ---------------------------------------------------------------------------
 
     public Task<IReadOnlyList<GitLabMember>> GetProjectMembersAsync(long projectId, CancellationToken cancellationToken) =>
@@ -325,7 +333,14 @@ public sealed partial class GitLabClient(
             ValidateLabelName(label.Name, nameof(labels));
         }
 
-        var existing = (await GetLabelsAsync(projectId, cancellationToken)).Select(l => l.Name).ToHashSet(StringComparer.Ordinal);
+        // One read of the project's labels serves every MR for the cache's time to live (GitLab:Cache); a label deleted
+        // in GitLab meanwhile is created again once the list is read again.
+        var existing = identity.ProjectLabels(projectId);
+        if (existing is null)
+        {
+            existing = (await GetLabelsAsync(projectId, cancellationToken)).Select(l => l.Name).ToHashSet(StringComparer.Ordinal);
+            identity.RememberProjectLabels(projectId, existing);
+        }
         var created = new List<string>();
         foreach (var label in wanted.Where(l => !existing.Contains(l.Name)))
         {
@@ -339,6 +354,11 @@ public sealed partial class GitLabClient(
             }
             Log.LabelCreated(logger, projectId, label.Name);
             created.Add(label.Name);
+        }
+        if (wanted.Any(l => !existing.Contains(l.Name)))
+        {
+            // The list no longer says what the project has: read it again next time rather than patch a shared set.
+            identity.ForgetProjectLabels(projectId);
         }
         return created;
     }
@@ -471,11 +491,33 @@ public sealed partial class GitLabClient(
     }
 }
 
-/// <summary>The bot user, fetched once per process (it never changes while the token stays the same), and what the client learned about the instance.</summary>
-public sealed class GitLabIdentityCache
+/// <summary>
+/// The bot user, fetched once per process (it never changes while the token stays the same), what the client learned about
+/// the instance, and each project's label names for <see cref="GitLabCacheOptions.TimeToLive"/>. With the caches off
+/// (<see cref="GitLabCacheOptions.Enabled"/>) the user and the labels are read again every time.
+/// </summary>
+public sealed class GitLabIdentityCache(IOptions<GitLabCacheOptions>? options = null, TimeProvider? time = null)
 {
+    private readonly GitLabCacheOptions _options = options?.Value ?? new GitLabCacheOptions();
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<long, (IReadOnlySet<string> Names, DateTimeOffset Until)> _labels = new();
     private volatile GitLabUser? _user;
     private int _diffsPerPage;
+
+    /// <summary>The project's label names as last read, while still trusted; null when they must be read.</summary>
+    public IReadOnlySet<string>? ProjectLabels(long projectId) =>
+        _options.Enabled && _labels.TryGetValue(projectId, out var entry) && _time.GetUtcNow() < entry.Until ? entry.Names : null;
+
+    public void RememberProjectLabels(long projectId, IReadOnlySet<string> names)
+    {
+        if (_options.Enabled)
+        {
+            _labels[projectId] = (names, _time.GetUtcNow() + _options.TimeToLive);
+        }
+    }
+
+    /// <summary>A write showed the list is wrong (GitLab said a label exists, or a PUT did not keep a label): read it again next time.</summary>
+    public void ForgetProjectLabels(long projectId) => _labels.TryRemove(projectId, out _);
 
     /// <summary>The <c>/diffs</c> page size this GitLab served after refusing a larger one; null until that happened.</summary>
     public int? DiffsPerPage
@@ -486,7 +528,7 @@ public sealed class GitLabIdentityCache
 
     public GitLabUser? User
     {
-        get => _user;
+        get => _options.Enabled ? _user : null;
         set => _user = value;
     }
 }

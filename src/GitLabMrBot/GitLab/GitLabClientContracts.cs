@@ -17,6 +17,9 @@ public interface IMergeRequestReader
     Task<IReadOnlyList<GitLabNote>> GetNotesAsync(MergeRequestRef mergeRequest, CancellationToken cancellationToken);
     Task<IReadOnlyList<GitLabLabel>> GetLabelsAsync(long projectId, CancellationToken cancellationToken);
 
+    /// <summary>The commit a branch points at now; null when there is no such branch.</summary>
+    Task<string?> GetBranchHeadAsync(long projectId, string branch, CancellationToken cancellationToken);
+
     /// <summary>A repository file's text at <paramref name="gitRef"/> (default branch when null); null when it does not exist.</summary>
     Task<string?> GetFileAsync(long projectId, string filePath, string? gitRef, CancellationToken cancellationToken);
 }

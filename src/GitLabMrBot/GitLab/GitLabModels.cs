@@ -186,6 +186,13 @@ public sealed record GitLabMember
     public int AccessLevel { get; init; }
 }
 
+/// <summary>A repository branch (<c>GET /projects/:id/repository/branches/:branch</c>): its head commit.</summary>
+public sealed record GitLabBranch
+{
+    public required string Name { get; init; }
+    public GitLabCommit? Commit { get; init; }
+}
+
 public sealed record GitLabUserStatus
 {
     public string? Emoji { get; init; }
@@ -243,6 +250,7 @@ public sealed record CreateLabelBody(string Name, string Color, string? Descript
 [JsonSerializable(typeof(GitLabMember))]
 [JsonSerializable(typeof(List<GitLabMember>))]
 [JsonSerializable(typeof(GitLabUserStatus))]
+[JsonSerializable(typeof(GitLabBranch))]
 [JsonSerializable(typeof(GitLabErrorBody))]
 [JsonSerializable(typeof(UpdateMergeRequestBody))]
 [JsonSerializable(typeof(NoteBody))]

@@ -18,6 +18,9 @@ public static class GitLabServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<GitLabClientOptions>, GitLabClientOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<GitLabClientOptions>, GitLabClientOptionsCrossValidator>());
 
+        services.AddOptions<GitLabCacheOptions>().Bind(configuration.GetSection(GitLabCacheOptions.Section)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<GitLabCacheOptions>, GitLabCacheOptionsValidator>());
+
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<GitLabRateLimiter>();
         services.TryAddSingleton<GitLabIdentityCache>();

@@ -84,6 +84,10 @@ public interface IGitLabApi
     [Get("/projects/{projectId}/repository/files/{encodedFilePath}/raw")]
     Task<IApiResponse<string>> GetRawFileAsync(long projectId, [Encoded] string encodedFilePath, [AliasAs("ref")] string? gitRef, CancellationToken cancellationToken);
 
+    /// <summary><paramref name="encodedBranch"/> is already one escaped segment (<see cref="GitLabPaths.EncodeFilePath"/>: <c>/</c> → <c>%2F</c>).</summary>
+    [Get("/projects/{projectId}/repository/branches/{encodedBranch}")]
+    Task<IApiResponse<GitLabBranch>> GetBranchAsync(long projectId, [Encoded] string encodedBranch, CancellationToken cancellationToken);
+
     [Get("/projects/{projectId}/members/all/{userId}")]
     Task<IApiResponse<GitLabMember>> GetProjectMemberAsync(long projectId, long userId, CancellationToken cancellationToken);
 

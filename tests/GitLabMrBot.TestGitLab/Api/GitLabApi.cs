@@ -22,6 +22,7 @@ internal sealed partial class GitLabApi(GitLabState state, Representations json)
         .Map("GET", "/groups/:id/members", GroupMembers)
         .Map("GET", "/groups/:id/members/all", GroupMembersAll)
         .Map("GET", "/projects/:id/repository/files/:file_path/raw", RawFile)
+        .Map("GET", "/projects/:id/repository/branches/:branch", Branch)
         .Map("GET", "/projects/:id/labels", ListLabels)
         .Map("POST", "/projects/:id/labels", CreateLabel)
         // merge requests

@@ -202,6 +202,21 @@ internal sealed partial class GitLabState
         return label;
     }
 
+    public bool DeleteLabel(ProjectEntity project, string name)
+    {
+        var label = project.Labels.Find(l => l.Name == name);
+        if (label is null)
+        {
+            return false;
+        }
+        project.Labels.Remove(label);
+        foreach (var mr in project.MergeRequests)
+        {
+            mr.Labels.Remove(label);
+        }
+        return true;
+    }
+
     public HookEntity AddHook(string url, string? token, ProjectEntity? project, GroupEntity? group, HookEvents events, bool enableSslVerification = true)
     {
         var hook = new HookEntity

@@ -114,7 +114,9 @@ public sealed class PeopleReaderTests : IDisposable
         // A fresh counter starts at bob (first by name), who is busy; carol is free, so erin's status is never needed.
         Assert.Equal("carol", Assert.Single(outcome.Plan!.Reviewers).Username);
         Assert.Equal(
-            ["GetFileAsync(7,CODEOWNERS,start)", "FindUserAsync(bob)", "FindUserAsync(carol)", "FindUserAsync(erin)", "GetUserStatusAsync(2)", "GetUserStatusAsync(3)"],
+            // The target branch's head first: GitLab reads CODEOWNERS from the target branch as it is now (docs/gitlab-behaviour.md §4);
+            // this fake knows no branch, so the MR's start commit stands in.
+            ["GetBranchHeadAsync(7,main)", "GetFileAsync(7,CODEOWNERS,start)", "FindUserAsync(bob)", "FindUserAsync(carol)", "FindUserAsync(erin)", "GetUserStatusAsync(2)", "GetUserStatusAsync(3)"],
             GitLabCalls());
         Assert.Equal(["get reviewers:7:42", "increment round-robin:7 by 1"], _state.Calls);
         // Storing the decision is the reconciler's step, before the PUT.

@@ -1,26 +1,32 @@
 using GitLabMrBot.GitLab;
 using GitLabMrBot.Policies.CodeOwners;
 using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.Options;
 
 namespace GitLabMrBot.Processing.Reconciliation;
 
 /// <summary>
 /// Reads the CODEOWNERS file GitLab would use (first of <see cref="CodeOwnersFile.LookupOrder"/>) from the MR's target
-/// branch. With a commit of the target branch (the MR's <c>diff_refs.start_sha</c>: the target's head when the MR's
-/// diff was made) the parsed file is cached by that commit, since a commit never changes; with only a branch name it
-/// is cached for a minute.
+/// branch as it is now: GitLab loads it from the target branch's head, not from the commit the MR's diff started at
+/// (docs/gitlab-behaviour.md §4). The head is read once per <see cref="GitLabCacheOptions.TimeToLive"/> for every MR of
+/// that branch, and the parsed file is cached by that commit, since a commit never changes: a push to the target branch
+/// is seen within the time to live. Without the branch (deleted meanwhile), <c>diff_refs.start_sha</c> stands in.
 /// </summary>
-public sealed partial class CodeOwnersSource(IMergeRequestReader gitLab, IMemoryCache cache, ILogger<CodeOwnersSource> logger)
+public sealed partial class CodeOwnersSource(IMergeRequestReader gitLab, IMemoryCache cache, ILogger<CodeOwnersSource> logger, IOptions<GitLabCacheOptions>? cacheOptions = null)
 {
     private static readonly TimeSpan ByCommitFor = TimeSpan.FromHours(1);
     private static readonly TimeSpan ByBranchFor = TimeSpan.FromMinutes(1);
+    private readonly GitLabCacheOptions _options = cacheOptions?.Value ?? new GitLabCacheOptions();
 
     /// <summary>The parsed file with the path it came from; <see cref="CodeOwnersFile.Empty"/> (and a null path) when there is none.</summary>
     public async Task<(CodeOwnersFile File, string? Path)> ReadAsync(long projectId, string? commit, string branch, CancellationToken cancellationToken)
     {
+        var caching = _options.Enabled;
+        var head = await BranchHeadAsync(projectId, branch, caching, cancellationToken);
+        commit = string.IsNullOrEmpty(head) ? commit : head;
         var gitRef = string.IsNullOrEmpty(commit) ? branch : commit;
         var key = (nameof(CodeOwnersSource), projectId, gitRef);
-        if (cache.TryGetValue(key, out (CodeOwnersFile, string?) hit))
+        if (caching && cache.TryGetValue(key, out (CodeOwnersFile, string?) hit))
         {
             return hit;
         }
@@ -39,12 +45,34 @@ public sealed partial class CodeOwnersSource(IMergeRequestReader gitLab, IMemory
                 break;
             }
         }
-        cache.Set(key, found, new MemoryCacheEntryOptions
+        if (caching)
         {
-            AbsoluteExpirationRelativeToNow = string.IsNullOrEmpty(commit) ? ByBranchFor : ByCommitFor,
-            Size = 1,
-        });
+            cache.Set(key, found, new MemoryCacheEntryOptions
+            {
+                AbsoluteExpirationRelativeToNow = string.IsNullOrEmpty(commit) ? ByBranchFor : ByCommitFor,
+                Size = 1,
+            });
+        }
         return found;
+    }
+
+    private async Task<string?> BranchHeadAsync(long projectId, string branch, bool caching, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(branch))
+        {
+            return null;
+        }
+        var key = (nameof(CodeOwnersSource), "head", projectId, branch);
+        if (caching && cache.TryGetValue(key, out string? known) && known is not null)
+        {
+            return known;
+        }
+        var head = await gitLab.GetBranchHeadAsync(projectId, branch, cancellationToken);
+        if (caching && !string.IsNullOrEmpty(head))
+        {
+            cache.Set(key, head, new MemoryCacheEntryOptions { AbsoluteExpirationRelativeToNow = _options.TimeToLive, Size = 1 });
+        }
+        return head;
     }
 
     private static partial class Log

@@ -26,4 +26,26 @@ public static class LabelHistory
             .Select(e => e.Label!.Name);
         return LabelProvenance.Of(addedByBot, removedByHuman);
     }
+
+    /// <summary>
+    /// Whether the label history could change <paramref name="planWithout"/>, a plan decided with no history
+    /// (<see cref="LabelProvenance.None"/>: nothing added by the bot, nothing removed by a human). The history is read by
+    /// the engine in three places only: a label about to be added (a human may have removed it), a label on the MR that no
+    /// rule keeps (the bot may have added it, and then removes it), and the decisions that say "a human set it" (which the
+    /// history could turn into the bot's own). When none of these is in the plan, the plan with the history is the same,
+    /// and the label events need not be read (docs/gitlab-behaviour.md §3.3).
+    /// </summary>
+    public static bool CouldChange(Plan planWithout, IReadOnlyList<string> currentLabels)
+    {
+        if (planWithout.LabelsToAdd.Count > 0 || planWithout.LabelsToRemove.Count > 0)
+        {
+            return true;
+        }
+        if (planWithout.Decisions.Any(d => d.Kind is DecisionKind.NotReAdded or DecisionKind.HumanLabelKept or DecisionKind.HumanScopedLabelKept or DecisionKind.NotSettled))
+        {
+            return true;
+        }
+        var kept = planWithout.Applied.Select(a => a.Label).ToHashSet(StringComparer.Ordinal);
+        return currentLabels.Any(l => !kept.Contains(l));
+    }
 }

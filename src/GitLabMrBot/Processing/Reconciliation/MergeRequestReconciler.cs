@@ -30,10 +30,18 @@ public sealed partial class MergeRequestReconciler(
         // bot's system notes (who it asked before): an ordinary evaluation reads none.
         var known = await notesStore.LoadAsync(mergeRequest, cancellationToken);
         var knownNotes = known is not null && !await NeedsPeopleHistoryAsync(mergeRequest, compiled, cancellationToken) ? known.PolicyComments ?? [] : null;
-        var read = await snapshots.ReadAsync(mergeRequest, compiled, knownNotes, cancellationToken);
+        // Decided first without the label history, which only matters when the plan touches a label a human may have
+        // moved (docs/gitlab-behaviour.md §3.3): then the events are read and the plan decided again, with the same result
+        // as if they had been read from the start.
+        var read = await snapshots.ReadAsync(mergeRequest, compiled, knownNotes, withLabelHistory: false, cancellationToken);
         // Scheduled before acting: should the writes fail, the retry finds the re-check already queued (same key).
         await rechecks.ScheduleIfUnsettledAsync(read.Snapshot, compiled, context, cancellationToken);
         var plan = PolicyEngine.Evaluate(read.Snapshot, compiled);
+        if (!read.HasLabelHistory && plan.UntouchedBecause is null && LabelHistory.CouldChange(plan, read.Snapshot.Labels))
+        {
+            read = await snapshots.WithLabelHistoryAsync(read, cancellationToken);
+            plan = PolicyEngine.Evaluate(read.Snapshot, compiled);
+        }
         if (plan.UntouchedBecause is { } why)
         {
             Log.Untouched(logger, mergeRequest.ProjectId, mergeRequest.Iid, why);

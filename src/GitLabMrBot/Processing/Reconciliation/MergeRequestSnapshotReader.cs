@@ -2,12 +2,16 @@ using GitLabMrBot.Events;
 using GitLabMrBot.GitLab;
 using GitLabMrBot.Policies;
 using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.Options;
 
 namespace GitLabMrBot.Processing.Reconciliation;
 
 /// <summary>What the reconciler read: the snapshot the engine decides on, and the notes the executor upserts into.</summary>
 public sealed record MergeRequestRead(MergeRequestSnapshot Snapshot, GitLabMergeRequest MergeRequest, IReadOnlyList<GitLabNote> BotNotes, GitLabUser Bot)
 {
+    /// <summary>Whether <see cref="MergeRequestSnapshot.Provenance"/> comes from the MR's label events (false: not read yet, none assumed).</summary>
+    public bool HasLabelHistory { get; init; } = true;
+
     /// <summary>GitLab's system notes about the bot's own changes ("requested review from @a"): who the bot ever asked.</summary>
     public IReadOnlyList<GitLabNote> BotSystemNotes { get; init; } = [];
 
@@ -17,10 +21,13 @@ public sealed record MergeRequestRead(MergeRequestSnapshot Snapshot, GitLabMerge
 
 /// <summary>
 /// Reads one MR's current state from GitLab into a <see cref="MergeRequestSnapshot"/>. Diffs and commits
-/// are cached by head SHA (a commit's diff never changes); labels, notes and label events are read fresh.
+/// are cached by head SHA (a commit's diff never changes; not with the caches off, <see cref="GitLabCacheOptions.Enabled"/>);
+/// labels, notes and label events are read fresh, the label events only when asked for.
 /// </summary>
-public sealed class MergeRequestSnapshotReader(IMergeRequestReader gitLab, IMemoryCache cache)
+public sealed class MergeRequestSnapshotReader(IMergeRequestReader gitLab, IMemoryCache cache, IOptions<GitLabCacheOptions>? cacheOptions = null)
 {
+    private readonly bool _caching = cacheOptions?.Value.Enabled ?? true;
+
     private static readonly TimeSpan CacheFor = TimeSpan.FromHours(1);
     private const int MaxEmptyDiffChecks = 10;
     private const string UnflaggedEmptyDiff = "empty diff, too large or collapsed";
@@ -29,14 +36,27 @@ public sealed class MergeRequestSnapshotReader(IMergeRequestReader gitLab, IMemo
     private static readonly TimeSpan MergeMethodCacheFor = TimeSpan.FromMinutes(10);
 
     public Task<MergeRequestRead> ReadAsync(MergeRequestRef mergeRequest, CompiledConfig config, CancellationToken cancellationToken) =>
-        ReadAsync(mergeRequest, config, null, cancellationToken);
+        ReadAsync(mergeRequest, config, knownNotes: null, withLabelHistory: true, cancellationToken);
+
+    /// <inheritdoc cref="ReadAsync(MergeRequestRef, CompiledConfig, IReadOnlyCollection{string}?, bool, CancellationToken)"/>
+    public Task<MergeRequestRead> ReadAsync(MergeRequestRef mergeRequest, CompiledConfig config, IReadOnlyCollection<string>? knownNotes, CancellationToken cancellationToken) =>
+        ReadAsync(mergeRequest, config, knownNotes, withLabelHistory: true, cancellationToken);
+
+    /// <inheritdoc cref="ReadAsync(MergeRequestRef, CompiledConfig, IReadOnlyCollection{string}?, bool, CancellationToken)"/>
+    public Task<MergeRequestRead> ReadAsync(MergeRequestRef mergeRequest, CompiledConfig config, bool withLabelHistory, CancellationToken cancellationToken) =>
+        ReadAsync(mergeRequest, config, knownNotes: null, withLabelHistory, cancellationToken);
 
     /// <summary>
-    /// Reads the MR; its notes only when <paramref name="knownNotes"/> is null: then the bot's notes are found by their markers
-    /// (and its system notes give the people history). Otherwise the policy comments already posted are the known ones.
+    /// Reads the MR. Its notes only when <paramref name="knownNotes"/> is null: then the bot's notes are found by their markers
+    /// (and its system notes give the people history); otherwise the policy comments already posted are the known ones.
+    /// Without <paramref name="withLabelHistory"/> its label events are left out (the snapshot's provenance is
+    /// <see cref="LabelProvenance.None"/>) until <see cref="WithLabelHistoryAsync"/> adds them. With the caches off both are
+    /// always read, as the naive baseline did.
     /// </summary>
-    public async Task<MergeRequestRead> ReadAsync(MergeRequestRef mergeRequest, CompiledConfig config, IReadOnlyCollection<string>? knownNotes, CancellationToken cancellationToken)
+    public async Task<MergeRequestRead> ReadAsync(MergeRequestRef mergeRequest, CompiledConfig config, IReadOnlyCollection<string>? knownNotes, bool withLabelHistory, CancellationToken cancellationToken)
     {
+        withLabelHistory |= !_caching;
+        knownNotes = _caching ? knownNotes : null;
         var bot = await gitLab.GetCurrentUserAsync(cancellationToken);
         var mr = await gitLab.GetMergeRequestAsync(mergeRequest, cancellationToken);
         if (mr.State != "opened")
@@ -52,7 +72,7 @@ public sealed class MergeRequestSnapshotReader(IMergeRequestReader gitLab, IMemo
             ? await CachedAsync("commits", mergeRequest, headSha, async () => (IReadOnlyList<string>)(await gitLab.GetCommitsAsync(mergeRequest, cancellationToken))
                 .Select(c => c.Message ?? c.Title ?? "").ToList())
             : [];
-        var labelEvents = await gitLab.GetLabelEventsAsync(mergeRequest, cancellationToken);
+        var labelEvents = withLabelHistory ? await gitLab.GetLabelEventsAsync(mergeRequest, cancellationToken) : [];
         var notes = knownNotes is null ? await gitLab.GetNotesAsync(mergeRequest, cancellationToken) : [];
         var botNotes = notes.Where(n => !n.System && n.Author?.Id == bot.Id).ToList();
         var botSystemNotes = notes.Where(n => n.System && n.Author?.Id == bot.Id).ToList();
@@ -66,7 +86,19 @@ public sealed class MergeRequestSnapshotReader(IMergeRequestReader gitLab, IMemo
             Provenance = LabelHistory.Provenance(labelEvents, mr.Labels, bot.Id),
             PostedPolicyComments = knownNotes is null ? PostedPolicyComments(config, botNotes) : new HashSet<string>(knownNotes, StringComparer.Ordinal),
         };
-        return new MergeRequestRead(snapshot, mr, botNotes, bot) { BotSystemNotes = botSystemNotes, NotesRead = knownNotes is null };
+        return new MergeRequestRead(snapshot, mr, botNotes, bot) { BotSystemNotes = botSystemNotes, HasLabelHistory = withLabelHistory, NotesRead = knownNotes is null };
+    }
+
+    /// <summary>The same read with the MR's label events: who put each label there or took it away.</summary>
+    public async Task<MergeRequestRead> WithLabelHistoryAsync(MergeRequestRead read, CancellationToken cancellationToken)
+    {
+        if (read.HasLabelHistory)
+        {
+            return read;
+        }
+        var events = await gitLab.GetLabelEventsAsync(read.Snapshot.Ref, cancellationToken);
+        var snapshot = read.Snapshot with { Provenance = LabelHistory.Provenance(events, read.MergeRequest.Labels, read.Bot.Id) };
+        return read with { Snapshot = snapshot, HasLabelHistory = true };
     }
 
     private static MergeRequestSnapshot Basic(MergeRequestRef mergeRequest, GitLabMergeRequest mr) => new()
@@ -108,7 +140,7 @@ public sealed class MergeRequestSnapshotReader(IMergeRequestReader gitLab, IMemo
 
     private async Task<T> CachedAsync<T>(string kind, MergeRequestRef mergeRequest, string? headSha, Func<Task<T>> load)
     {
-        if (headSha is null)
+        if (headSha is null || !_caching)
         {
             return await load();
         }

@@ -2,6 +2,7 @@ using GitLabMrBot.GitLab;
 using GitLabMrBot.Policies.CodeOwners;
 using GitLabMrBot.Policies.Reviewers;
 using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.Options;
 
 namespace GitLabMrBot.Processing.Reconciliation;
 
@@ -17,14 +18,16 @@ public sealed record DirectoryUser(long Id, string Username, bool Blocked)
 }
 
 /// <summary>
-/// People lookups for reviewer selection, each cached briefly: who people are changes rarely, and one MR burst must
-/// not cost the same lookups again. Statuses and review loads are cached shorter, since they change during the day.
+/// People lookups for reviewer selection, each cached for <see cref="GitLabCacheOptions.TimeToLive"/> (default a minute):
+/// one MR burst must not cost the same lookups again, and a status or a review load changed during the day is seen
+/// within that time. With the caches off (<see cref="GitLabCacheOptions.Enabled"/>) every lookup is made again.
 /// </summary>
-public sealed class PeopleDirectory(IGitLabDirectory gitLab, IMemoryCache cache)
+public sealed class PeopleDirectory(IGitLabDirectory gitLab, IMemoryCache cache, IOptions<GitLabCacheOptions>? cacheOptions = null)
 {
-    private static readonly TimeSpan PeopleFor = TimeSpan.FromMinutes(5);
-    private static readonly TimeSpan StatusFor = TimeSpan.FromMinutes(1);
-    private static readonly TimeSpan LoadFor = TimeSpan.FromMinutes(2);
+    private readonly GitLabCacheOptions _options = cacheOptions?.Value ?? new GitLabCacheOptions();
+    private TimeSpan PeopleFor => _options.TimeToLive;
+    private TimeSpan StatusFor => _options.TimeToLive;
+    private TimeSpan LoadFor => _options.TimeToLive;
 
     public Task<DirectoryUser?> UserAsync(string username, CancellationToken cancellationToken) =>
         CachedAsync(("user", username.ToLowerInvariant()), PeopleFor, async () =>
@@ -87,6 +90,10 @@ public sealed class PeopleDirectory(IGitLabDirectory gitLab, IMemoryCache cache)
     // Misses are cached too (a wrapper holds the null), so an unknown name is not looked up on every event.
     private async Task<T?> CachedAsync<T>(object key, TimeSpan ttl, Func<Task<T?>> load)
     {
+        if (!_options.Enabled)
+        {
+            return await load();
+        }
         var cacheKey = (nameof(PeopleDirectory), key);
         if (cache.TryGetValue(cacheKey, out Box<T>? hit) && hit is not null)
         {

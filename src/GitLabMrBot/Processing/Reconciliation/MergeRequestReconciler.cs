@@ -24,7 +24,19 @@ public sealed partial class MergeRequestReconciler(
         using var requestContext = GitLabRequestContext.Use(context.EventUuid);
 
         var compiled = config.Current;
-        var read = await snapshots.ReadAsync(mergeRequest, compiled, cancellationToken);
+        GitLabMergeRequest? known = null;
+        if (context.RecheckAttempt > 0)
+        {
+            // Only re-checks led here: nothing but the mergeability can have changed (any other news comes with its own
+            // event, which would have made this a full evaluation). While GitLab is still computing it, the MR alone is
+            // enough to schedule the next look; the rest is read once GitLab has the answer.
+            known = await snapshots.ReadMergeRequestAsync(mergeRequest, cancellationToken);
+            if (await rechecks.RescheduleIfStillUnsettledAsync(mergeRequest, known, compiled, context, cancellationToken))
+            {
+                return;
+            }
+        }
+        var read = await snapshots.ReadAsync(mergeRequest, compiled, cancellationToken, known);
         // Scheduled before acting: should the writes fail, the retry finds the re-check already queued (same key).
         await rechecks.ScheduleIfUnsettledAsync(read.Snapshot, compiled, context, cancellationToken);
         var plan = PolicyEngine.Evaluate(read.Snapshot, compiled);

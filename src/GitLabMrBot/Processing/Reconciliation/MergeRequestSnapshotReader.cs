@@ -25,10 +25,15 @@ public sealed class MergeRequestSnapshotReader(IMergeRequestReader gitLab, IMemo
     // A project's merge method is a setting that rarely changes: read once per project, a change is seen within this.
     private static readonly TimeSpan MergeMethodCacheFor = TimeSpan.FromMinutes(10);
 
-    public async Task<MergeRequestRead> ReadAsync(MergeRequestRef mergeRequest, CompiledConfig config, CancellationToken cancellationToken)
+    /// <summary>The MR alone (one read), e.g. for a mergeability re-check; hand it to <see cref="ReadAsync"/> to read the rest.</summary>
+    public Task<GitLabMergeRequest> ReadMergeRequestAsync(MergeRequestRef mergeRequest, CancellationToken cancellationToken) =>
+        gitLab.GetMergeRequestAsync(mergeRequest, cancellationToken);
+
+    /// <summary>Reads the MR's state; <paramref name="known"/> is the MR as just read in this same evaluation, not read again.</summary>
+    public async Task<MergeRequestRead> ReadAsync(MergeRequestRef mergeRequest, CompiledConfig config, CancellationToken cancellationToken, GitLabMergeRequest? known = null)
     {
         var bot = await gitLab.GetCurrentUserAsync(cancellationToken);
-        var mr = await gitLab.GetMergeRequestAsync(mergeRequest, cancellationToken);
+        var mr = known ?? await gitLab.GetMergeRequestAsync(mergeRequest, cancellationToken);
         if (mr.State != "opened")
         {
             // Closed, merged and locked MRs are never touched: the engine says so, nothing more is read.
@@ -59,7 +64,7 @@ public sealed class MergeRequestSnapshotReader(IMergeRequestReader gitLab, IMemo
         return new MergeRequestRead(snapshot, mr, botNotes, bot) { BotSystemNotes = botSystemNotes };
     }
 
-    private static MergeRequestSnapshot Basic(MergeRequestRef mergeRequest, GitLabMergeRequest mr) => new()
+    internal static MergeRequestSnapshot Basic(MergeRequestRef mergeRequest, GitLabMergeRequest mr) => new()
     {
         ProjectId = mergeRequest.ProjectId,
         Iid = mergeRequest.Iid,

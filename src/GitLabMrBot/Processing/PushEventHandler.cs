@@ -1,7 +1,5 @@
 using GitLabMrBot.Events;
 using GitLabMrBot.GitLab;
-using GitLabMrBot.Processing.Reconciliation;
-using Microsoft.Extensions.Options;
 
 namespace GitLabMrBot.Processing;
 
@@ -12,12 +10,12 @@ namespace GitLabMrBot.Processing;
 /// queued for it, never beside another evaluation of it. Tag pushes and branch deletions change no MR.
 /// For an MR only into the branch, GitLab changes nothing but its mergeability, which it marks unchecked and
 /// computes later (docs/gitlab-behaviour.md §3.2): it is queued as a mergeability re-check (which reads only the MR
-/// until GitLab has the answer), due when a first re-check would be, in batches of <see cref="BatchSize"/> spread
-/// <see cref="BatchSpacing"/> apart, so a push to a branch hundreds of MRs target does not spend the API budget
+/// until GitLab has the answer), the first <see cref="BatchSize"/> at once and each further batch
+/// <see cref="BatchSpacing"/> later, so a push to a branch hundreds of MRs target does not spend the API budget
 /// every other MR's events are waiting on all at once.
 /// </summary>
 public sealed partial class PushEventHandler(
-    IGitLabDirectory gitLab, ReconcileQueue queue, IOptions<RecheckOptions> rechecks, TimeProvider time, ILogger<PushEventHandler> logger) : IWebhookEventHandler<PushEvent>
+    IGitLabDirectory gitLab, ReconcileQueue queue, TimeProvider time, ILogger<PushEventHandler> logger) : IWebhookEventHandler<PushEvent>
 {
     /// <summary>MRs into the pushed branch re-checked together.</summary>
     public const int BatchSize = 20;
@@ -25,9 +23,9 @@ public sealed partial class PushEventHandler(
     /// <summary>Between two batches of <see cref="BatchSize"/>: 20 MR reads a second at most, well under GitLab.com's 2,000 a minute per user.</summary>
     public static readonly TimeSpan BatchSpacing = TimeSpan.FromSeconds(1);
 
-    /// <summary>When the re-check of the <paramref name="index"/>-th MR into the pushed branch (0-based) is due.</summary>
-    public static DateTimeOffset RecheckDue(DateTimeOffset now, int index, RecheckOptions options) =>
-        now + MergeabilityRechecks.Delay(1, options) + (index / BatchSize) * BatchSpacing;
+    /// <summary>When the re-check of the <paramref name="index"/>-th MR into the pushed branch (0-based) is due; null: at once.</summary>
+    public static DateTimeOffset? RecheckDue(DateTimeOffset now, int index) =>
+        index < BatchSize ? null : now + (index / BatchSize) * BatchSpacing;
 
     public async Task HandleAsync(PushEvent webhookEvent, WebhookEventContext context, CancellationToken cancellationToken)
     {
@@ -62,7 +60,7 @@ public sealed partial class PushEventHandler(
             // re-check ("recheck:") and by the push delivery, so a retried push batch queues nothing twice.
             var request = new ReconcileRequest { ProjectId = projectId, Iid = mr.Iid, Reason = ReconcileRequest.MergeabilityReason, RecheckAttempt = 1 };
             var key = $"recheck:{projectId}:{mr.Iid}:1:push-{context.Delivery.Id}";
-            if (await queue.QueueAsync(request, key, context.Delivery.EventUuid, cancellationToken, notBefore: RecheckDue(now, index++, rechecks.Value)))
+            if (await queue.QueueAsync(request, key, context.Delivery.EventUuid, cancellationToken, notBefore: RecheckDue(now, index++)))
             {
                 queued++;
             }

@@ -80,38 +80,38 @@ public sealed class PushFanOutTests
     }
 
     [Fact]
-    public async Task Item5_a_push_to_a_target_with_more_mrs_than_a_batch_queues_their_rechecks_a_batch_apart()
+    public async Task Item5_a_push_to_a_target_with_more_mrs_than_a_batch_rechecks_the_last_one_a_batch_later()
     {
-        // Re-checks far enough off that none runs while the store is read.
+        // The second re-checks far enough off that none runs during the test.
         await using var env = await BotWithGitLab.StartAsync(Config, new Dictionary<string, string?>
         {
             ["Rechecks:FirstDelay"] = "00:01:00",
             ["Rechecks:MaxDelay"] = "00:02:00",
         });
-        var count = PushEventHandler.BatchSize + 1;
-        for (var i = 1; i <= count; i++)
-        {
-            env.GitLab.OpenMergeRequest(env.Project, env.Alice, $"Change {i}", $"change-{i}", files: new Dictionary<string, string?> { [$"src/file{i}.txt"] = "one\n" });
-        }
+        var mrs = Enumerable.Range(1, PushEventHandler.BatchSize + 1)
+            .Select(i => env.GitLab.OpenMergeRequest(env.Project, env.Alice, $"Change {i}", $"change-{i}",
+                files: new Dictionary<string, string?> { [$"src/file{i}.txt"] = "one\n" }))
+            .ToList();
         await env.WaitForQuietAsync();
+        foreach (var mr in mrs)
+        {
+            env.GitLab.SetMergeStatus(mr, "checking");
+        }
 
         env.GitLab.ClearRequests();
+        var pushedAt = DateTimeOffset.UtcNow;
         env.GitLab.Push(env.Alice, env.Project, "main", new Dictionary<string, string?> { ["README.md"] = "# app, moved on\n" });
-        await env.GitLab.WaitForDeliveriesAsync(TimeSpan.FromSeconds(30));
-        IReadOnlyList<StoredDelivery> rechecks = [];
-        await Eventually.HoldsAsync(async () =>
-        {
-            rechecks = [.. (await env.Bot.Store.ListAsync(null, CancellationToken.None))
-                .Where(d => d.DedupeKey.StartsWith("recheck:", StringComparison.Ordinal) && d.Status == DeliveryStatus.Pending)];
-            return rechecks.Count == count;
-        }, "a re-check queued for every MR into main", TimeSpan.FromSeconds(60));
+        await Eventually.HoldsAsync(
+            () => mrs.All(mr => env.GitLab.Requests.Any(r => IsMergeRequestRead(r, mr))),
+            "every MR into main to be re-checked", TimeSpan.FromSeconds(60));
 
-        // Queued in the order GitLab listed the MRs: the first batch is due together, the next one a spacing later.
-        var due = rechecks.OrderBy(d => long.Parse(d.Id, System.Globalization.CultureInfo.InvariantCulture)).Select(d => d.NextAttemptAt).ToList();
-        Assert.Single(due.Take(PushEventHandler.BatchSize).Distinct());
-        Assert.Equal(PushEventHandler.BatchSpacing, due[PushEventHandler.BatchSize] - due[0]);
-        // Nothing was evaluated yet: so far the push cost the two list reads (from and into main), nothing per MR.
-        Assert.All(env.GitLab.Requests, r => Assert.EndsWith($"/projects/{env.Project.Id}/merge_requests", r.Path, StringComparison.Ordinal));
+        // One batch is re-checked at once; the MR past it not before a batch spacing has passed.
+        var firstReads = mrs.Select(mr => env.GitLab.Requests.First(r => IsMergeRequestRead(r, mr)).ReceivedAt).Order().ToList();
+        Assert.True(firstReads[^1] - pushedAt >= PushEventHandler.BatchSpacing, $"pushed {pushedAt:O}, last MR first read {firstReads[^1]:O}");
+        Assert.True(firstReads[^2] < firstReads[^1], $"the first batch ended {firstReads[^2]:O}");
+        // Each re-check read only its MR: GitLab was still computing.
+        Assert.All(env.GitLab.Requests, r => Assert.True(
+            r.Path.EndsWith("/merge_requests", StringComparison.Ordinal) || mrs.Any(mr => IsMergeRequestRead(r, mr)), r.Action));
         Assert.Empty(env.Problems());
     }
 }

@@ -25,8 +25,6 @@ public static class HandlerServiceCollectionExtensions
         services.TryAddScoped<PlanExecutor>();
         services.TryAddSingleton<PeopleLimits>();
         services.TryAddScoped<IWebhookEventHandler<MergeRequestEvent>, MergeRequestEventHandler>();
-        // The push handler times the re-checks it queues by the re-check settings: their defaults when none are bound.
-        services.AddOptions<Reconciliation.RecheckOptions>();
         services.TryAddScoped<IWebhookEventHandler<PushEvent>, PushEventHandler>();
         services.TryAddScoped<IWebhookEventHandler<NoteEvent>, NoteEventHandler>();
         services.TryAddSingleton<IMergeRequestReconciler, LoggingMergeRequestReconciler>();

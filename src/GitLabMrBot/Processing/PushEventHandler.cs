@@ -56,8 +56,8 @@ public sealed partial class PushEventHandler(
         var index = 0;
         foreach (var mr in intoBranch.DistinctBy(m => m.Iid).Where(m => !sources.Contains(m.Iid)))
         {
-            // Re-check 1 of a series, as if the push's own evaluation had found the MR unsettled; keyed like every
-            // re-check ("recheck:") and by the push delivery, so a retried push batch queues nothing twice.
+            // Re-check 1 of a series: GitLab has just marked the MR unchecked, so the first look reads the MR alone. Keyed
+            // like every re-check ("recheck:") and by the push delivery, so a retried push batch queues nothing twice.
             var request = new ReconcileRequest { ProjectId = projectId, Iid = mr.Iid, Reason = ReconcileRequest.MergeabilityReason, RecheckAttempt = 1 };
             var key = $"recheck:{projectId}:{mr.Iid}:1:push-{context.Delivery.Id}";
             if (await queue.QueueAsync(request, key, context.Delivery.EventUuid, cancellationToken, notBefore: RecheckDue(now, index++)))

@@ -8,9 +8,25 @@ namespace GitLabMrBot.Processing;
 /// every open MR whose target it is may now conflict or need a rebase: each is queued as its own MR work
 /// (<see cref="ReconcileQueue"/>), so it is evaluated under that MR's ordering, coalesced with whatever else is
 /// queued for it, never beside another evaluation of it. Tag pushes and branch deletions change no MR.
+/// For an MR only into the branch, GitLab changes nothing but its mergeability, which it marks unchecked and
+/// computes later (docs/gitlab-behaviour.md §3.2): it is queued as a mergeability re-check (which reads only the MR
+/// until GitLab has the answer), the first <see cref="BatchSize"/> at once and each further batch
+/// <see cref="BatchSpacing"/> later, so a push to a branch hundreds of MRs target does not spend the API budget
+/// every other MR's events are waiting on all at once.
 /// </summary>
-public sealed partial class PushEventHandler(IGitLabDirectory gitLab, ReconcileQueue queue, ILogger<PushEventHandler> logger) : IWebhookEventHandler<PushEvent>
+public sealed partial class PushEventHandler(
+    IGitLabDirectory gitLab, ReconcileQueue queue, TimeProvider time, ILogger<PushEventHandler> logger) : IWebhookEventHandler<PushEvent>
 {
+    /// <summary>MRs into the pushed branch re-checked together.</summary>
+    public const int BatchSize = 20;
+
+    /// <summary>Between two batches of <see cref="BatchSize"/>: 20 MR reads a second at most, well under GitLab.com's 2,000 a minute per user.</summary>
+    public static readonly TimeSpan BatchSpacing = TimeSpan.FromSeconds(1);
+
+    /// <summary>When the re-check of the <paramref name="index"/>-th MR into the pushed branch (0-based) is due; null: at once.</summary>
+    public static DateTimeOffset? RecheckDue(DateTimeOffset now, int index) =>
+        index < BatchSize ? null : now + (index / BatchSize) * BatchSpacing;
+
     public async Task HandleAsync(PushEvent webhookEvent, WebhookEventContext context, CancellationToken cancellationToken)
     {
         var projectId = webhookEvent.EffectiveProjectId;
@@ -25,11 +41,26 @@ public sealed partial class PushEventHandler(IGitLabDirectory gitLab, ReconcileQ
         var intoBranch = await gitLab.ListMergeRequestsAsync(projectId, new MergeRequestFilter { State = "opened", TargetBranch = branch }, cancellationToken);
 
         var queued = 0;
-        foreach (var mr in fromBranch.Concat(intoBranch).DistinctBy(m => m.Iid))
+        foreach (var mr in fromBranch.DistinctBy(m => m.Iid))
         {
             var request = new ReconcileRequest { ProjectId = projectId, Iid = mr.Iid, Reason = ReconcileRequest.PushReason };
             // Keyed by the push delivery: a retried push batch queues nothing twice.
             if (await queue.QueueAsync(request, $"push:{context.Delivery.Id}:{projectId}:{mr.Iid}", context.Delivery.EventUuid, cancellationToken))
+            {
+                queued++;
+            }
+        }
+
+        var sources = fromBranch.Select(m => m.Iid).ToHashSet();
+        var now = time.GetUtcNow();
+        var index = 0;
+        foreach (var mr in intoBranch.DistinctBy(m => m.Iid).Where(m => !sources.Contains(m.Iid)))
+        {
+            // Re-check 1 of a series: GitLab has just marked the MR unchecked, so the first look reads the MR alone. Keyed
+            // like every re-check ("recheck:") and by the push delivery, so a retried push batch queues nothing twice.
+            var request = new ReconcileRequest { ProjectId = projectId, Iid = mr.Iid, Reason = ReconcileRequest.MergeabilityReason, RecheckAttempt = 1 };
+            var key = $"recheck:{projectId}:{mr.Iid}:1:push-{context.Delivery.Id}";
+            if (await queue.QueueAsync(request, key, context.Delivery.EventUuid, cancellationToken, notBefore: RecheckDue(now, index++)))
             {
                 queued++;
             }

@@ -26,6 +26,18 @@ public sealed partial class MergeRequestReconciler(
         using var requestContext = GitLabRequestContext.Use(context.EventUuid);
 
         var compiled = config.Current;
+        GitLabMergeRequest? current = null;
+        if (context.RecheckAttempt > 0)
+        {
+            // Only re-checks led here: nothing but the mergeability can have changed (any other news comes with its own
+            // event, which would have made this a full evaluation). While GitLab is still computing it, the MR alone is
+            // enough to schedule the next look; the rest is read once GitLab has the answer.
+            current = await snapshots.ReadMergeRequestAsync(mergeRequest, cancellationToken);
+            if (await rechecks.RescheduleIfStillUnsettledAsync(mergeRequest, current, compiled, context, cancellationToken))
+            {
+                return;
+            }
+        }
         // The MR's notes are read only when the store does not know the bot's notes on it, or the people decision needs the
         // bot's system notes (who it asked before): an ordinary evaluation reads none.
         var known = await notesStore.LoadAsync(mergeRequest, cancellationToken);
@@ -33,7 +45,7 @@ public sealed partial class MergeRequestReconciler(
         // Decided first without the label history, which only matters when the plan touches a label a human may have
         // moved (docs/gitlab-behaviour.md §3.3): then the events are read and the plan decided again, with the same result
         // as if they had been read from the start.
-        var read = await snapshots.ReadAsync(mergeRequest, compiled, knownNotes, withLabelHistory: false, cancellationToken);
+        var read = await snapshots.ReadAsync(mergeRequest, compiled, knownNotes, withLabelHistory: false, cancellationToken, current);
         // Scheduled before acting: should the writes fail, the retry finds the re-check already queued (same key).
         await rechecks.ScheduleIfUnsettledAsync(read.Snapshot, compiled, context, cancellationToken);
         var plan = PolicyEngine.Evaluate(read.Snapshot, compiled);

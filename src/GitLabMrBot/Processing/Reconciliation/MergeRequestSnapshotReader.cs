@@ -35,14 +35,18 @@ public sealed class MergeRequestSnapshotReader(IMergeRequestReader gitLab, IMemo
     // A project's merge method is a setting that rarely changes: read once per project, a change is seen within this.
     private static readonly TimeSpan MergeMethodCacheFor = TimeSpan.FromMinutes(10);
 
+    /// <summary>The MR alone (one read), e.g. for a mergeability re-check; hand it to <see cref="ReadAsync(MergeRequestRef, CompiledConfig, IReadOnlyCollection{string}?, bool, CancellationToken, GitLabMergeRequest?)"/> to read the rest.</summary>
+    public Task<GitLabMergeRequest> ReadMergeRequestAsync(MergeRequestRef mergeRequest, CancellationToken cancellationToken) =>
+        gitLab.GetMergeRequestAsync(mergeRequest, cancellationToken);
+
     public Task<MergeRequestRead> ReadAsync(MergeRequestRef mergeRequest, CompiledConfig config, CancellationToken cancellationToken) =>
         ReadAsync(mergeRequest, config, knownNotes: null, withLabelHistory: true, cancellationToken);
 
-    /// <inheritdoc cref="ReadAsync(MergeRequestRef, CompiledConfig, IReadOnlyCollection{string}?, bool, CancellationToken)"/>
+    /// <inheritdoc cref="ReadAsync(MergeRequestRef, CompiledConfig, IReadOnlyCollection{string}?, bool, CancellationToken, GitLabMergeRequest?)"/>
     public Task<MergeRequestRead> ReadAsync(MergeRequestRef mergeRequest, CompiledConfig config, IReadOnlyCollection<string>? knownNotes, CancellationToken cancellationToken) =>
         ReadAsync(mergeRequest, config, knownNotes, withLabelHistory: true, cancellationToken);
 
-    /// <inheritdoc cref="ReadAsync(MergeRequestRef, CompiledConfig, IReadOnlyCollection{string}?, bool, CancellationToken)"/>
+    /// <inheritdoc cref="ReadAsync(MergeRequestRef, CompiledConfig, IReadOnlyCollection{string}?, bool, CancellationToken, GitLabMergeRequest?)"/>
     public Task<MergeRequestRead> ReadAsync(MergeRequestRef mergeRequest, CompiledConfig config, bool withLabelHistory, CancellationToken cancellationToken) =>
         ReadAsync(mergeRequest, config, knownNotes: null, withLabelHistory, cancellationToken);
 
@@ -51,14 +55,20 @@ public sealed class MergeRequestSnapshotReader(IMergeRequestReader gitLab, IMemo
     /// (and its system notes give the people history); otherwise the policy comments already posted are the known ones.
     /// Without <paramref name="withLabelHistory"/> its label events are left out (the snapshot's provenance is
     /// <see cref="LabelProvenance.None"/>) until <see cref="WithLabelHistoryAsync"/> adds them. With the caches off both are
-    /// always read, as the naive baseline did.
+    /// always read, as the naive baseline did. <paramref name="known"/> is the MR as just read in this same evaluation (a re-check), not read again.
     /// </summary>
-    public async Task<MergeRequestRead> ReadAsync(MergeRequestRef mergeRequest, CompiledConfig config, IReadOnlyCollection<string>? knownNotes, bool withLabelHistory, CancellationToken cancellationToken)
+    public async Task<MergeRequestRead> ReadAsync(
+        MergeRequestRef mergeRequest,
+        CompiledConfig config,
+        IReadOnlyCollection<string>? knownNotes,
+        bool withLabelHistory,
+        CancellationToken cancellationToken,
+        GitLabMergeRequest? known = null)
     {
         withLabelHistory |= !_caching;
         knownNotes = _caching ? knownNotes : null;
         var bot = await gitLab.GetCurrentUserAsync(cancellationToken);
-        var mr = await gitLab.GetMergeRequestAsync(mergeRequest, cancellationToken);
+        var mr = known ?? await gitLab.GetMergeRequestAsync(mergeRequest, cancellationToken);
         if (mr.State != "opened")
         {
             // Closed, merged and locked MRs are never touched: the engine says so, nothing more is read.
@@ -101,7 +111,7 @@ public sealed class MergeRequestSnapshotReader(IMergeRequestReader gitLab, IMemo
         return read with { Snapshot = snapshot, HasLabelHistory = true };
     }
 
-    private static MergeRequestSnapshot Basic(MergeRequestRef mergeRequest, GitLabMergeRequest mr) => new()
+    internal static MergeRequestSnapshot Basic(MergeRequestRef mergeRequest, GitLabMergeRequest mr) => new()
     {
         ProjectId = mergeRequest.ProjectId,
         Iid = mergeRequest.Iid,

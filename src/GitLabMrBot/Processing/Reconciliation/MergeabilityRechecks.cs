@@ -1,3 +1,5 @@
+using GitLabMrBot.Events;
+using GitLabMrBot.GitLab;
 using GitLabMrBot.Policies;
 using Microsoft.Extensions.Options;
 
@@ -85,8 +87,28 @@ public sealed partial class MergeabilityRechecks(ReconcileQueue queue, IOptions<
         return queued;
     }
 
+    /// <summary>
+    /// For an evaluation only re-checks led to, given the MR as just read: while GitLab is still computing its
+    /// mergeability (and needs-rebase is configured), queues the next re-check and returns true: nothing else can have
+    /// changed, so nothing else is read. False when the evaluation must go on (an answer is in, the MR is no longer
+    /// open, or needs-rebase is not configured); then nothing is queued here.
+    /// </summary>
+    public async Task<bool> RescheduleIfStillUnsettledAsync(MergeRequestRef mergeRequest, GitLabMergeRequest mr, CompiledConfig config, ReconcileContext context, CancellationToken cancellationToken)
+    {
+        if (context.RecheckAttempt <= 0 || config.NeedsRebaseLabel is null || mr.State != "opened" || !IsUnsettled(mr.DetailedMergeStatus))
+        {
+            return false;
+        }
+        await ScheduleIfUnsettledAsync(MergeRequestSnapshotReader.Basic(mergeRequest, mr), config, context, cancellationToken);
+        Log.StillUnsettled(logger, mergeRequest.ProjectId, mergeRequest.Iid, mr.DetailedMergeStatus!);
+        return true;
+    }
+
     private static partial class Log
     {
+        [LoggerMessage(EventId = 4403, Level = LogLevel.Debug, Message = "{ProjectId}!{Iid} mergeability still '{Status}': only the MR was read")]
+        public static partial void StillUnsettled(ILogger logger, long projectId, long iid, string status);
+
         [LoggerMessage(EventId = 4401, Level = LogLevel.Information, Message = "{ProjectId}!{Iid} mergeability is '{Status}': re-check {Attempt} in {Delay}")]
         public static partial void Scheduled(ILogger logger, long projectId, long iid, string status, int attempt, TimeSpan delay);
 

@@ -158,7 +158,7 @@ public sealed class RunAsReadmeSaysTests : IDisposable
     }
 
     // The README runs the bot from the repository root, where bot.config.json is.
-    private static string RepositoryRoot()
+    internal static string RepositoryRoot()
     {
         for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
         {

@@ -104,9 +104,6 @@ public sealed partial class GitLabClient(
 
     // ---- Directory ---------------------------------------------------------------------------
 
-    public Task<IReadOnlyList<GitLabMember>> GetProjectMembersAsync(long projectId, CancellationToken cancellationToken) =>
-        GetAllPagesAsync($"/projects/{projectId}/members/all", (page, size, ct) => api.GetAllProjectMembersAsync(projectId, page, size, ct), cancellationToken);
-
     public async Task<GitLabMember?> GetProjectMemberAsync(long projectId, long userId, CancellationToken cancellationToken)
     {
         var response = await SendAsync(api.GetProjectMemberAsync(projectId, userId, cancellationToken), "GET", $"/projects/{projectId}/members/all/{userId}", cancellationToken, allowNotFound: true);

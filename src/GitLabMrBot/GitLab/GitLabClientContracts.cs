@@ -51,9 +51,6 @@ public interface IGitLabDirectory
 {
     Task<GitLabUser> GetCurrentUserAsync(CancellationToken cancellationToken);
 
-    /// <summary>Direct, inherited and invited members (<c>/members/all</c>), each with their highest access level.</summary>
-    Task<IReadOnlyList<GitLabMember>> GetProjectMembersAsync(long projectId, CancellationToken cancellationToken);
-
     /// <summary>
     /// One user's membership (<c>/members/all/:user_id</c>: direct, inherited or invited, at their highest access level);
     /// null when they are no member (GitLab answers 404).

@@ -91,8 +91,6 @@ public interface IGitLabApi
     [Get("/projects/{projectId}/members/all/{userId}")]
     Task<IApiResponse<GitLabMember>> GetProjectMemberAsync(long projectId, long userId, CancellationToken cancellationToken);
 
-    [Get("/projects/{projectId}/members/all")]
-    Task<IApiResponse<List<GitLabMember>>> GetAllProjectMembersAsync(long projectId, int page, [AliasAs("per_page")] int perPage, CancellationToken cancellationToken);
 
     [Get("/groups/{groupId}/members/all")]
     Task<IApiResponse<List<GitLabMember>>> GetAllGroupMembersAsync(long groupId, int page, [AliasAs("per_page")] int perPage, CancellationToken cancellationToken);

@@ -19,10 +19,9 @@ public sealed class MergeStatusTests
     [InlineData("mergeable", false)]
     [InlineData("CHECKING", false)]
     [InlineData(null, false)]
-    public void Only_statuses_gitlab_is_still_computing_are_unsettled_and_the_rechecks_agree(string? status, bool unsettled)
+    public void Only_statuses_gitlab_is_still_computing_are_unsettled(string? status, bool unsettled)
     {
         Assert.Equal(unsettled, MergeStatus.IsUnsettled(status));
-        Assert.Equal(unsettled, MergeabilityRechecks.IsUnsettled(status));
     }
 
     [Theory]

@@ -50,8 +50,6 @@ public sealed class RecheckOptionsValidator : IValidateOptions<RecheckOptions>
 /// </summary>
 public sealed partial class MergeabilityRechecks(ReconcileQueue queue, IOptions<RecheckOptions> options, TimeProvider time, ILogger<MergeabilityRechecks> logger)
 {
-    /// <summary>True while GitLab is still computing whether the MR can merge (see <see cref="MergeStatus.IsUnsettled"/>).</summary>
-    public static bool IsUnsettled(string? detailedMergeStatus) => MergeStatus.IsUnsettled(detailedMergeStatus);
 
     /// <summary>The wait before re-check <paramref name="attempt"/> (1 for the first): doubling from the first delay, capped.</summary>
     public static TimeSpan Delay(int attempt, RecheckOptions options) => Backoff.Exponential(attempt, options.FirstDelay, options.MaxDelay);
@@ -59,7 +57,7 @@ public sealed partial class MergeabilityRechecks(ReconcileQueue queue, IOptions<
     /// <summary>Queues the next re-check when the MR's mergeability is unsettled and needs-rebase is configured; true when one was queued.</summary>
     public async Task<bool> ScheduleIfUnsettledAsync(MergeRequestSnapshot snapshot, CompiledConfig config, ReconcileContext context, CancellationToken cancellationToken)
     {
-        if (config.NeedsRebaseLabel is null || snapshot.State != "opened" || !IsUnsettled(snapshot.DetailedMergeStatus))
+        if (config.NeedsRebaseLabel is null || snapshot.State != "opened" || !MergeStatus.IsUnsettled(snapshot.DetailedMergeStatus))
         {
             return false;
         }
@@ -95,7 +93,7 @@ public sealed partial class MergeabilityRechecks(ReconcileQueue queue, IOptions<
     /// </summary>
     public async Task<bool> RescheduleIfStillUnsettledAsync(MergeRequestRef mergeRequest, GitLabMergeRequest mr, CompiledConfig config, ReconcileContext context, CancellationToken cancellationToken)
     {
-        if (context.RecheckAttempt <= 0 || config.NeedsRebaseLabel is null || mr.State != "opened" || !IsUnsettled(mr.DetailedMergeStatus))
+        if (context.RecheckAttempt <= 0 || config.NeedsRebaseLabel is null || mr.State != "opened" || !MergeStatus.IsUnsettled(mr.DetailedMergeStatus))
         {
             return false;
         }

@@ -39,18 +39,6 @@ public sealed class MergeabilityRechecksTests
         Assert.Equal(TimeSpan.FromMinutes(1), MergeabilityRechecks.Delay(int.MaxValue, Settings));
     }
 
-    [Theory]
-    [InlineData("unchecked", true)]
-    [InlineData("checking", true)]
-    [InlineData("preparing", true)]
-    [InlineData("approvals_syncing", true)]
-    [InlineData("conflict", false)]
-    [InlineData("need_rebase", false)]
-    [InlineData("mergeable", false)]
-    [InlineData(null, false)]
-    public void Only_statuses_gitlab_is_still_computing_are_unsettled(string? status, bool unsettled) =>
-        Assert.Equal(unsettled, MergeabilityRechecks.IsUnsettled(status));
-
     [Fact]
     public async Task Unsettled_status_queues_the_next_recheck_durably_at_its_backoff()
     {

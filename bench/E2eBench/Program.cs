@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using GitLabMrBot.TestGitLab;
 
 // Usage: E2eBench --bot <GitLabMrBot.dll> --config <bot.config.json> [--latency-ms 20] [--seed 42] [--mrs 8] [--events 20]
+//        [--quiet-ms 300] [--burst 20] [--only labels|codeowners] [--trace]
 // Four phases, each on a fresh test GitLab and a fresh bot process: {labels only, reviewers from CODEOWNERS} x
 // {the bot as configured, naive mode}. In each, a seeded stream of events is applied one at a time; after each, the
 // run waits until GitLab has sent every hook and no API request came for a quiet window, and attributes the
@@ -14,7 +15,10 @@ foreach (var codeOwners in new[] { false, true })
 {
     foreach (var naive in new[] { false, true })
     {
-        phases.Add(await Phase.RunAsync(options, codeOwners, naive));
+        if (options.Only is null || options.Only == (codeOwners ? "codeowners" : "labels"))
+        {
+            phases.Add(await Phase.RunAsync(options, codeOwners, naive));
+        }
     }
 }
 Report.Print(options, phases);
@@ -23,6 +27,15 @@ return 0;
 /// <summary>The command line.</summary>
 internal sealed record Options(string BotDll, string Config, TimeSpan Latency, int Seed, int MergeRequests, int Events, TimeSpan Quiet)
 {
+    /// <summary><c>--only labels|codeowners</c>: run that config's two phases only.</summary>
+    public string? Only { get; init; }
+
+    /// <summary><c>--trace</c>: print every event's API calls, to see where a figure comes from.</summary>
+    public bool Trace { get; init; }
+
+    /// <summary><c>--burst 20</c>: after the stream, that many MRs opened at once (0: none); their calls are shared out evenly.</summary>
+    public int Burst { get; init; } = 20;
+
     /// <summary>
     /// The setting that turns the bot's caches off (issue 11, item 6). Another engineer adds it; until then it has
     /// no effect and the naive figures equal the cached ones. Change the name here if it lands under another one.
@@ -41,12 +54,17 @@ internal sealed record Options(string BotDll, string Config, TimeSpan Latency, i
             Int("--seed", 42),
             Int("--mrs", 8),
             Int("--events", 20),
-            TimeSpan.FromMilliseconds(Int("--quiet-ms", 300)));
+            TimeSpan.FromMilliseconds(Int("--quiet-ms", 300)))
+        {
+            Only = Get("--only"),
+            Trace = args.Contains("--trace"),
+            Burst = Int("--burst", 20),
+        };
     }
 }
 
 /// <summary>What one event cost: API reads and writes until quiet, and delivery to last write.</summary>
-internal sealed record EventCost(string Kind, int Reads, int Writes, TimeSpan? DeliveryToLastWrite);
+internal sealed record EventCost(string Kind, double Reads, double Writes, TimeSpan? DeliveryToLastWrite);
 
 internal sealed record PhaseResult(string Name, bool CodeOwners, bool Naive, IReadOnlyList<EventCost> Events)
 {
@@ -57,6 +75,8 @@ internal sealed record PhaseResult(string Name, bool CodeOwners, bool Naive, IRe
 internal static class Phase
 {
     public const string OpenKind = "MR opened";
+    public const string BranchKind = "branch created";
+    public const string BurstKind = "MR opened in burst";
     public const string TitleKind = "title edit";
     public const string DescriptionKind = "description edit";
     public const string PushKind = "push";
@@ -109,12 +129,19 @@ internal static class Phase
                 switch (kind)
                 {
                     case OpenKind:
+                        // The branch is pushed first, as in git: its push hook is an event of its own ("branch created"),
+                        // then the MR is opened from it.
                         var n = next++;
                         var changed = new Dictionary<string, string?>
                         {
                             [random.Next(2) == 0 ? $"web/page{n}.css" : $"docs/page{n}.md"] = string.Concat(Enumerable.Repeat("line\n", 5 + random.Next(200))),
                         };
-                        mrs.Add(gitLab.OpenMergeRequest(project, alice, random.Next(2) == 0 ? $"feat: change {n}" : $"Change {n}", $"change-{n}", files: changed));
+                        var title = random.Next(2) == 0 ? $"feat: change {n}" : $"Change {n}";
+                        gitLab.Push(alice, project, $"change-{n}", changed, message: title);
+                        await WaitForQuietAsync(gitLab, options.Quiet);
+                        costs.Add(Cost(BranchKind, gitLab, requestsBefore, deliveriesBefore, sentAt, options, name, null));
+                        (deliveriesBefore, requestsBefore, sentAt) = (gitLab.Deliveries.Count, gitLab.Requests.Count, DateTimeOffset.UtcNow);
+                        mrs.Add(gitLab.OpenMergeRequest(project, alice, title, $"change-{n}"));
                         break;
                     case TitleKind:
                         gitLab.UpdateMergeRequest(alice, mr!, new MergeRequestUpdate { Title = random.Next(2) == 0 ? $"feat: renamed {i}" : $"Renamed {i}" });
@@ -141,12 +168,41 @@ internal static class Phase
                         break;
                 }
                 await WaitForQuietAsync(gitLab, options.Quiet);
-
-                var requests = gitLab.Requests.Skip(requestsBefore).ToList();
-                var writes = requests.Where(r => r.IsWrite).ToList();
-                var firstDelivery = gitLab.Deliveries.Skip(deliveriesBefore).Select(d => (DateTimeOffset?)d.SentAt).FirstOrDefault() ?? sentAt;
-                TimeSpan? latency = writes.Count == 0 ? null : writes.Max(w => w.ReceivedAt) + options.Latency - firstDelivery;
-                costs.Add(new EventCost(kind, requests.Count - writes.Count, writes.Count, latency));
+                costs.Add(Cost(kind, gitLab, requestsBefore, deliveriesBefore, sentAt, options, name, mr ?? mrs[^1]));
+            }
+            if (options.Burst > 0)
+            {
+                // Branches first (each push hook is a "branch created"), then every MR opened before the bot catches up:
+                // the caches are shared by MRs with the same project, owners and target branch.
+                var burstStart = mrs.Count;
+                for (var b = 0; b < options.Burst; b++)
+                {
+                    var (deliveriesBefore, requestsBefore, sentAt) = (gitLab.Deliveries.Count, gitLab.Requests.Count, DateTimeOffset.UtcNow);
+                    gitLab.Push(alice, project, $"burst-{b}", new Dictionary<string, string?> { [$"web/burst{b}.css"] = "a {}\n" }, message: $"Burst {b}");
+                    await WaitForQuietAsync(gitLab, options.Quiet);
+                    costs.Add(Cost(BranchKind, gitLab, requestsBefore, deliveriesBefore, sentAt, options, name, null));
+                }
+                var before = (Deliveries: gitLab.Deliveries.Count, Requests: gitLab.Requests.Count, SentAt: DateTimeOffset.UtcNow);
+                for (var b = 0; b < options.Burst; b++)
+                {
+                    mrs.Add(gitLab.OpenMergeRequest(project, alice, $"Burst {b}", $"burst-{b}"));
+                }
+                // Done when every MR of the burst has the bot's summary note (its last write), then quiet.
+                var waited = Stopwatch.StartNew();
+                while (mrs.Skip(burstStart).Any(m => !gitLab.GetNotes(m).Any(note => note.Author == botUser.Username && !note.System)))
+                {
+                    if (waited.Elapsed > TimeSpan.FromSeconds(120))
+                    {
+                        throw new TimeoutException("the burst's MRs did not all get the bot's note within 120 s");
+                    }
+                    await Task.Delay(50);
+                }
+                await WaitForQuietAsync(gitLab, options.Quiet);
+                var total = Cost(BurstKind, gitLab, before.Requests, before.Deliveries, before.SentAt, options, name, null);
+                for (var b = burstStart; b < mrs.Count; b++)
+                {
+                    costs.Add(new EventCost(BurstKind, total.Reads / options.Burst, total.Writes / options.Burst, total.DeliveryToLastWrite));
+                }
             }
             return new PhaseResult(name, codeOwners, naive, costs)
             {
@@ -159,6 +215,24 @@ internal static class Phase
             work.Delete(recursive: true);
             File.Delete(config);
         }
+    }
+
+    // The requests since the counts given, as one event's cost; with --trace, printed.
+    private static EventCost Cost(string kind, TestGitLabServer gitLab, int requestsBefore, int deliveriesBefore, DateTimeOffset sentAt, Options options, string phase, GitLabMergeRequest? mr)
+    {
+        var requests = gitLab.Requests.Skip(requestsBefore).ToList();
+        var writes = requests.Where(r => r.IsWrite).ToList();
+        var firstDelivery = gitLab.Deliveries.Skip(deliveriesBefore).Select(d => (DateTimeOffset?)d.SentAt).FirstOrDefault() ?? sentAt;
+        TimeSpan? latency = writes.Count == 0 ? null : writes.Max(w => w.ReceivedAt) + options.Latency - firstDelivery;
+        if (options.Trace)
+        {
+            Console.WriteLine($"-- {phase}: {kind}{(mr is null ? "" : $" !{mr.Iid}")}");
+            foreach (var request in requests)
+            {
+                Console.WriteLine($"     {request.Method} {request.Path}{(request.Query.Length > 0 ? "?" + request.Query.TrimStart('?') : "")} → {request.Status}");
+            }
+        }
+        return new EventCost(kind, requests.Count - writes.Count, writes.Count, latency);
     }
 
     // The repository's bot.config.json; without its reviewers for the labels-only run (the issue's baseline).
@@ -331,7 +405,7 @@ internal static class Report
     public static void Print(Options options, IReadOnlyList<PhaseResult> phases)
     {
         var inv = CultureInfo.InvariantCulture;
-        Console.WriteLine(string.Create(inv, $"bench/e2e: seed {options.Seed}, {options.MergeRequests} MRs, {options.Events} further events, {options.Latency.TotalMilliseconds} ms per API call, naive mode = {Options.NaiveSettingKey}={Options.NaiveSettingValue}"));
+        Console.WriteLine(string.Create(inv, $"bench/e2e: seed {options.Seed}, {options.MergeRequests} MRs, {options.Events} further events, burst of {options.Burst}, {options.Latency.TotalMilliseconds} ms per API call, naive mode = {Options.NaiveSettingKey}={Options.NaiveSettingValue}"));
         foreach (var phase in phases)
         {
             Console.WriteLine();

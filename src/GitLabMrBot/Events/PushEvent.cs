@@ -56,6 +56,10 @@ public sealed record PushEvent
     [JsonIgnore]
     public string? Branch => GitRefs.BranchName(Ref);
 
+    /// <summary>The push created the ref (<c>before</c> is all zeros).</summary>
+    [JsonIgnore]
+    public bool IsCreation => GitRefs.IsZeroSha(Before);
+
     /// <summary>The push deleted the ref (<c>after</c> is all zeros).</summary>
     [JsonIgnore]
     public bool IsDeletion => GitRefs.IsZeroSha(After);

@@ -277,7 +277,7 @@ public sealed partial class GitLabClient(
     /// A POST whose outcome is unknown (5xx, timeout, lost connection) may still have created the note,
     /// so before posting again the notes are searched for the marker once more.
     /// </summary>
-    public async Task<NoteUpsertResult> UpsertMarkedNoteAsync(MergeRequestRef mergeRequest, string marker, string body, CancellationToken cancellationToken)
+    public async Task<NoteUpsertResult> UpsertMarkedNoteAsync(MergeRequestRef mergeRequest, string marker, string body, CancellationToken cancellationToken, bool knownAbsent = false)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(marker);
         ArgumentException.ThrowIfNullOrWhiteSpace(body);
@@ -287,7 +287,7 @@ public sealed partial class GitLabClient(
 
         for (var attempt = 1; ; attempt++)
         {
-            var notes = await GetNotesAsync(mergeRequest, cancellationToken);
+            var notes = knownAbsent && !posted ? [] : await GetNotesAsync(mergeRequest, cancellationToken);
             if (NoteMarkers.FindMarkedNote(notes, me.Id, marker) is { } existing)
             {
                 if (NoteMarkers.SameBody(existing.Body, wanted))

@@ -35,8 +35,12 @@ public interface IMergeRequestWriter
     /// </summary>
     Task<FreshUpdateResult> UpdateMergeRequestFromFreshReadAsync(MergeRequestRef mergeRequest, Func<GitLabMergeRequest, MergeRequestUpdate> build, CancellationToken cancellationToken);
 
-    /// <summary>Creates or edits the bot's note carrying <paramref name="marker"/>; never posts it twice.</summary>
-    Task<NoteUpsertResult> UpsertMarkedNoteAsync(MergeRequestRef mergeRequest, string marker, string body, CancellationToken cancellationToken);
+    /// <summary>
+    /// Creates or edits the bot's note carrying <paramref name="marker"/>; never posts it twice. With
+    /// <paramref name="knownAbsent"/> (the caller read the notes in this same evaluation and found none) it posts without
+    /// reading them first; it still reads them before posting again after an answer that was lost.
+    /// </summary>
+    Task<NoteUpsertResult> UpsertMarkedNoteAsync(MergeRequestRef mergeRequest, string marker, string body, CancellationToken cancellationToken, bool knownAbsent = false);
 
     /// <summary>One plain POST, never repeated. Prefer <see cref="UpsertMarkedNoteAsync"/>.</summary>
     Task<GitLabNote> CreateNoteAsync(MergeRequestRef mergeRequest, string body, CancellationToken cancellationToken);

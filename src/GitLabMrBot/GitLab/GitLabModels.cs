@@ -67,6 +67,9 @@ public sealed record GitLabMergeRequest
     public DateTimeOffset? UpdatedAt { get; init; }
     public string? DetailedMergeStatus { get; init; }
 
+    /// <summary>The MR's notes that are not system notes, the bot's included (docs/gitlab-behaviour.md §3.4): 0 means the bot has none.</summary>
+    public int? UserNotesCount { get; init; }
+
     /// <summary>GitLab's own conflict flag; may lag <see cref="DetailedMergeStatus"/> while mergeability is re-checked.</summary>
     public bool HasConflicts { get; init; }
 

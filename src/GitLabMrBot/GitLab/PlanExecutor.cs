@@ -24,9 +24,10 @@ public sealed partial class PlanExecutor(IMergeRequestWriter gitLab, PeopleLimit
     /// <summary>
     /// Applies the plan given the summary note as the bot last wrote it (<paramref name="existingSummary"/>, null when the MR
     /// has none known): the notes are not read to decide whether to edit it. The outcome says which summary note the MR has
-    /// afterwards and which policy comments are on it, for the caller to remember.
+    /// afterwards and which policy comments are on it, for the caller to remember. <paramref name="notesRead"/>: the caller
+    /// read the MR's notes in this evaluation, so a note it did not find is known absent and is posted without another read.
     /// </summary>
-    public async Task<PlanOutcome> ExecuteAsync(Plan plan, SummaryNote? existingSummary, CancellationToken cancellationToken)
+    public async Task<PlanOutcome> ExecuteAsync(Plan plan, SummaryNote? existingSummary, CancellationToken cancellationToken, bool notesRead = false)
     {
         var mr = plan.MergeRequest;
 
@@ -99,7 +100,7 @@ public sealed partial class PlanExecutor(IMergeRequestWriter gitLab, PeopleLimit
 
         foreach (var comment in plan.Comments)
         {
-            var result = await gitLab.UpsertMarkedNoteAsync(mr, comment.Marker, comment.Body, cancellationToken);
+            var result = await gitLab.UpsertMarkedNoteAsync(mr, comment.Marker, comment.Body, cancellationToken, knownAbsent: notesRead);
             writes += result.Outcome == NoteUpsertOutcome.Unchanged ? 0 : 1;
         }
 
@@ -109,7 +110,7 @@ public sealed partial class PlanExecutor(IMergeRequestWriter gitLab, PeopleLimit
         // Compared by hash as GitLab stores the body (docs/gitlab-behaviour.md §3.3), or every evaluation rewrites it.
         if (summary is not null && existingSummary?.Says(summary) != true)
         {
-            (summaryNote, var written) = await WriteSummaryAsync(mr, existingSummary, summary, cancellationToken);
+            (summaryNote, var written) = await WriteSummaryAsync(mr, existingSummary, summary, notesRead, cancellationToken);
             writes += written ? 1 : 0;
         }
         return new PlanOutcome(writes, plan.People) { Summary = summaryNote, PolicyComments = [.. plan.Comments.Select(c => c.Policy)] };
@@ -117,10 +118,10 @@ public sealed partial class PlanExecutor(IMergeRequestWriter gitLab, PeopleLimit
 
     /// <summary>
     /// Edits the known summary note; a note GitLab no longer has (deleted: the PUT is 404, docs/gitlab-behaviour.md §3.3) is
-    /// posted anew. With no known note the upsert looks for the marker before posting, so a lost answer or a forgotten
-    /// record never doubles the note.
+    /// posted anew. With no known note the upsert looks for the marker before posting (unless the notes were read in this
+    /// evaluation and had none), so a lost answer or a forgotten record never doubles the note.
     /// </summary>
-    private async Task<(SummaryNote Note, bool Written)> WriteSummaryAsync(Events.MergeRequestRef mr, SummaryNote? known, string summary, CancellationToken cancellationToken)
+    private async Task<(SummaryNote Note, bool Written)> WriteSummaryAsync(Events.MergeRequestRef mr, SummaryNote? known, string summary, bool notesRead, CancellationToken cancellationToken)
     {
         if (known is not null)
         {
@@ -135,7 +136,7 @@ public sealed partial class PlanExecutor(IMergeRequestWriter gitLab, PeopleLimit
                 Log.SummaryNoteGone(logger, mr.ProjectId, mr.Iid, known.Id);
             }
         }
-        var result = await gitLab.UpsertMarkedNoteAsync(mr, SummaryComment.Marker, summary, cancellationToken);
+        var result = await gitLab.UpsertMarkedNoteAsync(mr, SummaryComment.Marker, summary, cancellationToken, knownAbsent: notesRead && known is null);
         return (new SummaryNote(result.Note.Id, SummaryNote.HashOf(summary)), result.Outcome != NoteUpsertOutcome.Unchanged);
     }
 

@@ -22,6 +22,8 @@ public static class HandlerServiceCollectionExtensions
 
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<ReconcileQueue>();
+        services.AddMemoryCache();
+        services.TryAddSingleton<BranchHeads>();
         services.TryAddScoped<PlanExecutor>();
         services.TryAddSingleton<PeopleLimits>();
         services.TryAddScoped<IWebhookEventHandler<MergeRequestEvent>, MergeRequestEventHandler>();

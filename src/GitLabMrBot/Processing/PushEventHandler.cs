@@ -1,5 +1,6 @@
 using GitLabMrBot.Events;
 using GitLabMrBot.GitLab;
+using GitLabMrBot.Processing.Reconciliation;
 
 namespace GitLabMrBot.Processing;
 
@@ -15,7 +16,7 @@ namespace GitLabMrBot.Processing;
 /// every other MR's events are waiting on all at once.
 /// </summary>
 public sealed partial class PushEventHandler(
-    IGitLabDirectory gitLab, ReconcileQueue queue, TimeProvider time, ILogger<PushEventHandler> logger) : IWebhookEventHandler<PushEvent>
+    IGitLabDirectory gitLab, ReconcileQueue queue, BranchHeads branchHeads, TimeProvider time, ILogger<PushEventHandler> logger) : IWebhookEventHandler<PushEvent>
 {
     /// <summary>MRs into the pushed branch re-checked together.</summary>
     public const int BatchSize = 20;
@@ -37,7 +38,16 @@ public sealed partial class PushEventHandler(
             return;
         }
 
-        var fromBranch = await gitLab.ListMergeRequestsAsync(projectId, new MergeRequestFilter { State = "opened", SourceBranch = branch }, cancellationToken);
+        if (webhookEvent.After is { } after)
+        {
+            // What is read at the branch's head (CODEOWNERS of the MRs into it) is read at this commit from now on.
+            branchHeads.Set(projectId, branch, after);
+        }
+        // A new branch is nobody's source yet: GitLab closes an open MR when its source branch is deleted
+        // (docs/gitlab-behaviour.md §2.2), so no open MR can be waiting for this one to come back.
+        IReadOnlyList<GitLabMergeRequest> fromBranch = webhookEvent.IsCreation
+            ? []
+            : await gitLab.ListMergeRequestsAsync(projectId, new MergeRequestFilter { State = "opened", SourceBranch = branch }, cancellationToken);
         var intoBranch = await gitLab.ListMergeRequestsAsync(projectId, new MergeRequestFilter { State = "opened", TargetBranch = branch }, cancellationToken);
 
         var queued = 0;

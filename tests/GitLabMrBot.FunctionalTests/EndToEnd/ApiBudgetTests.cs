@@ -198,7 +198,8 @@ public sealed class ApiBudgetTests
         await OpenAsync(env, "Add invoices API", new Dictionary<string, string?> { ["src/api/invoices.cs"] = "class Invoices {}\n" });
 
         Assert.Equal(1, env.GitLab.Actions.Count(a => a.StartsWith("GET ", StringComparison.Ordinal) && a.Contains("/repository/files/", StringComparison.Ordinal)));
-        Assert.Equal(1, env.GitLab.Actions.Count(a => a.StartsWith("GET ", StringComparison.Ordinal) && a.Contains("/repository/branches/", StringComparison.Ordinal)));
+        // The push to main told the bot its head: no branch lookup (before the push hook set it: one).
+        Assert.Equal(0, env.GitLab.Actions.Count(a => a.StartsWith("GET ", StringComparison.Ordinal) && a.Contains("/repository/branches/", StringComparison.Ordinal)));
     }
 
     [Fact]
@@ -217,5 +218,94 @@ public sealed class ApiBudgetTests
         Assert.Equal(1, Count(env, "GET", "/user"));
         Assert.Equal(1, Count(env, "GET", "/resource_label_events"));
         Assert.Equal(1, Count(env, "GET", "/diffs"));
+    }
+    [Fact]
+    public async Task Item1_an_update_hook_for_the_bots_own_label_write_is_not_evaluated_but_a_human_label_change_is()
+    {
+        await using var env = await BotWithGitLab.StartAsync();
+        env.GitLab.AddLabel(env.Project, "triage");
+        var mr = await OpenAsync(env, "Style the app", CssAndDocs);
+        env.GitLab.ClearRequests();
+
+        // A write of the bot's account that GitLab's recursion detection lets through (one not made for a delivery, as a
+        // sweep's): GitLab sends an update hook whose actor is the bot and whose only change is the labels.
+        env.GitLab.UpdateMergeRequest(env.BotUser, mr, new MergeRequestUpdate { AddLabels = ["triage"] });
+        await env.WaitForQuietAsync();
+        Assert.Empty(env.GitLab.Actions);
+
+        env.GitLab.UpdateMergeRequest(env.Alice, mr, new MergeRequestUpdate { RemoveLabels = ["frontend"] });
+        await env.WaitForQuietAsync();
+
+        // Alice's label change is news: the MR is read and decided again (her removal stands).
+        Assert.DoesNotContain("frontend", env.GitLab.GetMergeRequest(mr).Labels);
+        Assert.Equal(1, Count(env, "GET", $"/merge_requests/{mr.Iid}"));
+    }
+
+    [Fact]
+    public async Task Item2_an_MR_without_user_notes_gets_its_summary_without_a_read_of_its_notes()
+    {
+        await using var env = await BotWithGitLab.StartAsync();
+        var mr = await OpenAsync(env, "Style the app", CssAndDocs);
+
+        Assert.Single(env.BotNotes(mr));
+        Assert.Equal(0, Count(env, "GET", "/notes"));
+    }
+
+    [Fact]
+    public async Task Item2_an_MR_with_a_comment_and_no_record_has_its_notes_read_once_and_gets_one_summary()
+    {
+        // Push hooks only: the bot first hears of the MR from the push after alice's comment, with no record of it.
+        await using var env = await BotWithGitLab.StartAsync(hookEvents: new HookEvents(Push: true, MergeRequests: false, Notes: false));
+        env.GitLab.Push(env.Alice, env.Project, "styles", CssAndDocs);
+        var mr = env.GitLab.OpenMergeRequest(env.Project, env.Alice, "Style the app", "styles");
+        env.GitLab.AddNote(env.Alice, mr, "Looks good so far.");
+        await env.WaitForQuietAsync();
+        Assert.Empty(env.BotNotes(mr));
+
+        env.GitLab.Push(env.Alice, env.Project, "styles", new Dictionary<string, string?> { ["web/more.css"] = "b {}\n" });
+        await env.WaitForQuietAsync();
+
+        Assert.Single(env.BotNotes(mr));
+        Assert.Equal(1, Count(env, "GET", "/notes"));
+    }
+
+    [Fact]
+    public async Task Item5_a_new_branch_lists_no_MRs_from_it_and_its_MR_is_still_evaluated_on_a_later_push()
+    {
+        await using var env = await BotWithGitLab.StartAsync();
+        env.GitLab.Push(env.Alice, env.Project, "styles", new Dictionary<string, string?> { ["web/app.css"] = "a {}\n" });
+        await env.WaitForQuietAsync();
+
+        // GitLab closes an MR whose source branch is deleted, so a new branch is nobody's source yet.
+        Assert.DoesNotContain(env.GitLab.Actions, a => a.Contains("source_branch=styles", StringComparison.Ordinal));
+
+        var mr = env.GitLab.OpenMergeRequest(env.Project, env.Alice, "Style the app", "styles");
+        await env.WaitForQuietAsync();
+        env.GitLab.Push(env.Alice, env.Project, "styles", new Dictionary<string, string?> { ["docs/x.md"] = "# X\n" });
+        await env.WaitForQuietAsync();
+
+        Assert.Equal(["frontend", "size::XS"], env.GitLab.GetMergeRequest(mr).Labels.Order());
+        Assert.Contains(env.GitLab.Actions, a => a.Contains("source_branch=styles", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Item1_a_push_to_the_target_branch_moves_CODEOWNERS_at_once_within_the_time_to_live()
+    {
+        await using var env = await BotWithGitLab.StartAsync(ReviewerConfig, new Dictionary<string, string?> { ["Cache:TimeToLive"] = "01:00:00" });
+        var bob = env.GitLab.AddUser("bob");
+        var carol = env.GitLab.AddUser("carol");
+        env.GitLab.AddMember(env.Project, bob, AccessLevel.Developer);
+        env.GitLab.AddMember(env.Project, carol, AccessLevel.Developer);
+        env.GitLab.Push(env.Alice, env.Project, "main", new Dictionary<string, string?> { ["CODEOWNERS"] = "/src/api/ @bob\n" });
+        var first = await OpenAsync(env, "Add orders API", ApiChange);
+
+        env.GitLab.Push(env.Alice, env.Project, "main", new Dictionary<string, string?> { ["CODEOWNERS"] = "/src/api/ @carol\n" });
+        await env.WaitForQuietAsync();
+        var second = await OpenAsync(env, "Add invoices API", new Dictionary<string, string?> { ["src/api/invoices.cs"] = "class Invoices {}\n" });
+
+        // Each push hook said where main is now: each MR reads CODEOWNERS there, with no branch lookup at all.
+        Assert.Equal(["bob"], env.GitLab.GetMergeRequest(first).Reviewers);
+        Assert.Equal(["carol"], env.GitLab.GetMergeRequest(second).Reviewers);
+        Assert.Equal(0, env.GitLab.Actions.Count(a => a.StartsWith("GET ", StringComparison.Ordinal) && a.Contains("/repository/branches/", StringComparison.Ordinal)));
     }
 }

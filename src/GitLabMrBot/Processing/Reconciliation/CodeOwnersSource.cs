@@ -9,11 +9,13 @@ namespace GitLabMrBot.Processing.Reconciliation;
 /// Reads the CODEOWNERS file GitLab would use (first of <see cref="CodeOwnersFile.LookupOrder"/>) from the MR's target
 /// branch as it is now: GitLab loads it from the target branch's head, not from the commit the MR's diff started at
 /// (docs/gitlab-behaviour.md §4). The head is read once per <see cref="GitLabCacheOptions.TimeToLive"/> for every MR of
-/// that branch, and the parsed file is cached by that commit, since a commit never changes: a push to the target branch
-/// is seen within the time to live. Without the branch (deleted meanwhile), <c>diff_refs.start_sha</c> stands in.
+/// that branch, or set by the push that moved it (<see cref="BranchHeads"/>), and the parsed file is cached by that commit,
+/// since a commit never changes. Without the branch (deleted meanwhile), <c>diff_refs.start_sha</c> stands in.
 /// </summary>
-public sealed partial class CodeOwnersSource(IMergeRequestReader gitLab, IMemoryCache cache, ILogger<CodeOwnersSource> logger, IOptions<GitLabCacheOptions>? cacheOptions = null)
+public sealed partial class CodeOwnersSource(
+    IMergeRequestReader gitLab, IMemoryCache cache, ILogger<CodeOwnersSource> logger, IOptions<GitLabCacheOptions>? cacheOptions = null, BranchHeads? branchHeads = null)
 {
+    private readonly BranchHeads _heads = branchHeads ?? new BranchHeads(cache, cacheOptions);
     private static readonly TimeSpan ByCommitFor = TimeSpan.FromHours(1);
     private static readonly TimeSpan ByBranchFor = TimeSpan.FromMinutes(1);
     private readonly GitLabCacheOptions _options = cacheOptions?.Value ?? new GitLabCacheOptions();
@@ -62,15 +64,14 @@ public sealed partial class CodeOwnersSource(IMergeRequestReader gitLab, IMemory
         {
             return null;
         }
-        var key = (nameof(CodeOwnersSource), "head", projectId, branch);
-        if (caching && cache.TryGetValue(key, out string? known) && known is not null)
+        if (caching && _heads.Get(projectId, branch) is { } known)
         {
             return known;
         }
         var head = await gitLab.GetBranchHeadAsync(projectId, branch, cancellationToken);
-        if (caching && !string.IsNullOrEmpty(head))
+        if (caching && head is not null)
         {
-            cache.Set(key, head, new MemoryCacheEntryOptions { AbsoluteExpirationRelativeToNow = _options.TimeToLive, Size = 1 });
+            _heads.Set(projectId, branch, head);
         }
         return head;
     }

@@ -41,11 +41,12 @@ public sealed partial class MergeRequestReconciler(
         // The MR's notes are read only when the store does not know the bot's notes on it, or the people decision needs the
         // bot's system notes (who it asked before): an ordinary evaluation reads none.
         var known = await notesStore.LoadAsync(mergeRequest, cancellationToken);
-        var knownNotes = known is not null && !await NeedsPeopleHistoryAsync(mergeRequest, compiled, cancellationToken) ? known.PolicyComments ?? [] : null;
+        var needsHistory = await NeedsPeopleHistoryAsync(mergeRequest, compiled, cancellationToken);
+        var knownNotes = known is not null && !needsHistory ? known.PolicyComments ?? [] : null;
         // Decided first without the label history, which only matters when the plan touches a label a human may have
         // moved (docs/gitlab-behaviour.md §3.3): then the events are read and the plan decided again, with the same result
         // as if they had been read from the start.
-        var read = await snapshots.ReadAsync(mergeRequest, compiled, knownNotes, withLabelHistory: false, cancellationToken, current);
+        var read = await snapshots.ReadAsync(mergeRequest, compiled, knownNotes, withLabelHistory: false, cancellationToken, current, withSystemNotes: needsHistory);
         // Scheduled before acting: should the writes fail, the retry finds the re-check already queued (same key).
         await rechecks.ScheduleIfUnsettledAsync(read.Snapshot, compiled, context, cancellationToken);
         var plan = PolicyEngine.Evaluate(read.Snapshot, compiled);
@@ -67,7 +68,7 @@ public sealed partial class MergeRequestReconciler(
         var summary = read.NotesRead
             ? NoteMarkers.FindMarkedNote(read.BotNotes, read.Bot.Id, SummaryComment.Marker) is { } note ? SummaryNote.Of(note) : null
             : known?.Summary;
-        var outcome = await executor.ExecuteAsync(plan, summary, cancellationToken);
+        var outcome = await executor.ExecuteAsync(plan, summary, cancellationToken, notesRead: read.NotesRead);
         if (!plan.DryRun)
         {
             // After the writes: a record lost with a crash in between costs one read of the notes, never a second note.

@@ -35,18 +35,18 @@ public sealed class MergeRequestSnapshotReader(IMergeRequestReader gitLab, IMemo
     // A project's merge method is a setting that rarely changes: read once per project, a change is seen within this.
     private static readonly TimeSpan MergeMethodCacheFor = TimeSpan.FromMinutes(10);
 
-    /// <summary>The MR alone (one read), e.g. for a mergeability re-check; hand it to <see cref="ReadAsync(MergeRequestRef, CompiledConfig, IReadOnlyCollection{string}?, bool, CancellationToken, GitLabMergeRequest?)"/> to read the rest.</summary>
+    /// <summary>The MR alone (one read), e.g. for a mergeability re-check; hand it to <see cref="ReadAsync(MergeRequestRef, CompiledConfig, IReadOnlyCollection{string}?, bool, CancellationToken, GitLabMergeRequest?, bool)"/> to read the rest.</summary>
     public Task<GitLabMergeRequest> ReadMergeRequestAsync(MergeRequestRef mergeRequest, CancellationToken cancellationToken) =>
         gitLab.GetMergeRequestAsync(mergeRequest, cancellationToken);
 
     public Task<MergeRequestRead> ReadAsync(MergeRequestRef mergeRequest, CompiledConfig config, CancellationToken cancellationToken) =>
         ReadAsync(mergeRequest, config, knownNotes: null, withLabelHistory: true, cancellationToken);
 
-    /// <inheritdoc cref="ReadAsync(MergeRequestRef, CompiledConfig, IReadOnlyCollection{string}?, bool, CancellationToken, GitLabMergeRequest?)"/>
+    /// <inheritdoc cref="ReadAsync(MergeRequestRef, CompiledConfig, IReadOnlyCollection{string}?, bool, CancellationToken, GitLabMergeRequest?, bool)"/>
     public Task<MergeRequestRead> ReadAsync(MergeRequestRef mergeRequest, CompiledConfig config, IReadOnlyCollection<string>? knownNotes, CancellationToken cancellationToken) =>
         ReadAsync(mergeRequest, config, knownNotes, withLabelHistory: true, cancellationToken);
 
-    /// <inheritdoc cref="ReadAsync(MergeRequestRef, CompiledConfig, IReadOnlyCollection{string}?, bool, CancellationToken, GitLabMergeRequest?)"/>
+    /// <inheritdoc cref="ReadAsync(MergeRequestRef, CompiledConfig, IReadOnlyCollection{string}?, bool, CancellationToken, GitLabMergeRequest?, bool)"/>
     public Task<MergeRequestRead> ReadAsync(MergeRequestRef mergeRequest, CompiledConfig config, bool withLabelHistory, CancellationToken cancellationToken) =>
         ReadAsync(mergeRequest, config, knownNotes: null, withLabelHistory, cancellationToken);
 
@@ -56,6 +56,7 @@ public sealed class MergeRequestSnapshotReader(IMergeRequestReader gitLab, IMemo
     /// Without <paramref name="withLabelHistory"/> its label events are left out (the snapshot's provenance is
     /// <see cref="LabelProvenance.None"/>) until <see cref="WithLabelHistoryAsync"/> adds them. With the caches off both are
     /// always read, as the naive baseline did. <paramref name="known"/> is the MR as just read in this same evaluation (a re-check), not read again.
+    /// Without <paramref name="withSystemNotes"/> an MR with no user notes has its notes left unread (none can be the bot's).
     /// </summary>
     public async Task<MergeRequestRead> ReadAsync(
         MergeRequestRef mergeRequest,
@@ -63,7 +64,8 @@ public sealed class MergeRequestSnapshotReader(IMergeRequestReader gitLab, IMemo
         IReadOnlyCollection<string>? knownNotes,
         bool withLabelHistory,
         CancellationToken cancellationToken,
-        GitLabMergeRequest? known = null)
+        GitLabMergeRequest? known = null,
+        bool withSystemNotes = true)
     {
         withLabelHistory |= !_caching;
         knownNotes = _caching ? knownNotes : null;
@@ -83,7 +85,10 @@ public sealed class MergeRequestSnapshotReader(IMergeRequestReader gitLab, IMemo
                 .Select(c => c.Message ?? c.Title ?? "").ToList())
             : [];
         var labelEvents = withLabelHistory ? await gitLab.GetLabelEventsAsync(mergeRequest, cancellationToken) : [];
-        var notes = knownNotes is null ? await gitLab.GetNotesAsync(mergeRequest, cancellationToken) : [];
+        // No user note at all means none of the bot's either (its notes are user notes): nothing to look for, unless its
+        // system notes ("requested review from") are wanted too, which that count leaves out.
+        var noBotNotes = _caching && !withSystemNotes && mr.UserNotesCount == 0;
+        var notes = knownNotes is null && !noBotNotes ? await gitLab.GetNotesAsync(mergeRequest, cancellationToken) : [];
         var botNotes = notes.Where(n => !n.System && n.Author?.Id == bot.Id).ToList();
         var botSystemNotes = notes.Where(n => n.System && n.Author?.Id == bot.Id).ToList();
         var mergeMethod = config.NeedsRebaseLabel is null ? null : await MergeMethodAsync(mergeRequest.ProjectId, cancellationToken);

@@ -17,6 +17,7 @@ public static class ReconciliationServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RecheckOptions>, RecheckOptionsValidator>());
         services.TryAddScoped<MergeabilityRechecks>();
         services.TryAddScoped<PeopleDirectory>();
+        services.TryAddSingleton<BranchHeads>();
         services.TryAddScoped<CodeOwnersSource>();
         services.TryAddScoped<PeopleStore>();
         services.TryAddScoped<BotNotesStore>();

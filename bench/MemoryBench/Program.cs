@@ -3,9 +3,10 @@ using System.Globalization;
 using System.Net.Sockets;
 using GitLabMrBot.TestGitLab;
 
-// Usage: MemoryBench <path to published GitLabMrBot.dll> <bot.config.json> [merge requests, default 20]
+// Usage: MemoryBench <path to published GitLabMrBot.dll> <bot.config.json> [merge requests, default 20] [BareEndpoint.dll]
 // Starts the test GitLab in this process and the published bot as a child process pointed at it, then prints
 // the bot's RSS (VmRSS from /proc) once it is idle after start, and once it has evaluated every merge request.
+// With a bare ASP.NET Core endpoint's dll, measures its idle RSS the same way, as the baseline of this run.
 if (args.Length < 2)
 {
     Console.Error.WriteLine("usage: MemoryBench <GitLabMrBot.dll> <bot.config.json> [mrs]");
@@ -14,6 +15,7 @@ if (args.Length < 2)
 var botDll = Path.GetFullPath(args[0]);
 var config = Path.GetFullPath(args[1]);
 var mrCount = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 20;
+var bareDll = args.Length > 3 ? Path.GetFullPath(args[3]) : null;
 
 await using var gitLab = new TestGitLabServer();
 await gitLab.StartAsync();
@@ -67,6 +69,7 @@ try
     // Idle: what a started bot holds before any work (after its start-up work has settled).
     await Task.Delay(TimeSpan.FromSeconds(5));
     var idle = Rss(bot.Id);
+    var idleText = idle.Text;
 
     var mrs = new List<GitLabMergeRequest>();
     for (var i = 0; i < mrCount; i++)
@@ -90,10 +93,15 @@ try
     await Task.Delay(TimeSpan.FromSeconds(10));
     var settled = Rss(bot.Id);
 
-    Console.WriteLine($"RSS idle after start:            {idle}");
-    Console.WriteLine($"RSS after {mrCount} MRs evaluated:      {afterRun}");
-    Console.WriteLine($"RSS 10 s later:                  {settled}");
+    Console.WriteLine($"RSS idle after start:            {idleText}");
+    Console.WriteLine($"RSS after {mrCount} MRs evaluated:      {afterRun.Text}");
+    Console.WriteLine($"RSS 10 s later:                  {settled.Text}");
     Console.WriteLine($"GitLab API requests:             {gitLab.Requests.Count,6}");
+    if (bareDll is not null && await BareIdleAsync(bareDll) is { } bare)
+    {
+        Console.WriteLine($"bare ASP.NET Core endpoint idle: {bare.Text}");
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"ratio bot idle / bare idle:       {idle.Mb / bare.Mb:F2}"));
+    }
     return 0;
 }
 finally
@@ -122,8 +130,49 @@ static async Task<bool> HealthyAsync(HttpClient http, Uri url)
     }
 }
 
-// VmRSS of /proc/<pid>/status, and its anonymous (heaps, JIT code, stacks) and file-backed (mapped assemblies) parts.
-static string Rss(int pid)
+// The bare endpoint started the same way, idle 5 s after it first answered /healthz; null when it did not start.
+static async Task<(double Mb, string Text)?> BareIdleAsync(string dll)
+{
+    var port = FreePort();
+    using var bare = Process.Start(new ProcessStartInfo("dotnet", [dll, "--urls", $"http://127.0.0.1:{port}"])
+    {
+        RedirectStandardOutput = true,
+        RedirectStandardError = true,
+        Environment = { ["ASPNETCORE_ENVIRONMENT"] = "Production", ["Logging__LogLevel__Default"] = "Warning" },
+    });
+    if (bare is null)
+    {
+        return null;
+    }
+    bare.OutputDataReceived += (_, _) => { };
+    bare.ErrorDataReceived += (_, _) => { };
+    bare.BeginOutputReadLine();
+    bare.BeginErrorReadLine();
+    try
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        var deadline = Stopwatch.StartNew();
+        while (!await HealthyAsync(http, new Uri($"http://127.0.0.1:{port}/healthz")))
+        {
+            if (bare.HasExited || deadline.Elapsed > TimeSpan.FromSeconds(60))
+            {
+                return null;
+            }
+            await Task.Delay(100);
+        }
+        await Task.Delay(TimeSpan.FromSeconds(5));
+        return Rss(bare.Id);
+    }
+    finally
+    {
+        bare.Kill(entireProcessTree: true);
+        await bare.WaitForExitAsync();
+    }
+}
+
+// VmRSS of /proc/<pid>/status, and its anonymous (heaps, stacks), file-backed (mapped assemblies) and shared (the
+// runtime's double-mapped executable memory: JIT code and stubs) parts.
+static (double Mb, string Text) Rss(int pid)
 {
     var status = File.ReadAllLines($"/proc/{pid}/status");
     double Mb(string field)
@@ -131,7 +180,8 @@ static string Rss(int pid)
         var line = status.First(l => l.StartsWith(field + ":", StringComparison.Ordinal));
         return long.Parse(line[(field.Length + 1)..].Trim().Split(' ')[0], CultureInfo.InvariantCulture) / 1024.0;
     }
-    return string.Create(CultureInfo.InvariantCulture, $"{Mb("VmRSS"),6:F1} MB (anonymous {Mb("RssAnon"):F1}, files {Mb("RssFile"):F1})");
+    return (Mb("VmRSS"), string.Create(CultureInfo.InvariantCulture,
+        $"{Mb("VmRSS"),6:F1} MB (anonymous {Mb("RssAnon"):F1}, files {Mb("RssFile"):F1}, shared {Mb("RssShmem"):F1})"));
 }
 
 static int FreePort()

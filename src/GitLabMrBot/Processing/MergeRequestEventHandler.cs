@@ -28,7 +28,15 @@ public sealed partial class MergeRequestEventHandler(IGitLabDirectory gitLab, IL
             Log.OwnWrite(logger, webhookEvent.Project.Id, attributes.Iid);
             return;
         }
-        context.ReconcileMergeRequest(new MergeRequestRef(webhookEvent.Project.Id, attributes.Iid));
+        var mergeRequest = new MergeRequestRef(webhookEvent.Project.Id, attributes.Iid);
+        if (attributes.Action == "open")
+        {
+            context.ReconcileOpenedMergeRequest(mergeRequest);
+        }
+        else
+        {
+            context.ReconcileMergeRequest(mergeRequest);
+        }
     }
 
     /// <summary>An <c>update</c> whose changes are all among <see cref="WriteOnlyChangeKeys"/> (and at least one of them).</summary>

@@ -21,6 +21,9 @@ public sealed class WebhookEventContext
     /// <summary>Asks for <paramref name="mergeRequest"/> to be reconciled after the batch; repeated asks coalesce.</summary>
     public void ReconcileMergeRequest(MergeRequestRef mergeRequest) => _reconcileSet.Add(mergeRequest, Delivery, recheckAttempt: 0);
 
+    /// <summary>As <see cref="ReconcileMergeRequest(MergeRequestRef)"/>, for the MR's <c>open</c> event (<see cref="ReconcileContext.JustOpened"/>).</summary>
+    public void ReconcileOpenedMergeRequest(MergeRequestRef mergeRequest) => _reconcileSet.Add(mergeRequest, Delivery, recheckAttempt: 0, opened: true);
+
     internal void ReconcileMergeRequest(MergeRequestRef mergeRequest, int recheckAttempt) => _reconcileSet.Add(mergeRequest, Delivery, recheckAttempt);
 
     /// <summary>Asks for a reply note (a command's answer); the executor writes it after the batch is read.</summary>
@@ -38,7 +41,7 @@ internal sealed class ReconcileSet
     /// <summary>Reply notes the handlers asked for, in order.</summary>
     public List<NoteReply> Replies { get; } = [];
 
-    public void Add(MergeRequestRef mergeRequest, StoredDelivery delivery, int recheckAttempt)
+    public void Add(MergeRequestRef mergeRequest, StoredDelivery delivery, int recheckAttempt, bool opened = false)
     {
         if (!_entries.TryGetValue(mergeRequest, out var entry))
         {
@@ -46,7 +49,7 @@ internal sealed class ReconcileSet
             _entries.Add(mergeRequest, entry);
             _order.Add(mergeRequest);
         }
-        entry.Add(delivery, recheckAttempt);
+        entry.Add(delivery, recheckAttempt, opened);
     }
 
     public IEnumerable<(MergeRequestRef MergeRequest, ReconcileContext Context)> Contexts() =>
@@ -59,10 +62,12 @@ internal sealed class ReconcileSet
         private string? _newestEventUuid;
         private DateTimeOffset _newestReceivedAt = DateTimeOffset.MinValue;
         private bool _onlyRechecks = true;
+        private bool _onlyOpened = true;
         private int _recheckAttempt;
 
-        public void Add(StoredDelivery delivery, int recheckAttempt)
+        public void Add(StoredDelivery delivery, int recheckAttempt, bool opened)
         {
+            _onlyOpened &= opened;
             // Any other trigger is news about the MR: the re-check count starts afresh.
             _onlyRechecks &= recheckAttempt > 0;
             _recheckAttempt = Math.Max(_recheckAttempt, recheckAttempt);
@@ -78,6 +83,10 @@ internal sealed class ReconcileSet
             }
         }
 
-        public ReconcileContext ToContext() => new([.. _deliveryIds], _newestEventUuid) { RecheckAttempt = _onlyRechecks ? _recheckAttempt : 0 };
+        public ReconcileContext ToContext() => new([.. _deliveryIds], _newestEventUuid)
+        {
+            RecheckAttempt = _onlyRechecks ? _recheckAttempt : 0,
+            JustOpened = _onlyOpened,
+        };
     }
 }

@@ -308,4 +308,22 @@ public sealed class ApiBudgetTests
         Assert.Equal(["carol"], env.GitLab.GetMergeRequest(second).Reviewers);
         Assert.Equal(0, env.GitLab.Actions.Count(a => a.StartsWith("GET ", StringComparison.Ordinal) && a.Contains("/repository/branches/", StringComparison.Ordinal)));
     }
+
+    [Fact]
+    public async Task Item2_an_MR_just_opened_gets_its_reviewer_and_summary_without_a_read_of_its_notes()
+    {
+        await using var env = await BotWithGitLab.StartAsync(ReviewerConfig);
+        var bob = env.GitLab.AddUser("bob");
+        env.GitLab.AddMember(env.Project, bob, AccessLevel.Developer);
+        env.GitLab.Push(env.Alice, env.Project, "main", new Dictionary<string, string?> { ["CODEOWNERS"] = "/src/api/ @bob\n" });
+        await env.WaitForQuietAsync();
+        env.GitLab.ClearRequests();
+
+        var mr = await OpenAsync(env, "Add orders API", ApiChange);
+
+        // The bot stores a decision before it asks anyone: on an MR just opened without one, it has asked nobody.
+        Assert.Equal(["bob"], env.GitLab.GetMergeRequest(mr).Reviewers);
+        Assert.Single(env.BotNotes(mr));
+        Assert.Equal(0, Count(env, "GET", "/notes"));
+    }
 }

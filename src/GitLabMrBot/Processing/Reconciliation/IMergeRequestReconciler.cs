@@ -19,4 +19,10 @@ public sealed record ReconcileContext(IReadOnlyList<string> DeliveryIds, string?
     /// trigger of this evaluation is something else (an event, a push, the sweep), which starts the count afresh.
     /// </summary>
     public int RecheckAttempt { get; init; }
+
+    /// <summary>
+    /// Every trigger is the MR's <c>open</c> event: the MR has just been created, so nobody can have been asked by the bot
+    /// on it unless the store already holds that decision.
+    /// </summary>
+    public bool JustOpened { get; init; }
 }

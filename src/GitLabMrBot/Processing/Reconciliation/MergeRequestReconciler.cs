@@ -41,7 +41,7 @@ public sealed partial class MergeRequestReconciler(
         // The MR's notes are read only when the store does not know the bot's notes on it, or the people decision needs the
         // bot's system notes (who it asked before): an ordinary evaluation reads none.
         var known = await notesStore.LoadAsync(mergeRequest, cancellationToken);
-        var needsHistory = await NeedsPeopleHistoryAsync(mergeRequest, compiled, cancellationToken);
+        var needsHistory = await NeedsPeopleHistoryAsync(mergeRequest, compiled, context.JustOpened, cancellationToken);
         var knownNotes = known is not null && !needsHistory ? known.PolicyComments ?? [] : null;
         // Decided first without the label history, which only matters when the plan touches a label a human may have
         // moved (docs/gitlab-behaviour.md §3.3): then the events are read and the plan decided again, with the same result
@@ -86,11 +86,17 @@ public sealed partial class MergeRequestReconciler(
 
     /// <summary>
     /// True when the people decision reads the bot's system notes ("requested review from @a"): a reviewer or assignee rule
-    /// whose stored decision is missing or not yet applied. An applied decision is final and never reads them.
+    /// whose stored decision is missing or not yet applied. An applied decision is final and never reads them. Nor does an MR
+    /// just opened with no decision stored: the bot stores a decision before it asks anyone, so it has asked nobody there.
     /// </summary>
-    private async Task<bool> NeedsPeopleHistoryAsync(MergeRequestRef mergeRequest, CompiledConfig compiled, CancellationToken cancellationToken) =>
-        (PeopleDecider.HasReviewerRules(compiled) && await peopleState.ReviewersAsync(mergeRequest, cancellationToken) is not { Applied: true })
-        || (PeopleDecider.HasAssigneeRules(compiled) && await peopleState.AssigneesAsync(mergeRequest, cancellationToken) is not { Applied: true });
+    private async Task<bool> NeedsPeopleHistoryAsync(MergeRequestRef mergeRequest, CompiledConfig compiled, bool justOpened, CancellationToken cancellationToken)
+    {
+        var reviewers = PeopleDecider.HasReviewerRules(compiled) ? await peopleState.ReviewersAsync(mergeRequest, cancellationToken) : null;
+        var assignees = PeopleDecider.HasAssigneeRules(compiled) ? await peopleState.AssigneesAsync(mergeRequest, cancellationToken) : null;
+        var needs = (PeopleDecider.HasReviewerRules(compiled) && reviewers is not { Applied: true })
+            || (PeopleDecider.HasAssigneeRules(compiled) && assignees is not { Applied: true });
+        return needs && !(justOpened && reviewers is null && assignees is null);
+    }
 
     private static partial class Log
     {

@@ -75,6 +75,9 @@ internal sealed record PhaseResult(string Name, bool CodeOwners, bool Naive, IRe
 internal static class Phase
 {
     public const string OpenKind = "MR opened";
+
+    /// <summary>The first MR opened: every cache is cold (users, loads, statuses, CODEOWNERS, the project's labels).</summary>
+    public const string ColdOpenKind = "MR opened, cold";
     public const string BranchKind = "branch created";
     public const string BurstKind = "MR opened in burst";
     public const string TitleKind = "title edit";
@@ -168,7 +171,7 @@ internal static class Phase
                         break;
                 }
                 await WaitForQuietAsync(gitLab, options.Quiet);
-                costs.Add(Cost(kind, gitLab, requestsBefore, deliveriesBefore, sentAt, options, name, mr ?? mrs[^1]));
+                costs.Add(Cost(i == 0 ? ColdOpenKind : kind, gitLab, requestsBefore, deliveriesBefore, sentAt, options, name, mr ?? mrs[^1]));
             }
             if (options.Burst > 0)
             {

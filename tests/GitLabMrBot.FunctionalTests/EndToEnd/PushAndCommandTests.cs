@@ -185,6 +185,10 @@ public sealed class PushAndCommandTests
         await env.GitLab.WaitForDeliveriesAsync(TimeSpan.FromSeconds(60));
         Assert.Contains(env.GitLab.Deliveries, d => d.Event == "Merge Request Hook" && d.Payload["object_attributes"]!["title"]!.GetValue<string>() == "Missed" && !d.Succeeded);
         await env.StartBotAsync();
+        // The sweep starts in the background: "quiet" before it began would prove nothing, so its outcome is awaited.
+        await Eventually.HoldsAsync(
+            () => env.GitLab.GetMergeRequest(missed).Labels.Count > 0 && env.GitLab.GetMergeRequest(missedElsewhere).Labels.Count > 0,
+            "the sweep to label both missed MRs", TimeSpan.FromSeconds(60));
         await env.WaitForQuietAsync();
 
         Assert.Equal(["frontend", "size::XS"], env.GitLab.GetMergeRequest(missed).Labels.Order());

@@ -117,6 +117,13 @@ public sealed partial class WebhookModule : ICarterModule
                     break;
             }
 
+            // What the worker could never read is refused here, before it is stored (issue 12, defect 3).
+            if (DeliveryPayloadCheck.Check(route.Kind, body) is { } unreadable)
+            {
+                DeliveryPayloadCheck.LogRejected(logger, eventHeader, unreadable.Field);
+                return unreadable.ToResult();
+            }
+
             var eventUuid = NullIfEmpty(request.Headers["X-Gitlab-Event-UUID"].ToString());
             var delivery = new NewDelivery(
                 WebhookRouter.DedupeKey(NullIfEmpty(request.Headers["Idempotency-Key"].ToString()), eventUuid, route, document.RootElement, body),

@@ -30,12 +30,9 @@ public static partial class DeliveryPayloadCheck
     /// <summary>Null when the worker can read <paramref name="body"/> as <paramref name="kind"/>; otherwise the first problem found.</summary>
     public static PayloadProblem? Check(WebhookEventKind kind, ReadOnlySpan<byte> body)
     {
-        // Checked first and for the whole body: a string the worker does not read today may be read tomorrow, and GitLab
-        // only ever sends UTF-8 (JSON's own rule), so invalid bytes anywhere are a forgery or corruption, not an event.
-        if (!Utf8.IsValid(body))
+        if (CheckUtf8(body) is { } notUtf8)
         {
-            var at = FindInvalidUtf8(body);
-            return new PayloadProblem(at, $"{at} is not valid UTF-8.");
+            return notUtf8;
         }
 
         try
@@ -51,6 +48,21 @@ public static partial class DeliveryPayloadCheck
         {
             return FromJsonException(e);
         }
+    }
+
+    /// <summary>
+    /// Null when the whole body is valid UTF-8. For the whole body, not only the fields read: a string the bot does not read
+    /// today may be read tomorrow, the router itself decodes strings, and GitLab only ever sends UTF-8 (JSON's own rule), so
+    /// invalid bytes anywhere are a forgery or corruption, not an event. Needs a body that parsed as JSON, to name the field.
+    /// </summary>
+    public static PayloadProblem? CheckUtf8(ReadOnlySpan<byte> body)
+    {
+        if (Utf8.IsValid(body))
+        {
+            return null;
+        }
+        var at = FindInvalidUtf8(body);
+        return new PayloadProblem(at, $"{at} is not valid UTF-8.");
     }
 
     [LoggerMessage(EventId = 1091, Level = LogLevel.Warning, Message = "Webhook rejected (400): the worker could not read {Event} field {Field}")]

@@ -97,6 +97,12 @@ public sealed partial class WebhookModule : ICarterModule
 
         using (document)
         {
+            // Before routing, which reads strings (object_kind, ref) that must decode (issue 12, defect 3).
+            if (DeliveryPayloadCheck.CheckUtf8(body) is { } notUtf8)
+            {
+                DeliveryPayloadCheck.LogRejected(logger, eventHeader, notUtf8.Field);
+                return notUtf8.ToResult();
+            }
             var route = WebhookRouter.Route(eventHeader, document.RootElement);
             switch (route.Outcome)
             {

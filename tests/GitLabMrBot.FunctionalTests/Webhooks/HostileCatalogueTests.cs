@@ -158,6 +158,10 @@ public sealed class HostileCatalogueTests(BotApplicationFixture fixture) : IClas
         ["invalid UTF-8 in an unmodelled field"] = new(Post(MrHook, () => WithBytes(Mr(n => n["zz"] = "T~T"), "~", 0xFF)), BadRequest),
         ["invalid UTF-8 in a member name"] = new(Post(MrHook, () => WithBytes(Mr(n => n["z~z"] = 1), "~", 0xFE)), BadRequest),
         ["overlong UTF-8 encoding of '/'"] = new(Post(MrHook, () => WithBytes(Mr(n => n["object_attributes"]!["description"] = "a~b"), "~", 0xC0, 0xAF)), BadRequest),
+        // Found by PayloadFuzzTests (seed aTALo1ktp9d1): the router decoded object_kind and answered 500.
+        ["system hook with invalid UTF-8 in object_kind"] = new(Post("System Hook", () => WithBytes(Mr(n => n["object_kind"] = "merge~request"), "~", 0xDD)), BadRequest),
+        ["system hook with invalid UTF-8 in event_name"] = new(Post("System Hook", () => WithBytes(Utf8("""{"event_name":"user~create"}"""), "~", 0xDD)), BadRequest),
+        ["push with invalid UTF-8 in ref"] = new(Post(PushHook, () => WithBytes(Push(n => n["ref"] = "refs/heads/a~b"), "~", 0xDD)), BadRequest),
         ["UTF-8 encoded surrogate"] = new(Post(MrHook, () => WithBytes(Mr(n => n["object_attributes"]!["title"] = "a~b"), "~", 0xED, 0xA0, 0x80)), BadRequest),
 
         // Routing fields of the wrong type or missing.

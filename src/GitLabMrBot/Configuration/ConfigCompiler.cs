@@ -450,11 +450,20 @@ internal sealed partial class ConfigCompiler(Action<string, string> report, Func
 
     private Glob? Glob(string pattern, string path)
     {
-        if (Policies.Glob.TryParse(pattern, out var glob, out var error))
+        try
         {
-            return glob;
+            if (Policies.Glob.TryParse(pattern, out var glob, out var error))
+            {
+                return glob;
+            }
+            report(path, $"invalid glob \"{pattern}\": {error}");
         }
-        report(path, $"invalid glob \"{pattern}\": {error}");
+        catch (NotSupportedException e)
+        {
+            // A glob too large for the non-backtracking engine (thousands of characters): an error to report, not a crash
+            // (found by ConfigLoaderFuzzTests). The pattern is not repeated: it is what made the message long.
+            report(path, $"glob too complex: {e.Message}");
+        }
         return null;
     }
 

@@ -85,6 +85,13 @@ public static class PolicyConfigLoader
             json = json[3..];
         }
 
+        // Checked before parsing: System.Text.Json accepts invalid UTF-8 inside strings and only fails on decoding them,
+        // deep in the checks, as an exception instead of an error with a line (found by ConfigLoaderFuzzTests).
+        if (FirstInvalidUtf8(json.Span) is { } invalid)
+        {
+            return Failed(new ConfigError(JsonPath.Root, json.Span[..invalid].Count((byte)'\n') + 1, $"not valid UTF-8 (byte {invalid + 1}): save the file as UTF-8"));
+        }
+
         JsonDocument document;
         try
         {
@@ -125,6 +132,20 @@ public static class PolicyConfigLoader
                 ? new ConfigLoadResult(compiled, [])
                 : Failed([.. errors]);
         }
+    }
+
+    private static int? FirstInvalidUtf8(ReadOnlySpan<byte> bytes)
+    {
+        if (System.Text.Unicode.Utf8.IsValid(bytes))
+        {
+            return null;
+        }
+        var at = 0;
+        while (Rune.DecodeFromUtf8(bytes[at..], out _, out var consumed) == System.Buffers.OperationStatus.Done)
+        {
+            at += consumed;
+        }
+        return at;
     }
 
     private static ConfigLoadResult Failed(params ConfigError[] errors) =>

@@ -20,6 +20,7 @@ public static class InboxServiceCollectionExtensions
         // Every store of the bot, not only the inbox: the provider is chosen once, for all of them.
         services.AddStorage();
         services.TryAddScoped<IDeliveryProcessor, LoggingDeliveryProcessor>();
+        services.TryAddScoped<SetAsideDeliveries>();
         services.AddHostedService<InboxWorker>();
         return services;
     }

@@ -130,11 +130,19 @@ public sealed partial class InboxWorker(
         using var renewing = CancellationTokenSource.CreateLinkedTokenSource(processing.Token);
         var renewal = RenewUntilDoneAsync(batch, processing, renewing.Token);
         Exception? failure = null;
+        IReadOnlyList<(StoredDelivery Delivery, string Reason)> setAside = [];
         try
         {
             await using var scope = scopes.CreateAsyncScope();
             var processor = scope.ServiceProvider.GetRequiredService<IDeliveryProcessor>();
-            await processor.ProcessAsync(batch, processing.Token);
+            try
+            {
+                await processor.ProcessAsync(batch, processing.Token);
+            }
+            finally
+            {
+                setAside = scope.ServiceProvider.GetService<SetAsideDeliveries>()?.Items ?? [];
+            }
         }
         catch (OperationCanceledException) when (processing.IsCancellationRequested)
         {
@@ -155,6 +163,7 @@ public sealed partial class InboxWorker(
         }
         await renewing.CancelAsync();
         await renewal;
+        batch = await SetAsideAsync(batch, setAside);
 
         // Not cancellable by shutdown: the work is done (or failed) and recording it takes a moment.
         if (failure is null)
@@ -174,6 +183,16 @@ public sealed partial class InboxWorker(
         var delay = RetryDelay(batch.Attempt, _options, Random.Shared.NextDouble());
         await store.FailAsync(batch, error, time.GetUtcNow() + delay, CancellationToken.None);
         Log.WillRetry(logger, batch.Subject, batch.Attempt, delay, failure);
+    }
+
+    /// <summary>Dead-letters each set-aside delivery alone, with its reason; returns the rest of the batch.</summary>
+    private async Task<ClaimedBatch> SetAsideAsync(ClaimedBatch batch, IReadOnlyList<(StoredDelivery Delivery, string Reason)> setAside)
+    {
+        foreach (var (delivery, reason) in setAside)
+        {
+            await store.FailAsync(batch with { Deliveries = [delivery] }, $"set aside: {reason}", retryAt: null, CancellationToken.None);
+        }
+        return setAside.Count == 0 ? batch : batch with { Deliveries = [.. batch.Deliveries.Where(d => !setAside.Any(s => s.Delivery.Id == d.Id))] };
     }
 
     private async Task RenewUntilDoneAsync(ClaimedBatch batch, CancellationTokenSource processing, CancellationToken done)

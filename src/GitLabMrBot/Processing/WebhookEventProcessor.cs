@@ -13,7 +13,8 @@ namespace GitLabMrBot.Processing;
 /// claimed batch is deserialized to the type its stored event header names (<c>System Hook</c>: its <c>object_kind</c>)
 /// and handed to that type's handler; then every distinct MR the handlers asked for is reconciled once.
 /// The bot's own <see cref="ReconcileRequest"/> deliveries (pushes, sweep, re-checks) join the same set.
-/// A payload that cannot be read throws, so the worker retries and finally dead-letters it.
+/// A payload that cannot be read is set aside alone (a dead letter with its reason) while the rest of the batch goes on;
+/// a 404 for the MR or its project ends the batch without retries (issue 12, defect 3).
 /// Every project seen is remembered for the reconcile sweep. Resolved in the worker's scope for the batch, so the
 /// handlers, the reconciler and the executor share that one scope.
 /// </summary>
@@ -37,9 +38,28 @@ public sealed partial class WebhookEventProcessor(IServiceProvider services, ILo
                 reconcileSet.Add(subjectMergeRequest!.Value, delivery, recheckAttempt: 0);
                 continue;
             }
-            if (await DispatchAsync(delivery, new WebhookEventContext(delivery, reconcileSet), cancellationToken) is { } projectId)
+            long? projectId;
+            try
             {
-                projects.Add(projectId);
+                projectId = await DispatchAsync(delivery, new WebhookEventContext(delivery, reconcileSet), cancellationToken);
+            }
+            catch (WebhookPayloadException e) when (services.GetService<SetAsideDeliveries>() is { } setAside)
+            {
+                // Unreadable now is unreadable on every retry: this delivery alone is set aside, and the rest of the batch
+                // (an older event of the same MR among them) is still processed.
+                Log.SetAside(logger, delivery.Id, delivery.Event, e.Message);
+                setAside.Add(delivery, e.Message);
+                continue;
+            }
+            catch (GitLabApiException e) when (IsGone(e, mergeRequest: null))
+            {
+                // A push whose project GitLab does not know: its merge requests cannot be listed, now or later.
+                Log.Gone(logger, delivery.Subject, e.Message);
+                continue;
+            }
+            if (projectId is { } known)
+            {
+                projects.Add(known);
             }
         }
 
@@ -72,8 +92,41 @@ public sealed partial class WebhookEventProcessor(IServiceProvider services, ILo
                 ["MergeRequestIid"] = mergeRequest.Iid,
             });
             Log.Reconciling(logger, mergeRequest.ProjectId, mergeRequest.Iid, context.DeliveryIds.Count);
-            await reconciler.ReconcileAsync(mergeRequest, context, cancellationToken);
+            try
+            {
+                await reconciler.ReconcileAsync(mergeRequest, context, cancellationToken);
+            }
+            catch (GitLabApiException e) when (IsGone(e, mergeRequest))
+            {
+                // GitLab says the MR or its project does not exist (or is hidden from the bot, which GitLab answers the same
+                // way; docs/gitlab-behaviour.md): no retry can change that, so the deliveries end here, done, with this log.
+                Log.Gone(logger, mergeRequest.Subject, e.Message);
+            }
         }
+    }
+
+    /// <summary>
+    /// A 404 for the project itself, its MR list, or the MR: the subject does not exist for the bot. A 404 deeper down (a note,
+    /// a user) is not: the MR is read first in every evaluation, so a vanished MR shows on that read at the next attempt.
+    /// </summary>
+    private static bool IsGone(GitLabApiException e, MergeRequestRef? mergeRequest)
+    {
+        if (!e.IsNotFound || !e.Path.StartsWith("/projects/", StringComparison.Ordinal))
+        {
+            return false;
+        }
+        var parts = e.Path.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        if (mergeRequest is { } mr && parts[1] != mr.ProjectId.ToString(System.Globalization.CultureInfo.InvariantCulture))
+        {
+            return false;
+        }
+        return parts.Length switch
+        {
+            2 => true,
+            3 => parts[2] == "merge_requests",
+            4 => parts[2] == "merge_requests" && (mergeRequest is null || parts[3] == mergeRequest.Value.Iid.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            _ => false,
+        };
     }
 
     /// <summary>Hands the delivery to its handler; returns the project it is about (null when skipped).</summary>
@@ -169,6 +222,12 @@ public sealed partial class WebhookEventProcessor(IServiceProvider services, ILo
 
     private static partial class Log
     {
+        [LoggerMessage(EventId = 3091, Level = LogLevel.Error, Message = "Delivery {DeliveryId} ({Event}) cannot be read and is set aside as a dead letter; the rest of its batch goes on: {Reason}")]
+        public static partial void SetAside(ILogger logger, string deliveryId, string @event, string reason);
+
+        [LoggerMessage(EventId = 3092, Level = LogLevel.Warning, Message = "{Subject} does not exist for the bot (GitLab answered 404); its deliveries end without retries: {Reason}")]
+        public static partial void Gone(ILogger logger, string subject, string reason);
+
         [LoggerMessage(EventId = 3001, Level = LogLevel.Warning, Message = "Delivery {DeliveryId} has event '{Event}', which no handler handles; skipped")]
         public static partial void UnknownEvent(ILogger logger, string deliveryId, string @event);
 

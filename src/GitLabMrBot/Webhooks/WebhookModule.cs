@@ -97,6 +97,12 @@ public sealed partial class WebhookModule : ICarterModule
 
         using (document)
         {
+            // Before routing, which reads strings (object_kind, ref) that must decode (issue 12, defect 3).
+            if (DeliveryPayloadCheck.CheckUtf8(body) is { } notUtf8)
+            {
+                DeliveryPayloadCheck.LogRejected(logger, eventHeader, notUtf8.Field);
+                return notUtf8.ToResult();
+            }
             var route = WebhookRouter.Route(eventHeader, document.RootElement);
             switch (route.Outcome)
             {
@@ -115,6 +121,13 @@ public sealed partial class WebhookModule : ICarterModule
                 case WebhookRouteOutcome.Handled:
                 default:
                     break;
+            }
+
+            // What the worker could never read is refused here, before it is stored (issue 12, defect 3).
+            if (DeliveryPayloadCheck.Check(route.Kind, body) is { } unreadable)
+            {
+                DeliveryPayloadCheck.LogRejected(logger, eventHeader, unreadable.Field);
+                return unreadable.ToResult();
             }
 
             var eventUuid = NullIfEmpty(request.Headers["X-Gitlab-Event-UUID"].ToString());

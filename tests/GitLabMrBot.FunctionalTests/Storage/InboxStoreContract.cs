@@ -290,6 +290,26 @@ public abstract class InboxStoreContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task One_delivery_of_a_batch_set_aside_is_dead_alone_and_the_rest_completes()
+    {
+        // What the worker does with an unreadable delivery (issue 12, defect 3): fail it alone, complete the rest.
+        var store = Open();
+        var valid = await Append(store, Delivery("a1"));
+        var unreadable = await Append(store, Delivery("a2"));
+        var batch = (await store.ClaimNextAsync("worker-1", Lease, CancellationToken.None))!;
+
+        await store.FailAsync(batch with { Deliveries = [batch.Deliveries.Single(d => d.Id == unreadable)] }, "set aside: unreadable", retryAt: null, CancellationToken.None);
+        await store.CompleteAsync(batch with { Deliveries = [batch.Deliveries.Single(d => d.Id == valid)] }, CancellationToken.None);
+
+        var dead = await Get(store, unreadable);
+        Assert.Equal((DeliveryStatus.Dead, 1, "set aside: unreadable"), (dead.Status, dead.Attempts, dead.LastError));
+        Assert.Equal(DeliveryStatus.Done, (await Get(store, valid)).Status);
+        Assert.Null(await store.ClaimNextAsync("worker-1", Lease, CancellationToken.None));
+        await Append(store, Delivery("a3"));
+        Assert.NotNull(await store.ClaimNextAsync("worker-2", Lease, CancellationToken.None));
+    }
+
+    [Fact]
     public async Task A_failure_retries_at_the_given_time_then_dead_letters_with_the_last_error()
     {
         var store = Open();

@@ -32,6 +32,7 @@ public sealed partial class SqliteDatabase : IAsyncDisposable, IDisposable
     private readonly Channel<bool> _checkpoints;
     private readonly Task _checkpointer;
     private int _disposed;
+    private long _maxPageCount;
 
     /// <param name="path">The file; created with the schema when missing.</param>
     /// <param name="time">The clock of every stored time.</param>
@@ -86,6 +87,17 @@ public sealed partial class SqliteDatabase : IAsyncDisposable, IDisposable
     internal bool IsWritable => Volatile.Read(ref _disposed) == 0 && !_writer.IsCompleted;
 
     internal long Now() => Time.GetUtcNow().ToUnixTimeMilliseconds();
+
+    /// <summary>
+    /// Caps the file at this many pages on the writer's connection (0: SQLite's own maximum), from its next commit on:
+    /// a write that needs more fails with SQLITE_FULL exactly as on a full disk. Tests simulate a full disk with it
+    /// (no root needed); kept across the writer's reconnections.
+    /// </summary>
+    internal long MaxPageCount
+    {
+        get => Interlocked.Read(ref _maxPageCount);
+        set => Interlocked.Exchange(ref _maxPageCount, value);
+    }
 
     /// <summary>
     /// Queues <paramref name="work"/> for the writer, which runs it in its own savepoint of its next group commit (a
@@ -167,6 +179,7 @@ public sealed partial class SqliteDatabase : IAsyncDisposable, IDisposable
                 try
                 {
                     session ??= new SqliteWriteSession(Open(writer: true));
+                    session.LimitPages(MaxPageCount);
                     var added = session.Commit(batch, Now());
                     // Workers are woken first: by the time a caller sees its answer, they are already looking.
                     if (added > 0)
@@ -415,6 +428,7 @@ internal sealed class SqliteWriteSession(SqliteConnection connection) : IDisposa
 {
     private readonly Dictionary<Type, IDisposable> _prepared = [];
     private SqliteTransaction? _transaction;
+    private long _maxPages;
 
     public SqliteConnection Connection { get; } = connection;
 
@@ -433,6 +447,20 @@ internal sealed class SqliteWriteSession(SqliteConnection connection) : IDisposa
             _prepared.Add(typeof(T), statements);
         }
         return (T)statements;
+    }
+
+    /// <summary>Applies <see cref="SqliteDatabase.MaxPageCount"/> when it changed (0: SQLite's own maximum).</summary>
+    public void LimitPages(long maxPages)
+    {
+        if (maxPages == _maxPages)
+        {
+            return;
+        }
+        using var pragma = Connection.CreateCommand();
+        // SQLite keeps the larger of this and the file's current size; its own maximum is 4294967294 pages.
+        pragma.CommandText = $"PRAGMA max_page_count = {(maxPages > 0 ? maxPages : 4294967294L)};";
+        pragma.ExecuteNonQuery();
+        _maxPages = maxPages;
     }
 
     /// <summary>Runs the writes of the batch in one transaction; returns how many new deliveries they added.</summary>

@@ -28,17 +28,24 @@ public sealed class DiskFullTests
             Assert.Equal(HttpStatusCode.Accepted, before.StatusCode);
         }
 
-        // Full: the file may not grow by one page more.
-        database.MaxPageCount = PageCount(host.DatabasePath);
-        using var refused = await host.Client.SendAsync(BotHost.WebhookRequest("Merge Request Hook", Padded(project, 2)));
+        // The worker's writes to the first delivery (claim, completion) are done, so the free pages are counted right.
+        await Eventually.HoldsAsync(async () => (await host.Store.ListAsync(GitLabMrBot.Inbox.DeliveryStatus.Done, CancellationToken.None)).Count == 1,
+            "the first delivery is processed", TimeSpan.FromSeconds(15));
+
+        // Full: the file may not grow by one page more. Its free pages can still be reused, so the next body is larger than they are.
+        var (pages, free) = PageCounts(host.DatabasePath);
+        database.MaxPageCount = pages;
+        using var refused = await host.Client.SendAsync(BotHost.WebhookRequest("Merge Request Hook", Padded(project, 2, (free + 16) * 4096)));
         Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
         Assert.NotNull(refused.Headers.RetryAfter?.Delta);
+        var lastReadiness = "";
         await Eventually.HoldsAsync(async () =>
         {
             using var ready = await host.Client.GetAsync("/readyz");
-            return ready.StatusCode == HttpStatusCode.ServiceUnavailable
-                && (await ready.Content.ReadAsStringAsync()).Contains("full", StringComparison.OrdinalIgnoreCase);
+            lastReadiness = $"{(int)ready.StatusCode} {await ready.Content.ReadAsStringAsync()}";
+            return ready.StatusCode == HttpStatusCode.ServiceUnavailable && lastReadiness.Contains("full", StringComparison.OrdinalIgnoreCase);
         }, "/readyz answers 503 naming the full store", TimeSpan.FromSeconds(10));
+        Assert.Contains("\"inbox\":\"the store cannot write", lastReadiness, StringComparison.Ordinal);
 
         // Space returns: nothing is restarted, nothing else is sent but probes and the next delivery.
         database.MaxPageCount = 0;
@@ -54,18 +61,20 @@ public sealed class DiskFullTests
     }
 
     // Bodies that need new pages (overflow pages), so a capped file cannot take them.
-    private static byte[] Padded(long project, long iid)
+    private static byte[] Padded(long project, long iid, long padding = 64 * 1024)
     {
         var payload = Payloads.MergeRequest(project, iid);
-        return [.. payload, .. Enumerable.Repeat((byte)' ', 64 * 1024)];
+        return [.. payload, .. Enumerable.Repeat((byte)' ', (int)padding)];
     }
 
-    private static long PageCount(string path)
+    private static (long Pages, long Free) PageCounts(string path)
     {
         using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
         connection.Open();
         using var command = connection.CreateCommand();
         command.CommandText = "PRAGMA page_count;";
-        return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture);
+        var pages = Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture);
+        command.CommandText = "PRAGMA freelist_count;";
+        return (pages, Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture));
     }
 }

@@ -17,7 +17,7 @@ namespace GitLabMrBot.Storage.Sqlite;
 /// A <c>subjects</c> table keeps one row per subject with work, so finding claimable work costs the same however
 /// many deliveries are queued behind a subject in flight.
 /// </summary>
-public sealed partial class SqliteInboxStore : IInboxStore, IAsyncDisposable, IDisposable
+public sealed partial class SqliteInboxStore : IInboxStore, IInboxWriteHealth, IAsyncDisposable, IDisposable
 {
     /// <summary>The schema version of the file (see <see cref="SqliteDatabase"/>, which owns the schema).</summary>
     internal const int SchemaVersion = SqliteDatabase.SchemaVersion;
@@ -273,6 +273,18 @@ public sealed partial class SqliteInboxStore : IInboxStore, IAsyncDisposable, ID
         return total;
     }
 
+    /// <summary>Null while commits succeed; after a failed commit, a probe write tells whether the store writes again.</summary>
+    public async Task<string?> WriteProblemAsync(CancellationToken cancellationToken)
+    {
+        if (_database.WriteFailure is null)
+        {
+            return null;
+        }
+        return await _database.ProbeWriteAsync().WaitAsync(cancellationToken).ConfigureAwait(false) is { } failure
+            ? $"the store cannot write: {failure}"
+            : null;
+    }
+
     public Task<bool> PingAsync(CancellationToken cancellationToken)
     {
         try
@@ -379,6 +391,8 @@ public sealed partial class SqliteInboxStore : IInboxStore, IAsyncDisposable, ID
         private AppendResult? _result;
 
         public Task<AppendResult> Task => _done.Task;
+
+        public override long Bytes => delivery.Body.Length;
 
         public override int Execute(SqliteWriteSession session)
         {

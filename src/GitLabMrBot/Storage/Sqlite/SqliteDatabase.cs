@@ -424,6 +424,12 @@ public sealed partial class SqliteDatabase : IAsyncDisposable, IDisposable
             ) WITHOUT ROWID;
             CREATE TABLE IF NOT EXISTS sweep_projects (project_id INTEGER PRIMARY KEY);
             CREATE TABLE IF NOT EXISTS sweep_state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+            -- A delivery's body in a row of its own, written once: SQLite rewrites a whole row (overflow pages included)
+            -- on every UPDATE that changes its size, so a body kept in deliveries was copied again by the claim and by
+            -- the completion. deliveries.body stays, empty for new rows (older rows keep theirs, read as before).
+            CREATE TABLE IF NOT EXISTS delivery_bodies (id INTEGER PRIMARY KEY, body BLOB NOT NULL);
+            CREATE TRIGGER IF NOT EXISTS delivery_bodies_follow AFTER DELETE ON deliveries
+              BEGIN DELETE FROM delivery_bodies WHERE id = old.id; END;
             """))
         {
             state.ExecuteNonQuery();

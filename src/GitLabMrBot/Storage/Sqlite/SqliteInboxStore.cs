@@ -65,6 +65,14 @@ public sealed partial class SqliteInboxStore : IInboxStore, IInboxWriteHealth, I
 
     private const string What = "inbox";
 
+    // A delivery with its body, wherever the body is: in delivery_bodies (written once, see SqliteDatabase), or inline
+    // in deliveries for rows stored before that table existed. Columns in DeliveryRows.Columns order.
+    private const string WithBodies = """
+        d.id, d.dedupe_key, d.event, d.subject, d.event_uuid, d.received_at, COALESCE(b.body, d.body) AS body,
+        d.status, d.attempts, d.next_attempt_at, d.last_error
+        FROM deliveries d LEFT JOIN delivery_bodies b ON b.id = d.id
+        """;
+
     private readonly SqliteDatabase _database;
     private readonly bool _ownsDatabase;
     private readonly ILogger _logger;
@@ -160,7 +168,7 @@ public sealed partial class SqliteInboxStore : IInboxStore, IInboxWriteHealth, I
         // it) never waits for megabytes of payloads. The rows are ours now, so nothing changes them meanwhile.
         var deliveries = Read(connection =>
         {
-            using var read = Command(connection, null, $"SELECT {Columns} FROM deliveries WHERE id IN (SELECT value FROM json_each($ids)) ORDER BY id");
+            using var read = Command(connection, null, $"SELECT {WithBodies} WHERE d.id IN (SELECT value FROM json_each($ids)) ORDER BY d.id");
             read.Parameters.AddWithValue("$ids", "[" + string.Join(',', batch.Ids) + "]");
             return ReadDeliveries(read);
         });
@@ -307,8 +315,8 @@ public sealed partial class SqliteInboxStore : IInboxStore, IInboxWriteHealth, I
         {
             using var list = Command(connection, null,
                 status is null
-                    ? $"SELECT {Columns} FROM deliveries ORDER BY id"
-                    : $"SELECT {Columns} FROM deliveries WHERE status = $status ORDER BY id");
+                    ? $"SELECT {WithBodies} ORDER BY d.id"
+                    : $"SELECT {WithBodies} WHERE d.status = $status ORDER BY d.id");
             if (status is { } s)
             {
                 list.Parameters.AddWithValue("$status", StatusText(s));
@@ -416,6 +424,8 @@ public sealed partial class SqliteInboxStore : IInboxStore, IInboxWriteHealth, I
         private readonly SqliteParameter _uuid;
         private readonly SqliteParameter _receivedAt;
         private readonly SqliteParameter _body;
+        private readonly SqliteCommand _bodyInsert;
+        private readonly SqliteParameter _bodyId;
         private readonly SqliteParameter _now;
         private readonly SqliteParameter _due;
         private readonly SqliteParameter _existingKey;
@@ -428,7 +438,7 @@ public sealed partial class SqliteInboxStore : IInboxStore, IInboxWriteHealth, I
         {
             _insert = Command(connection, null, """
                 INSERT INTO deliveries (dedupe_key, event, subject, event_uuid, received_at, body, status, attempts, next_attempt_at)
-                VALUES ($key, $event, $subject, $uuid, $received, $body, 'pending', 0, COALESCE($due, $now))
+                VALUES ($key, $event, $subject, $uuid, $received, x'', 'pending', 0, COALESCE($due, $now))
                 ON CONFLICT (dedupe_key) DO NOTHING
                 RETURNING id
                 """);
@@ -437,7 +447,10 @@ public sealed partial class SqliteInboxStore : IInboxStore, IInboxWriteHealth, I
             _subject = _insert.Parameters.Add("$subject", SqliteType.Text);
             _uuid = _insert.Parameters.Add("$uuid", SqliteType.Text);
             _receivedAt = _insert.Parameters.Add("$received", SqliteType.Integer);
-            _body = _insert.Parameters.Add("$body", SqliteType.Blob);
+            // The body has a row of its own: the worker's updates of the delivery's status never rewrite it.
+            _bodyInsert = Command(connection, null, "INSERT INTO delivery_bodies (id, body) VALUES ($id, $body)");
+            _bodyId = _bodyInsert.Parameters.Add("$id", SqliteType.Integer);
+            _body = _bodyInsert.Parameters.Add("$body", SqliteType.Blob);
             _now = _insert.Parameters.Add("$now", SqliteType.Integer);
             _due = _insert.Parameters.Add("$due", SqliteType.Integer);
             _existing = Command(connection, null, "SELECT id FROM deliveries WHERE dedupe_key = $key");
@@ -459,16 +472,20 @@ public sealed partial class SqliteInboxStore : IInboxStore, IInboxWriteHealth, I
             _insert.Transaction = transaction;
             _existing.Transaction = transaction;
             _subjectUpsert.Transaction = transaction;
+            _bodyInsert.Transaction = transaction;
             _now.Value = now;
             _key.Value = delivery.DedupeKey;
             _event.Value = delivery.Event;
             _subject.Value = delivery.Subject;
             _uuid.Value = (object?)delivery.EventUuid ?? DBNull.Value;
             _receivedAt.Value = delivery.ReceivedAt.ToUnixTimeMilliseconds();
-            _body.Value = AsArray(delivery.Body);
             _due.Value = delivery.NotBefore is { } due ? due.ToUnixTimeMilliseconds() : DBNull.Value;
             if (_insert.ExecuteScalar() is long id)
             {
+                _bodyId.Value = id;
+                _body.Value = AsArray(delivery.Body);
+                _bodyInsert.ExecuteNonQuery();
+                _body.Value = DBNull.Value;
                 _upsertSubject.Value = delivery.Subject;
                 _upsertDue.Value = delivery.NotBefore is { } notBefore ? notBefore.ToUnixTimeMilliseconds() : now;
                 _upsertId.Value = id;
@@ -484,6 +501,7 @@ public sealed partial class SqliteInboxStore : IInboxStore, IInboxWriteHealth, I
         public void Dispose()
         {
             _insert.Dispose();
+            _bodyInsert.Dispose();
             _existing.Dispose();
             _subjectUpsert.Dispose();
         }

@@ -44,7 +44,8 @@ internal static class Soak
         var pushes = 0;
         var interval = TimeSpan.FromSeconds(1.0 / pushesPerSecond);
         var nextMinute = TimeSpan.FromMinutes(1);
-        while (clock.Elapsed < TimeSpan.FromMinutes(minutes) && !bot.HasExited)
+        // Until the last minute's sample is taken.
+        while (series.Count < minutes && !bot.HasExited)
         {
             var (branch, _) = mrs[pushes % mrs.Count];
             gitLab.Push(alice, project, branch, Css(pushes % mrs.Count, pushes + 1));

@@ -64,7 +64,7 @@ public sealed partial class WebhookModule : ICarterModule
             return Unauthorized(context, logger, authentication, bodyRead: false);
         }
 
-        // 4. The body, within the budget of bodies in flight.
+        // Then the body, within the budget of bodies in flight (still step 3 of docs/contract.md §4: the signature needs it).
         using var reservation = budget.Open();
         var read = await WebhookBody.ReadAsync(request, limit, reservation, context.RequestAborted);
         if (read.OverBudget)

@@ -22,7 +22,7 @@ public sealed class IntakeLimitTests
         await using var host = await BotHost.StartAsync(new Dictionary<string, string?>
         {
             ["Intake:MaxConnections"] = cap.ToString(CultureInfo.InvariantCulture),
-            ["Intake:IdleTimeout"] = "00:00:02",
+            ["Intake:IdleTimeout"] = "00:00:04",
         });
         // One kept-alive connection, opened before the crowd: the operator's probe.
         using (var first = await host.Client.GetAsync("/healthz"))
@@ -43,8 +43,8 @@ public sealed class IntakeLimitTests
 
             // The cap holds: every connection over it is closed at once (the probe's connection counts too).
             await Eventually.HoldsAsync(() => sockets.Count(s => s.Closed.IsCompleted) >= idle - (cap - 1),
-                $"at least {idle - (cap - 1)} of {idle} idle connections closed at once (cap {cap}); closed: {sockets.Count(s => s.Closed.IsCompleted)}",
-                TimeSpan.FromSeconds(1.5));
+                $"at least {idle - (cap - 1)} of {idle} idle connections closed at once (cap {cap})",
+                TimeSpan.FromSeconds(3));
             using (var during = await host.Client.GetAsync("/healthz"))
             {
                 Assert.Equal(HttpStatusCode.OK, during.StatusCode);
@@ -52,9 +52,9 @@ public sealed class IntakeLimitTests
 
             // The rest are closed after the idle timeout (Kestrel's default would hold them 130 s).
             await Eventually.HoldsAsync(() => sockets.All(s => s.Closed.IsCompleted),
-                $"every idle connection closed after the 2 s idle timeout; still open: {sockets.Count(s => !s.Closed.IsCompleted)}",
-                TimeSpan.FromSeconds(10));
-            Assert.True(opened.Elapsed >= TimeSpan.FromSeconds(1.5), $"the held connections were closed after {opened.Elapsed}, before the idle timeout");
+                "every idle connection closed after the 4 s idle timeout",
+                TimeSpan.FromSeconds(15));
+            Assert.True(opened.Elapsed >= TimeSpan.FromSeconds(3), $"the held connections were closed after {opened.Elapsed}, before the idle timeout");
 
             using var after = await host.Client.GetAsync("/healthz");
             Assert.Equal(HttpStatusCode.OK, after.StatusCode);

@@ -36,7 +36,8 @@ public static class HealthEndpoints
             Predicate = check => check.Tags.Contains(ReadyTag),
             ResponseWriter = (context, report) => context.Response.WriteAsJsonAsync(new ReadinessStatus(
                 Word(report.Status),
-                report.Entries.ToDictionary(e => e.Key, e => Word(e.Value.Status), StringComparer.Ordinal))),
+                report.Entries.ToDictionary(e => e.Key, e => Word(e.Value.Status), StringComparer.Ordinal),
+                Reasons(report))),
             // Ready or not: a degraded check is as unready as a failed one.
             ResultStatusCodes =
             {
@@ -49,17 +50,35 @@ public static class HealthEndpoints
     }
 
     private static string Word(HealthStatus status) => status == HealthStatus.Healthy ? "ready" : "not ready";
+
+    // Why each check that is not ready is not: what an operator reads first.
+    private static Dictionary<string, string>? Reasons(HealthReport report)
+    {
+        var reasons = report.Entries
+            .Where(e => e.Value.Status != HealthStatus.Healthy && !string.IsNullOrEmpty(e.Value.Description))
+            .ToDictionary(e => e.Key, e => e.Value.Description!, StringComparer.Ordinal);
+        return reasons.Count == 0 ? null : reasons;
+    }
 }
 
 public sealed record LiveStatus([property: JsonPropertyName("status")] string Status);
 
 public sealed record ReadinessStatus(
     [property: JsonPropertyName("status")] string Status,
-    [property: JsonPropertyName("checks")] IReadOnlyDictionary<string, string> Checks);
+    [property: JsonPropertyName("checks")] IReadOnlyDictionary<string, string> Checks,
+    [property: JsonPropertyName("reasons"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyDictionary<string, string>? Reasons = null);
 
-/// <summary>Ready when the inbox store answers.</summary>
+/// <summary>Ready when the inbox store answers and, when it can tell (<see cref="IInboxWriteHealth"/>), writes.</summary>
 internal sealed class InboxHealthCheck(IInboxStore store) : IHealthCheck
 {
-    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
-        await store.PingAsync(cancellationToken) ? HealthCheckResult.Healthy() : HealthCheckResult.Unhealthy("the inbox store does not answer");
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        if (!await store.PingAsync(cancellationToken))
+        {
+            return HealthCheckResult.Unhealthy("the inbox store does not answer");
+        }
+        return store is IInboxWriteHealth writes && await writes.WriteProblemAsync(cancellationToken) is { } problem
+            ? HealthCheckResult.Unhealthy(problem)
+            : HealthCheckResult.Healthy();
+    }
 }

@@ -97,3 +97,13 @@ public sealed record ClaimedBatch(string Owner, string Subject, IReadOnlyList<St
     /// <summary>The attempt number this processing is (1 for the first), the highest among the batch.</summary>
     public int Attempt => Deliveries.Count == 0 ? 1 : Deliveries.Max(d => d.Attempts) + 1;
 }
+
+/// <summary>
+/// A store that can tell whether it writes (a full disk leaves reads working): readiness asks it besides
+/// <see cref="IInboxStore.PingAsync"/>.
+/// </summary>
+public interface IInboxWriteHealth
+{
+    /// <summary>Null when the store writes, else why not (e.g. "the store cannot write: database or disk is full").</summary>
+    Task<string?> WriteProblemAsync(CancellationToken cancellationToken);
+}

@@ -27,7 +27,12 @@ public sealed class StandardWebhookSignatureVerifier(byte[] key, TimeProvider ti
 {
     public static readonly TimeSpan Tolerance = TimeSpan.FromMinutes(5);
 
-    public SignatureCheck Verify(string? webhookId, string? webhookTimestamp, string? webhookSignature, ReadOnlySpan<byte> body)
+    /// <summary>
+    /// What can be checked before the body is read (the signature covers the body): the three headers are present, the
+    /// timestamp is within the tolerance, and at least one <c>v1,</c> entry is a well-formed 32-byte signature.
+    /// <see cref="SignatureCheck.Valid"/> here only means the body is worth reading and verifying.
+    /// </summary>
+    public SignatureCheck CheckHeaders(string? webhookId, string? webhookTimestamp, string? webhookSignature)
     {
         if (string.IsNullOrEmpty(webhookId) || string.IsNullOrEmpty(webhookTimestamp) || string.IsNullOrEmpty(webhookSignature))
         {
@@ -38,6 +43,28 @@ public sealed class StandardWebhookSignatureVerifier(byte[] key, TimeProvider ti
             || Math.Abs(timeProvider.GetUtcNow().ToUnixTimeSeconds() - seconds) > (long)Tolerance.TotalSeconds)
         {
             return SignatureCheck.Stale;
+        }
+
+        Span<byte> candidate = stackalloc byte[HMACSHA256.HashSizeInBytes];
+        foreach (var range in webhookSignature.AsSpan().Split(' '))
+        {
+            var entry = webhookSignature.AsSpan()[range];
+            if (entry.StartsWith("v1,", StringComparison.Ordinal)
+                && Convert.TryFromBase64Chars(entry[3..], candidate, out var written)
+                && written == HMACSHA256.HashSizeInBytes)
+            {
+                return SignatureCheck.Valid;
+            }
+        }
+        return SignatureCheck.Mismatch;
+    }
+
+    public SignatureCheck Verify(string? webhookId, string? webhookTimestamp, string? webhookSignature, ReadOnlySpan<byte> body)
+    {
+        var headers = CheckHeaders(webhookId, webhookTimestamp, webhookSignature);
+        if (headers is SignatureCheck.Missing or SignatureCheck.Stale || webhookId is null || webhookTimestamp is null || webhookSignature is null)
+        {
+            return headers;
         }
 
         Span<byte> expected = stackalloc byte[HMACSHA256.HashSizeInBytes];

@@ -10,6 +10,9 @@ public enum AuthenticationResult
     TokenInvalid,
     SignatureStale,
     SignatureInvalid,
+
+    /// <summary>Before the body is read: the signature headers are present and well formed; the body must still be verified.</summary>
+    SignatureToVerify,
 }
 
 /// <summary>
@@ -31,6 +34,17 @@ public sealed class WebhookAuthenticator
 
     public AuthenticationResult Authenticate(IHeaderDictionary headers, ReadOnlySpan<byte> body)
     {
+        var beforeBody = AuthenticateHeaders(headers);
+        return beforeBody == AuthenticationResult.SignatureToVerify ? VerifySignature(headers, body) : beforeBody;
+    }
+
+    /// <summary>
+    /// Everything that can be decided before the body is read, so an unauthenticated body is never read:
+    /// <see cref="AuthenticationResult.Token"/>, a failure, or <see cref="AuthenticationResult.SignatureToVerify"/>
+    /// (then <see cref="VerifySignature"/> decides, once the body is read).
+    /// </summary>
+    public AuthenticationResult AuthenticateHeaders(IHeaderDictionary headers)
+    {
         var token = headers["X-Gitlab-Token"].ToString();
         if (_tokens.Matches(token))
         {
@@ -39,11 +53,10 @@ public sealed class WebhookAuthenticator
 
         if (_signatures is not null)
         {
-            var signature = _signatures.Verify(headers["webhook-id"].ToString(), headers["webhook-timestamp"].ToString(), headers["webhook-signature"].ToString(), body);
-            switch (signature)
+            switch (_signatures.CheckHeaders(headers["webhook-id"].ToString(), headers["webhook-timestamp"].ToString(), headers["webhook-signature"].ToString()))
             {
                 case SignatureCheck.Valid:
-                    return AuthenticationResult.Signature;
+                    return AuthenticationResult.SignatureToVerify;
                 case SignatureCheck.Stale:
                     return AuthenticationResult.SignatureStale;
                 case SignatureCheck.Mismatch:
@@ -56,4 +69,13 @@ public sealed class WebhookAuthenticator
 
         return token.Length == 0 ? AuthenticationResult.TokenMissing : AuthenticationResult.TokenInvalid;
     }
+
+    /// <summary>The signature over the body, after <see cref="AuthenticateHeaders"/> answered <see cref="AuthenticationResult.SignatureToVerify"/>.</summary>
+    public AuthenticationResult VerifySignature(IHeaderDictionary headers, ReadOnlySpan<byte> body) =>
+        _signatures?.Verify(headers["webhook-id"].ToString(), headers["webhook-timestamp"].ToString(), headers["webhook-signature"].ToString(), body) switch
+        {
+            SignatureCheck.Valid => AuthenticationResult.Signature,
+            SignatureCheck.Stale => AuthenticationResult.SignatureStale,
+            _ => AuthenticationResult.SignatureInvalid,
+        };
 }

@@ -3,7 +3,7 @@ using System.Buffers;
 namespace GitLabMrBot.Webhooks;
 
 /// <summary>The raw request body, or why there is none.</summary>
-internal readonly record struct BodyRead(byte[]? Body, bool TooLarge, bool Truncated);
+internal readonly record struct BodyRead(byte[]? Body, bool TooLarge, bool Truncated, bool OverBudget = false);
 
 /// <summary>Reads a webhook body under a size limit, and recognises JSON content types.</summary>
 internal static class WebhookBody
@@ -34,8 +34,9 @@ internal static class WebhookBody
     /// <summary>
     /// Reads the whole body into one array of exactly its size (the store keeps it). With a Content-Length the
     /// array is allocated once; a chunked body is read into pooled buffers, never more than <paramref name="limit"/> + 1 bytes.
+    /// Every buffer is reserved in <paramref name="reservation"/> before it is allocated: none is when the budget is spent.
     /// </summary>
-    public static async ValueTask<BodyRead> ReadAsync(HttpRequest request, long limit, CancellationToken cancellationToken)
+    public static async ValueTask<BodyRead> ReadAsync(HttpRequest request, long limit, BodyReservation reservation, CancellationToken cancellationToken)
     {
         try
         {
@@ -45,12 +46,16 @@ internal static class WebhookBody
                 {
                     return new BodyRead(null, TooLarge: true, Truncated: false);
                 }
+                if (!reservation.TryGrowTo(declared))
+                {
+                    return new BodyRead(null, TooLarge: false, Truncated: false, OverBudget: true);
+                }
                 var body = new byte[declared];
                 await request.Body.ReadExactlyAsync(body, cancellationToken);
                 return new BodyRead(body, TooLarge: false, Truncated: false);
             }
 
-            return await ReadChunkedAsync(request.Body, limit, cancellationToken);
+            return await ReadChunkedAsync(request.Body, limit, reservation, cancellationToken);
         }
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
@@ -65,8 +70,12 @@ internal static class WebhookBody
         }
     }
 
-    private static async ValueTask<BodyRead> ReadChunkedAsync(Stream stream, long limit, CancellationToken cancellationToken)
+    private static async ValueTask<BodyRead> ReadChunkedAsync(Stream stream, long limit, BodyReservation reservation, CancellationToken cancellationToken)
     {
+        if (!reservation.TryGrowTo(InitialChunkedBuffer))
+        {
+            return new BodyRead(null, TooLarge: false, Truncated: false, OverBudget: true);
+        }
         var buffer = ArrayPool<byte>.Shared.Rent(InitialChunkedBuffer);
         var total = 0;
         try
@@ -75,7 +84,13 @@ internal static class WebhookBody
             {
                 if (total == buffer.Length)
                 {
-                    var larger = ArrayPool<byte>.Shared.Rent((int)Math.Min((long)buffer.Length * 2, Array.MaxLength));
+                    // The old buffer and the larger one are both held while copying.
+                    var next = (int)Math.Min((long)buffer.Length * 2, Array.MaxLength);
+                    if (!reservation.TryGrowTo((long)buffer.Length + next))
+                    {
+                        return new BodyRead(null, TooLarge: false, Truncated: false, OverBudget: true);
+                    }
+                    var larger = ArrayPool<byte>.Shared.Rent(next);
                     buffer.AsSpan(0, total).CopyTo(larger);
                     ArrayPool<byte>.Shared.Return(buffer);
                     buffer = larger;
@@ -86,6 +101,11 @@ internal static class WebhookBody
                 var read = await stream.ReadAsync(buffer.AsMemory(total, wanted), cancellationToken);
                 if (read == 0)
                 {
+                    // The exact copy is held beside the buffer until the buffer is returned.
+                    if (!reservation.TryGrowTo((long)buffer.Length + total))
+                    {
+                        return new BodyRead(null, TooLarge: false, Truncated: false, OverBudget: true);
+                    }
                     return new BodyRead(buffer.AsSpan(0, total).ToArray(), TooLarge: false, Truncated: false);
                 }
                 total += read;

@@ -25,7 +25,9 @@ public sealed partial class WebhookModule : ICarterModule
         HttpContext context,
         [FromServices] IInboxStore store,
         [FromServices] WebhookAuthenticator authenticator,
+        [FromServices] WebhookBodyBudget budget,
         [FromServices] IOptions<InboxOptions> options,
+        [FromServices] IOptions<IntakeOptions> intake,
         [FromServices] TimeProvider timeProvider,
         [FromServices] ILogger<WebhookModule> logger)
     {
@@ -53,7 +55,24 @@ public sealed partial class WebhookModule : ICarterModule
                 statusCode: StatusCodes.Status415UnsupportedMediaType);
         }
 
-        var read = await WebhookBody.ReadAsync(request, limit, context.RequestAborted);
+        // 3. Authenticity, before the body is read: an unauthenticated body is never buffered. The token is a header; a
+        // signature covers the body, so only its headers (present, well formed, timestamp in tolerance) are checked
+        // here, and the signature itself once the body is read. The failure reason is logged, never the presented values.
+        var authentication = authenticator.AuthenticateHeaders(request.Headers);
+        if (authentication is not (AuthenticationResult.Token or AuthenticationResult.SignatureToVerify))
+        {
+            return Unauthorized(context, logger, authentication, bodyRead: false);
+        }
+
+        // Then the body, within the budget of bodies in flight (still step 3 of docs/contract.md §4: the signature needs it).
+        using var reservation = budget.Open();
+        var read = await WebhookBody.ReadAsync(request, limit, reservation, context.RequestAborted);
+        if (read.OverBudget)
+        {
+            Log.OverBudget(logger, request.ContentLength, budget.Limit);
+            CloseUnreadConnection(context);
+            return Unavailable(context, intake.Value, "Too many webhook bodies are being received at once. Retry later.");
+        }
         if (read.TooLarge)
         {
             Log.BodyTooLarge(logger, null, limit);
@@ -65,15 +84,13 @@ public sealed partial class WebhookModule : ICarterModule
             return BadRequest("The body ended before its declared length.");
         }
 
-        // 3. Authenticity (token or signature). The failure reason is logged, never the presented values.
-        var authentication = authenticator.Authenticate(request.Headers, body);
-        if (!WebhookAuthenticator.IsAuthenticated(authentication))
+        if (authentication == AuthenticationResult.SignatureToVerify)
         {
-            Log.Unauthenticated(logger, authentication, context.Connection.RemoteIpAddress?.ToString());
-            return TypedResults.Problem(
-                title: "Unauthorized",
-                detail: "The request needs a valid X-Gitlab-Token header (the webhook's secret token) or a valid Standard Webhooks signature.",
-                statusCode: StatusCodes.Status401Unauthorized);
+            authentication = authenticator.VerifySignature(request.Headers, body);
+            if (authentication != AuthenticationResult.Signature)
+            {
+                return Unauthorized(context, logger, authentication, bodyRead: true);
+            }
         }
 
         // 4. Event header and routing fields.
@@ -132,7 +149,9 @@ public sealed partial class WebhookModule : ICarterModule
 
             var eventUuid = NullIfEmpty(request.Headers["X-Gitlab-Event-UUID"].ToString());
             var delivery = new NewDelivery(
-                WebhookRouter.DedupeKey(NullIfEmpty(request.Headers["Idempotency-Key"].ToString()), eventUuid, route, document.RootElement, body),
+                WebhookRouter.DedupeKey(
+                    WebhookRouter.DeliveryId(NullIfEmpty(request.Headers["webhook-id"].ToString()), NullIfEmpty(request.Headers["Idempotency-Key"].ToString())),
+                    eventUuid, route, document.RootElement, body),
                 eventHeader,
                 route.Subject!,
                 eventUuid,
@@ -149,10 +168,7 @@ public sealed partial class WebhookModule : ICarterModule
             catch (Exception e)
             {
                 Log.StoreUnavailable(logger, e, eventHeader, route.Subject);
-                return TypedResults.Problem(
-                    title: "Inbox unavailable",
-                    detail: "The delivery could not be stored right now; it was not accepted. Retry later.",
-                    statusCode: StatusCodes.Status503ServiceUnavailable);
+                return Unavailable(context, intake.Value, "The delivery could not be stored right now; it was not accepted. Retry later.", "Inbox unavailable");
             }
 
             if (result.Duplicate)
@@ -165,6 +181,28 @@ public sealed partial class WebhookModule : ICarterModule
             return TypedResults.Json(new WebhookAnswer("accepted", result.DeliveryId), WebhookAnswerJsonContext.Default.WebhookAnswer, statusCode: StatusCodes.Status202Accepted);
         }
     }
+
+    private static ProblemHttpResult Unauthorized(HttpContext context, ILogger logger, AuthenticationResult reason, bool bodyRead)
+    {
+        Log.Unauthenticated(logger, reason, context.Connection.RemoteIpAddress?.ToString());
+        if (!bodyRead)
+        {
+            CloseUnreadConnection(context);
+        }
+        return TypedResults.Problem(
+            title: "Unauthorized",
+            detail: "The request needs a valid X-Gitlab-Token header (the webhook's secret token) or a valid Standard Webhooks signature.",
+            statusCode: StatusCodes.Status401Unauthorized);
+    }
+
+    private static ProblemHttpResult Unavailable(HttpContext context, IntakeOptions intake, string detail, string title = "Service unavailable")
+    {
+        context.Response.Headers.RetryAfter = ((long)Math.Ceiling(intake.RetryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return TypedResults.Problem(title: title, detail: detail, statusCode: StatusCodes.Status503ServiceUnavailable);
+    }
+
+    // The body was left unread: the connection is closed after the answer instead of reading the rest to reuse it.
+    private static void CloseUnreadConnection(HttpContext context) => context.Response.Headers.Connection = "close";
 
     private static ProblemHttpResult TooLarge(long limit) => TypedResults.Problem(
         title: "Payload too large",
@@ -210,5 +248,8 @@ public sealed partial class WebhookModule : ICarterModule
 
         [LoggerMessage(EventId = 1011, Level = LogLevel.Error, Message = "Webhook not stored (503): the inbox failed for {Event} {Subject}")]
         public static partial void StoreUnavailable(ILogger logger, Exception exception, string @event, string? subject);
+
+        [LoggerMessage(EventId = 1041, Level = LogLevel.Warning, Message = "Webhook refused (503): a body of {ContentLength} bytes would take the bodies in flight over {Limit} bytes")]
+        public static partial void OverBudget(ILogger logger, long? contentLength, long limit);
     }
 }

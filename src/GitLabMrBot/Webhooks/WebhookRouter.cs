@@ -85,6 +85,14 @@ public static class WebhookRouter
     }
 
     /// <summary>
+    /// The delivery's own id: <c>webhook-id</c> when present, else <c>Idempotency-Key</c>. GitLab sends both with the
+    /// same value on a signed delivery (docs/gitlab-behaviour.md §1.7), but only <c>webhook-id</c> is covered by the
+    /// signature: a replay with the <c>Idempotency-Key</c> changed or removed keeps it, and stays a duplicate.
+    /// </summary>
+    public static string? DeliveryId(string? webhookId, string? idempotencyKey) =>
+        !string.IsNullOrEmpty(webhookId) ? webhookId : idempotencyKey;
+
+    /// <summary>
     /// The key that recognises a redelivery: the <c>Idempotency-Key</c> header (the same across GitLab's retries
     /// and "Resend Request"); else <c>X-Gitlab-Event-UUID</c> plus the object's id and <c>updated_at</c>
     /// (the UUID alone is shared by recursive hooks); else a hash of the body.

@@ -32,6 +32,9 @@ public sealed partial class SqliteDatabase : IAsyncDisposable, IDisposable
     private readonly Channel<bool> _checkpoints;
     private readonly Task _checkpointer;
     private int _disposed;
+    private long _maxPageCount;
+    private string? _writeFailure;
+    private long _failedBytes;
 
     /// <param name="path">The file; created with the schema when missing.</param>
     /// <param name="time">The clock of every stored time.</param>
@@ -86,6 +89,61 @@ public sealed partial class SqliteDatabase : IAsyncDisposable, IDisposable
     internal bool IsWritable => Volatile.Read(ref _disposed) == 0 && !_writer.IsCompleted;
 
     internal long Now() => Time.GetUtcNow().ToUnixTimeMilliseconds();
+
+    /// <summary>
+    /// Why the last commit failed (a full disk: "database or disk is full"), or null once a commit succeeded again.
+    /// The intake answers 503 meanwhile anyway (its own commit fails); this lets readiness say so.
+    /// </summary>
+    internal string? WriteFailure => Volatile.Read(ref _writeFailure);
+
+    /// <summary>
+    /// Commits a write as large as the bodies of the commit that failed (at least <see cref="MinProbeBytes"/>, at most
+    /// <see cref="MaxProbeBytes"/>; a row of the bot state, deleted again once it committed), so readiness can find out
+    /// whether the store takes such a write again without waiting for the next delivery. Null when it committed, else why not.
+    /// </summary>
+    internal async Task<string?> ProbeWriteAsync()
+    {
+        var size = Math.Clamp(Interlocked.Read(ref _failedBytes), MinProbeBytes, MaxProbeBytes);
+        try
+        {
+            await WriteAsync("inbox", (connection, transaction, now) =>
+            {
+                using var probe = Command(connection, transaction,
+                    "INSERT OR REPLACE INTO bot_state (key, value, updated_at) VALUES ('health:write-probe', zeroblob($size), $now)");
+                probe.Parameters.AddWithValue("$size", size);
+                probe.Parameters.AddWithValue("$now", now);
+                probe.ExecuteNonQuery();
+                return true;
+            }).ConfigureAwait(false);
+        }
+        catch (InboxUnavailableException e)
+        {
+            return e.InnerException?.Message ?? e.Message;
+        }
+        WritesRecovered();
+        // Its pages go back to the free list, for the deliveries; nobody waits for this.
+        _ = WriteAsync("inbox", static (connection, transaction, _) =>
+        {
+            using var delete = Command(connection, transaction, "DELETE FROM bot_state WHERE key = 'health:write-probe'");
+            return delete.ExecuteNonQuery();
+        }).ContinueWith(static t => _ = t.Exception, TaskScheduler.Default);
+        return null;
+    }
+
+    internal const int MinProbeBytes = 64 * 1024;
+
+    internal const int MaxProbeBytes = 32 * 1024 * 1024;
+
+    /// <summary>
+    /// Caps the file at this many pages on the writer's connection (0: SQLite's own maximum), from its next commit on:
+    /// a write that needs more fails with SQLITE_FULL exactly as on a full disk. Tests simulate a full disk with it
+    /// (no root needed); kept across the writer's reconnections.
+    /// </summary>
+    internal long MaxPageCount
+    {
+        get => Interlocked.Read(ref _maxPageCount);
+        set => Interlocked.Exchange(ref _maxPageCount, value);
+    }
 
     /// <summary>
     /// Queues <paramref name="work"/> for the writer, which runs it in its own savepoint of its next group commit (a
@@ -167,6 +225,7 @@ public sealed partial class SqliteDatabase : IAsyncDisposable, IDisposable
                 try
                 {
                     session ??= new SqliteWriteSession(Open(writer: true));
+                    session.LimitPages(MaxPageCount);
                     var added = session.Commit(batch, Now());
                     // Workers are woken first: by the time a caller sees its answer, they are already looking.
                     if (added > 0)
@@ -176,6 +235,12 @@ public sealed partial class SqliteDatabase : IAsyncDisposable, IDisposable
                     for (var i = 0; i < batch.Count; i++)
                     {
                         batch[i].Committed();
+                    }
+                    // Small writes (the worker's claims) may still fit where a body did not: only a commit as large
+                    // as the one that failed shows that the store writes again.
+                    if (Volatile.Read(ref _writeFailure) is not null && BatchBytes(batch) >= Interlocked.Read(ref _failedBytes))
+                    {
+                        WritesRecovered();
                     }
                     sinceCheckpoint += added;
                     if (sinceCheckpoint >= CheckpointEvery)
@@ -187,6 +252,12 @@ public sealed partial class SqliteDatabase : IAsyncDisposable, IDisposable
                 catch (Exception e)
                 {
                     Log.GroupCommitFailed(_logger, batch.Count, e);
+                    Volatile.Write(ref _writeFailure, e.Message);
+                    Interlocked.Exchange(ref _failedBytes, BatchBytes(batch));
+                    // A WAL that is never checkpointed only grows; on a full disk it must restart from its beginning,
+                    // which only a checkpoint allows. Counting to the next checkpoint would wait for commits that fail.
+                    sinceCheckpoint = 0;
+                    _checkpoints.Writer.TryWrite(true);
                     var failure = new InboxUnavailableException("The inbox could not commit the delivery.", e);
                     for (var i = 0; i < batch.Count; i++)
                     {
@@ -202,6 +273,24 @@ public sealed partial class SqliteDatabase : IAsyncDisposable, IDisposable
         finally
         {
             session?.Dispose();
+        }
+    }
+
+    private static long BatchBytes(List<SqliteWrite> batch)
+    {
+        long bytes = 0;
+        for (var i = 0; i < batch.Count; i++)
+        {
+            bytes += batch[i].Bytes;
+        }
+        return bytes;
+    }
+
+    private void WritesRecovered()
+    {
+        if (Interlocked.Exchange(ref _writeFailure, null) is not null)
+        {
+            Log.WritesRecovered(_logger);
         }
     }
 
@@ -335,6 +424,12 @@ public sealed partial class SqliteDatabase : IAsyncDisposable, IDisposable
             ) WITHOUT ROWID;
             CREATE TABLE IF NOT EXISTS sweep_projects (project_id INTEGER PRIMARY KEY);
             CREATE TABLE IF NOT EXISTS sweep_state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+            -- A delivery's body in a row of its own, written once: SQLite rewrites a whole row (overflow pages included)
+            -- on every UPDATE that changes its size, so a body kept in deliveries was copied again by the claim and by
+            -- the completion. deliveries.body stays, empty for new rows (older rows keep theirs, read as before).
+            CREATE TABLE IF NOT EXISTS delivery_bodies (id INTEGER PRIMARY KEY, body BLOB NOT NULL);
+            CREATE TRIGGER IF NOT EXISTS delivery_bodies_follow AFTER DELETE ON deliveries
+              BEGIN DELETE FROM delivery_bodies WHERE id = old.id; END;
             """))
         {
             state.ExecuteNonQuery();
@@ -363,8 +458,17 @@ public sealed partial class SqliteDatabase : IAsyncDisposable, IDisposable
             }
             catch (Exception e)
             {
-                transaction.Rollback("op");
-                transaction.Release("op");
+                try
+                {
+                    transaction.Rollback("op");
+                    transaction.Release("op");
+                }
+                catch (InvalidOperationException) when (e is SqliteException)
+                {
+                    // SQLite rolled the whole transaction back itself (SQLITE_FULL does): the group commit fails, with
+                    // this write's reason rather than "the transaction has completed".
+                    System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e);
+                }
                 _failure = e is SqliteException ? new InboxUnavailableException($"The {what} is unavailable: {e.Message}", e) : e;
             }
             return 0;
@@ -390,6 +494,9 @@ public sealed partial class SqliteDatabase : IAsyncDisposable, IDisposable
         [LoggerMessage(EventId = 2101, Level = LogLevel.Error, Message = "Inbox group commit of {Count} deliveries failed; their requests are answered 503")]
         public static partial void GroupCommitFailed(ILogger logger, int count, Exception exception);
 
+        [LoggerMessage(EventId = 2141, Level = LogLevel.Information, Message = "Inbox commits succeed again after a failure")]
+        public static partial void WritesRecovered(ILogger logger);
+
         [LoggerMessage(EventId = 2103, Level = LogLevel.Warning, Message = "Inbox WAL checkpoint failed; the next one retries")]
         public static partial void CheckpointFailed(ILogger logger, Exception exception);
     }
@@ -400,6 +507,9 @@ internal abstract class SqliteWrite
 {
     /// <summary>Runs inside the commit's transaction; returns how many new deliveries it added (they wake the workers).</summary>
     public abstract int Execute(SqliteWriteSession session);
+
+    /// <summary>The bytes of payload this write adds (a delivery's body): what a probe after a failed commit must be able to write.</summary>
+    public virtual long Bytes => 0;
 
     /// <summary>The commit carrying this write is durable: hand the caller its result.</summary>
     public abstract void Committed();
@@ -415,6 +525,9 @@ internal sealed class SqliteWriteSession(SqliteConnection connection) : IDisposa
 {
     private readonly Dictionary<Type, IDisposable> _prepared = [];
     private SqliteTransaction? _transaction;
+
+    // Unknown at first: a pooled connection may still carry the cap of an earlier session.
+    private long _maxPages = -1;
 
     public SqliteConnection Connection { get; } = connection;
 
@@ -433,6 +546,20 @@ internal sealed class SqliteWriteSession(SqliteConnection connection) : IDisposa
             _prepared.Add(typeof(T), statements);
         }
         return (T)statements;
+    }
+
+    /// <summary>Applies <see cref="SqliteDatabase.MaxPageCount"/> when it changed (0: SQLite's own maximum).</summary>
+    public void LimitPages(long maxPages)
+    {
+        if (maxPages == _maxPages)
+        {
+            return;
+        }
+        using var pragma = Connection.CreateCommand();
+        // SQLite keeps the larger of this and the file's current size; its own maximum is 4294967294 pages.
+        pragma.CommandText = $"PRAGMA max_page_count = {(maxPages > 0 ? maxPages : 4294967294L)};";
+        pragma.ExecuteNonQuery();
+        _maxPages = maxPages;
     }
 
     /// <summary>Runs the writes of the batch in one transaction; returns how many new deliveries they added.</summary>

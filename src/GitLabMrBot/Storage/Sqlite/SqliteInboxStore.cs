@@ -17,7 +17,7 @@ namespace GitLabMrBot.Storage.Sqlite;
 /// A <c>subjects</c> table keeps one row per subject with work, so finding claimable work costs the same however
 /// many deliveries are queued behind a subject in flight.
 /// </summary>
-public sealed partial class SqliteInboxStore : IInboxStore, IAsyncDisposable, IDisposable
+public sealed partial class SqliteInboxStore : IInboxStore, IInboxWriteHealth, IAsyncDisposable, IDisposable
 {
     /// <summary>The schema version of the file (see <see cref="SqliteDatabase"/>, which owns the schema).</summary>
     internal const int SchemaVersion = SqliteDatabase.SchemaVersion;
@@ -64,6 +64,14 @@ public sealed partial class SqliteInboxStore : IInboxStore, IAsyncDisposable, ID
         "lease_owner = $owner AND status = 'processing' AND id IN (SELECT value FROM json_each($ids))";
 
     private const string What = "inbox";
+
+    // A delivery with its body, wherever the body is: in delivery_bodies (written once, see SqliteDatabase), or inline
+    // in deliveries for rows stored before that table existed. Columns in DeliveryRows.Columns order.
+    private const string WithBodies = """
+        d.id, d.dedupe_key, d.event, d.subject, d.event_uuid, d.received_at, COALESCE(b.body, d.body) AS body,
+        d.status, d.attempts, d.next_attempt_at, d.last_error
+        FROM deliveries d LEFT JOIN delivery_bodies b ON b.id = d.id
+        """;
 
     private readonly SqliteDatabase _database;
     private readonly bool _ownsDatabase;
@@ -160,7 +168,7 @@ public sealed partial class SqliteInboxStore : IInboxStore, IAsyncDisposable, ID
         // it) never waits for megabytes of payloads. The rows are ours now, so nothing changes them meanwhile.
         var deliveries = Read(connection =>
         {
-            using var read = Command(connection, null, $"SELECT {Columns} FROM deliveries WHERE id IN (SELECT value FROM json_each($ids)) ORDER BY id");
+            using var read = Command(connection, null, $"SELECT {WithBodies} WHERE d.id IN (SELECT value FROM json_each($ids)) ORDER BY d.id");
             read.Parameters.AddWithValue("$ids", "[" + string.Join(',', batch.Ids) + "]");
             return ReadDeliveries(read);
         });
@@ -273,6 +281,18 @@ public sealed partial class SqliteInboxStore : IInboxStore, IAsyncDisposable, ID
         return total;
     }
 
+    /// <summary>Null while commits succeed; after a failed commit, a probe write tells whether the store writes again.</summary>
+    public async Task<string?> WriteProblemAsync(CancellationToken cancellationToken)
+    {
+        if (_database.WriteFailure is null)
+        {
+            return null;
+        }
+        return await _database.ProbeWriteAsync().WaitAsync(cancellationToken).ConfigureAwait(false) is { } failure
+            ? $"the store cannot write: {failure}"
+            : null;
+    }
+
     public Task<bool> PingAsync(CancellationToken cancellationToken)
     {
         try
@@ -295,8 +315,8 @@ public sealed partial class SqliteInboxStore : IInboxStore, IAsyncDisposable, ID
         {
             using var list = Command(connection, null,
                 status is null
-                    ? $"SELECT {Columns} FROM deliveries ORDER BY id"
-                    : $"SELECT {Columns} FROM deliveries WHERE status = $status ORDER BY id");
+                    ? $"SELECT {WithBodies} ORDER BY d.id"
+                    : $"SELECT {WithBodies} WHERE d.status = $status ORDER BY d.id");
             if (status is { } s)
             {
                 list.Parameters.AddWithValue("$status", StatusText(s));
@@ -380,6 +400,8 @@ public sealed partial class SqliteInboxStore : IInboxStore, IAsyncDisposable, ID
 
         public Task<AppendResult> Task => _done.Task;
 
+        public override long Bytes => delivery.Body.Length;
+
         public override int Execute(SqliteWriteSession session)
         {
             _result = session.Prepared(static connection => new AppendStatements(connection)).Append(delivery, session.Transaction, session.Now);
@@ -402,6 +424,8 @@ public sealed partial class SqliteInboxStore : IInboxStore, IAsyncDisposable, ID
         private readonly SqliteParameter _uuid;
         private readonly SqliteParameter _receivedAt;
         private readonly SqliteParameter _body;
+        private readonly SqliteCommand _bodyInsert;
+        private readonly SqliteParameter _bodyId;
         private readonly SqliteParameter _now;
         private readonly SqliteParameter _due;
         private readonly SqliteParameter _existingKey;
@@ -414,7 +438,7 @@ public sealed partial class SqliteInboxStore : IInboxStore, IAsyncDisposable, ID
         {
             _insert = Command(connection, null, """
                 INSERT INTO deliveries (dedupe_key, event, subject, event_uuid, received_at, body, status, attempts, next_attempt_at)
-                VALUES ($key, $event, $subject, $uuid, $received, $body, 'pending', 0, COALESCE($due, $now))
+                VALUES ($key, $event, $subject, $uuid, $received, x'', 'pending', 0, COALESCE($due, $now))
                 ON CONFLICT (dedupe_key) DO NOTHING
                 RETURNING id
                 """);
@@ -423,7 +447,10 @@ public sealed partial class SqliteInboxStore : IInboxStore, IAsyncDisposable, ID
             _subject = _insert.Parameters.Add("$subject", SqliteType.Text);
             _uuid = _insert.Parameters.Add("$uuid", SqliteType.Text);
             _receivedAt = _insert.Parameters.Add("$received", SqliteType.Integer);
-            _body = _insert.Parameters.Add("$body", SqliteType.Blob);
+            // The body has a row of its own: the worker's updates of the delivery's status never rewrite it.
+            _bodyInsert = Command(connection, null, "INSERT INTO delivery_bodies (id, body) VALUES ($id, $body)");
+            _bodyId = _bodyInsert.Parameters.Add("$id", SqliteType.Integer);
+            _body = _bodyInsert.Parameters.Add("$body", SqliteType.Blob);
             _now = _insert.Parameters.Add("$now", SqliteType.Integer);
             _due = _insert.Parameters.Add("$due", SqliteType.Integer);
             _existing = Command(connection, null, "SELECT id FROM deliveries WHERE dedupe_key = $key");
@@ -445,16 +472,20 @@ public sealed partial class SqliteInboxStore : IInboxStore, IAsyncDisposable, ID
             _insert.Transaction = transaction;
             _existing.Transaction = transaction;
             _subjectUpsert.Transaction = transaction;
+            _bodyInsert.Transaction = transaction;
             _now.Value = now;
             _key.Value = delivery.DedupeKey;
             _event.Value = delivery.Event;
             _subject.Value = delivery.Subject;
             _uuid.Value = (object?)delivery.EventUuid ?? DBNull.Value;
             _receivedAt.Value = delivery.ReceivedAt.ToUnixTimeMilliseconds();
-            _body.Value = AsArray(delivery.Body);
             _due.Value = delivery.NotBefore is { } due ? due.ToUnixTimeMilliseconds() : DBNull.Value;
             if (_insert.ExecuteScalar() is long id)
             {
+                _bodyId.Value = id;
+                _body.Value = AsArray(delivery.Body);
+                _bodyInsert.ExecuteNonQuery();
+                _body.Value = DBNull.Value;
                 _upsertSubject.Value = delivery.Subject;
                 _upsertDue.Value = delivery.NotBefore is { } notBefore ? notBefore.ToUnixTimeMilliseconds() : now;
                 _upsertId.Value = id;
@@ -470,6 +501,7 @@ public sealed partial class SqliteInboxStore : IInboxStore, IAsyncDisposable, ID
         public void Dispose()
         {
             _insert.Dispose();
+            _bodyInsert.Dispose();
             _existing.Dispose();
             _subjectUpsert.Dispose();
         }

@@ -203,7 +203,8 @@ public sealed class ConditionTests
         var comment = Assert.Single(plan.Comments);
         Assert.Equal("<!-- gitlab-mr-bot:policy:hotfix -->", comment.Marker);
         Assert.StartsWith(comment.Marker + "\n", comment.Body);
-        Assert.Contains("Hotfix into release/1 by alice (hotfix, !42).", comment.Body);
+        // Every value a template writes is a code span (issue 12, defect 4): shown as written, never a mention or reference.
+        Assert.Contains("Hotfix into `release/1` by `alice` (`hotfix`, !`42`).", comment.Body);
         Assert.Contains("\n\\/close", comment.Body); // a quick action in a template is never executed
     }
 

@@ -21,6 +21,7 @@ public static class SummaryComment
         DecisionKind.ScopeConflict,
         DecisionKind.RemovedByPolicy,
         DecisionKind.RegexTimeout,
+        DecisionKind.TimeBudgetExceeded,
         DecisionKind.NotSettled,
         DecisionKind.DiffIncomplete,
     ];

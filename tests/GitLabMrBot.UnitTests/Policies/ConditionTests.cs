@@ -156,10 +156,11 @@ public sealed class ConditionTests
     [Fact]
     public void Catastrophic_regex_times_out_counts_as_not_matching_and_says_so()
     {
+        // The lookahead keeps the pattern on the backtracking engine (plain ^(a+)+$ now runs in linear time: issue 12, defect 5).
         var config = Compile("""
             { "policies": [
-              { "name": "evil", "when": { "title": "^(a+)+$" }, "then": { "addLabels": ["hit"] } },
-              { "name": "negated", "when": { "not": { "title": "^(a+)+$" } }, "then": { "addLabels": ["negated"] } }
+              { "name": "evil", "when": { "title": "^(?=a)(a+)+$" }, "then": { "addLabels": ["hit"] } },
+              { "name": "negated", "when": { "not": { "title": "^(?=a)(a+)+$" } }, "then": { "addLabels": ["negated"] } }
             ] }
             """, regexTimeout: TimeSpan.FromMilliseconds(50));
         var mr = Mr(title: new string('a', 40) + "!");

@@ -1,3 +1,4 @@
+using Xunit.Abstractions;
 using System.Diagnostics;
 using GitLabMrBot.Policies;
 using static GitLabMrBot.UnitTests.Policies.PolicyTestKit;
@@ -9,7 +10,7 @@ namespace GitLabMrBot.UnitTests.Policies;
 /// not only a timeout per match (250 ms): before, <c>(a+)+$</c> under <c>commitMessages</c> on an MR with 1,000
 /// commits ran 1,000 matches of 250 ms each.
 /// </summary>
-public sealed class EvaluationBudgetTests
+public sealed class EvaluationBudgetTests(ITestOutputHelper output)
 {
     // The defaults (PolicyConfigLoader): 2 s for the evaluation; the margin covers start-up and a loaded CI machine.
     private static readonly TimeSpan Budget = TimeSpan.FromSeconds(2);
@@ -29,6 +30,7 @@ public sealed class EvaluationBudgetTests
             """, regexTimeout: GenerousMatchTimeout);
 
         var (plan, elapsed) = await EvaluateWithin(Mr(commits: Commits), config);
+        output.WriteLine($"(a+)+$ on 1000 commit messages: {elapsed.TotalMilliseconds:0} ms");
 
         Assert.True(elapsed < Budget + Margin, $"took {elapsed.TotalMilliseconds:0} ms");
         // The linear-time engine decides it: no match, and nothing undecided.
@@ -48,6 +50,8 @@ public sealed class EvaluationBudgetTests
             """, regexTimeout: GenerousMatchTimeout);
 
         var (plan, elapsed) = await EvaluateWithin(Mr(title: "feat: x", commits: Commits), config);
+        output.WriteLine($"(?=a)(a+)+$ on 1000 commit messages, then a title regex: {elapsed.TotalMilliseconds:0} ms");
+        output.WriteLine(string.Join("\n", plan.Decisions.Select(d => d.Text)));
 
         Assert.True(elapsed < Budget + Margin, $"took {elapsed.TotalMilliseconds:0} ms");
         Assert.Equal(["feature"], Added(plan)); // the policy budget leaves time for the policies after the costly one
@@ -72,6 +76,7 @@ public sealed class EvaluationBudgetTests
         var started = Stopwatch.GetTimestamp();
         var plan = PolicyEngine.Evaluate(Mr(commits: Commits), config);
         var elapsed = Stopwatch.GetElapsedTime(started);
+        output.WriteLine($"three policies with (?=a)(a+)+$ on 1000 commit messages: {elapsed.TotalMilliseconds:0} ms");
 
         Assert.True(elapsed < Budget + Margin, $"took {elapsed.TotalMilliseconds:0} ms");
         var texts = plan.Decisions.Where(d => d.Kind == DecisionKind.TimeBudgetExceeded).Select(d => d.Text).ToList();

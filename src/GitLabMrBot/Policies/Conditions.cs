@@ -191,7 +191,8 @@ internal sealed class CommitMessagesCondition(TimedRegex regex) : ICondition
                 case MatchOutcome.TimedOut:
                     return ConditionResult.Timeout($"commit message regex /{regex}/ timed out after {regex.MatchTimeout.TotalMilliseconds:0} ms (treated as not matching)");
                 case MatchOutcome.OutOfBudget:
-                    return ConditionResult.OutOfTime($"commit message regex /{regex}/ stopped after {i} of {messages.Count} commit messages: {input.Budget!.DescribeExhausted()} (skipped: neither it nor its negation holds)");
+                    // Not how many were checked: that varies with the machine's load, and the summary would be edited each time.
+                    return ConditionResult.OutOfTime($"commit message regex /{regex}/ not run on all {messages.Count} commit messages: {input.Budget!.DescribeExhausted()} (skipped: neither it nor its negation holds)");
             }
         }
         return new(false, $"no commit message matches /{regex}/");

@@ -10,7 +10,7 @@ namespace GitLabMrBot.Configuration;
 /// once, and a failure is reported at its JSON path. The result is only used when nothing was reported.
 /// Null entries (parts the shape check rejected) are skipped: they already have an error.
 /// </summary>
-internal sealed partial class ConfigCompiler(Action<string, string> report, Func<string, bool> hasErrorsBelow, TimeSpan regexTimeout)
+internal sealed partial class ConfigCompiler(Action<string, string> report, Func<string, bool> hasErrorsBelow, TimeSpan regexTimeout, EvaluationLimits? limits = null)
 {
     private static readonly string[] Strategies = ["least-loaded", "round-robin", "random"];
     private bool _usesCommitMessages;
@@ -43,6 +43,7 @@ internal sealed partial class ConfigCompiler(Action<string, string> report, Func
             DryRun = config.DryRun ?? false,
             GitLabUrl = gitLabUrl,
             UsesCommitMessages = _usesCommitMessages,
+            Limits = limits,
         };
     }
 
@@ -430,21 +431,39 @@ internal sealed partial class ConfigCompiler(Action<string, string> report, Func
         return valid;
     }
 
-    private Regex? Regex(string pattern, string path)
+    private const RegexOptions ConfigRegexOptions = RegexOptions.IgnoreCase | RegexOptions.CultureInvariant;
+
+    /// <summary>
+    /// A policy's regex, on .NET's linear-time engine (<see cref="RegexOptions.NonBacktracking"/>) whenever the pattern
+    /// allows it: then no text can make it catastrophic (<c>(a+)+$</c> runs in time linear in the text), and whether it
+    /// matches does not depend on how loaded the machine is. Patterns that need backtracking (backreferences,
+    /// lookarounds, atomic groups, conditionals) keep the backtracking engine, bounded by the per-match timeout and the
+    /// evaluation's budget. Both engines answer "is there a match" the same way.
+    /// </summary>
+    private TimedRegex? Regex(string pattern, string path)
     {
         if (pattern.Length == 0)
         {
             report(path, "a regular expression must not be empty");
             return null;
         }
+        Regex backtracking;
         try
         {
-            return new Regex(pattern, RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, regexTimeout);
+            backtracking = new Regex(pattern, ConfigRegexOptions, regexTimeout);
         }
         catch (ArgumentException e)
         {
             report(path, $"invalid regular expression: {e.Message}");
             return null;
+        }
+        try
+        {
+            return new TimedRegex(new Regex(pattern, ConfigRegexOptions | RegexOptions.NonBacktracking, regexTimeout));
+        }
+        catch (NotSupportedException)
+        {
+            return new TimedRegex(backtracking);
         }
     }
 

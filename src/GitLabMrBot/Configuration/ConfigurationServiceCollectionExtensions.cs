@@ -16,7 +16,8 @@ public static class ConfigurationServiceCollectionExtensions
         services.TryAddSingleton(sp => new PolicyConfigProvider(
             ConfigPath(configuration),
             sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILogger<PolicyConfigProvider>>()));
+            sp.GetRequiredService<ILogger<PolicyConfigProvider>>(),
+            EvaluationBudgetSettings.Read(configuration)));
         services.AddHostedService<PolicyConfigStartup>();
         services.AddHealthChecks().AddCheck<PolicyConfigReadinessCheck>("config", tags: [Health.HealthEndpoints.ReadyTag]);
         return services;

@@ -37,6 +37,15 @@ public static class PolicyConfigLoader
     /// <summary>How long one regex match may run before it counts as not matching.</summary>
     public static readonly TimeSpan DefaultRegexTimeout = TimeSpan.FromMilliseconds(250);
 
+    /// <summary>How long all regular expressions of one evaluation may take together (<c>MRBOT_EVALUATION_BUDGET_MS</c>).</summary>
+    public static readonly TimeSpan DefaultEvaluationBudget = TimeSpan.FromSeconds(2);
+
+    /// <summary>How long the regular expressions of one policy may take in one evaluation (<c>MRBOT_POLICY_BUDGET_MS</c>).</summary>
+    public static readonly TimeSpan DefaultPolicyBudget = TimeSpan.FromSeconds(1);
+
+    /// <summary>The default budgets, on the system clock (the host passes its own clock and settings).</summary>
+    public static EvaluationLimits DefaultLimits { get; } = new(DefaultEvaluationBudget, DefaultPolicyBudget, TimeProvider.System);
+
     private static readonly JsonDocumentOptions DocumentOptions = new()
     {
         CommentHandling = JsonCommentHandling.Skip,
@@ -57,7 +66,7 @@ public static class PolicyConfigLoader
         }),
     };
 
-    public static ConfigLoadResult LoadFile(string path, TimeSpan? regexTimeout = null)
+    public static ConfigLoadResult LoadFile(string path, TimeSpan? regexTimeout = null, EvaluationLimits? limits = null)
     {
         byte[] bytes;
         try
@@ -72,13 +81,14 @@ public static class PolicyConfigLoader
         {
             return Failed(new ConfigError(JsonPath.Root, null, $"config file {path} cannot be read: {e.Message}"));
         }
-        return Load(bytes, path, regexTimeout);
+        return Load(bytes, path, regexTimeout, limits);
     }
 
-    public static ConfigLoadResult Load(string json, string sourceName, TimeSpan? regexTimeout = null) =>
-        Load(Encoding.UTF8.GetBytes(json), sourceName, regexTimeout);
+    public static ConfigLoadResult Load(string json, string sourceName, TimeSpan? regexTimeout = null, EvaluationLimits? limits = null) =>
+        Load(Encoding.UTF8.GetBytes(json), sourceName, regexTimeout, limits);
 
-    public static ConfigLoadResult Load(ReadOnlyMemory<byte> json, string sourceName, TimeSpan? regexTimeout = null)
+    /// <param name="limits">The time budget of each evaluation; <see cref="DefaultLimits"/> when null.</param>
+    public static ConfigLoadResult Load(ReadOnlyMemory<byte> json, string sourceName, TimeSpan? regexTimeout = null, EvaluationLimits? limits = null)
     {
         if (json.Span.StartsWith("\uFEFF"u8))
         {
@@ -127,7 +137,7 @@ public static class PolicyConfigLoader
             }
 
             bool HasErrorsBelow(string path) => errors.Exists(e => e.Path.StartsWith(path + ".", StringComparison.Ordinal) || e.Path.StartsWith(path + "[", StringComparison.Ordinal));
-            var compiled = new ConfigCompiler(Report, HasErrorsBelow, regexTimeout ?? DefaultRegexTimeout).Compile(config, sourceName);
+            var compiled = new ConfigCompiler(Report, HasErrorsBelow, regexTimeout ?? DefaultRegexTimeout, limits ?? DefaultLimits).Compile(config, sourceName);
             return errors.Count == 0
                 ? new ConfigLoadResult(compiled, [])
                 : Failed([.. errors]);

@@ -18,6 +18,7 @@ public sealed partial class PolicyConfigProvider : IDisposable
     private readonly TimeSpan _debounce;
     private readonly bool _useFileSystemWatcher;
     private readonly TimeSpan? _regexTimeout;
+    private readonly EvaluationLimits _limits;
     private readonly Lock _gate = new();
     private volatile Loaded? _current;
     private IReadOnlyList<ConfigError> _lastErrors = [];
@@ -39,6 +40,9 @@ public sealed partial class PolicyConfigProvider : IDisposable
         _debounce = options.Debounce;
         _useFileSystemWatcher = options.UseFileSystemWatcher;
         _regexTimeout = options.RegexTimeout;
+        // The budgets run on the host's clock, so tests can drive them.
+        _limits = new EvaluationLimits(
+            options.EvaluationBudget ?? PolicyConfigLoader.DefaultEvaluationBudget, options.PolicyBudget ?? PolicyConfigLoader.DefaultPolicyBudget, time);
     }
 
     /// <summary>The absolute path of the watched file.</summary>
@@ -110,9 +114,9 @@ public sealed partial class PolicyConfigProvider : IDisposable
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            return (PolicyConfigLoader.LoadFile(Path, _regexTimeout), null);
+            return (PolicyConfigLoader.LoadFile(Path, _regexTimeout, _limits), null);
         }
-        return (PolicyConfigLoader.Load(bytes, Path, _regexTimeout), SHA256.HashData(bytes));
+        return (PolicyConfigLoader.Load(bytes, Path, _regexTimeout, _limits), SHA256.HashData(bytes));
     }
 
     /// <summary>Reads the file again now; used by the watcher and by tests. Returns the result of that read.</summary>
@@ -263,4 +267,10 @@ public sealed record PolicyConfigProviderOptions
     internal bool UseFileSystemWatcher { get; init; } = true;
 
     public TimeSpan? RegexTimeout { get; init; }
+
+    /// <summary>All regular expressions of one evaluation together (<c>MRBOT_EVALUATION_BUDGET_MS</c>).</summary>
+    public TimeSpan? EvaluationBudget { get; init; }
+
+    /// <summary>The regular expressions of one policy in one evaluation (<c>MRBOT_POLICY_BUDGET_MS</c>).</summary>
+    public TimeSpan? PolicyBudget { get; init; }
 }

@@ -37,6 +37,9 @@ public sealed class CompiledConfig
     /// <summary>Group full paths the reconcile sweep lists open MRs of (<c>sweep.groups</c>).</summary>
     public IReadOnlyList<string> SweepGroups { get; internal init; } = [];
 
+    /// <summary>The time budget for regular expressions of each evaluation; null: each match is bounded by its own timeout only.</summary>
+    public EvaluationLimits? Limits { get; internal init; }
+
     /// <summary>Some condition reads commit messages: only then does the reconciler fetch the MR's commits.</summary>
     public bool UsesCommitMessages { get; internal init; }
 }

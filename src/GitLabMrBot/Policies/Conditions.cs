@@ -13,6 +13,9 @@ internal readonly record struct ConditionResult(bool Matched, string Detail, Dec
 
     public static ConditionResult Timeout(string detail) => new(false, detail, DecisionKind.RegexTimeout);
 
+    /// <summary>The evaluation's or the policy's time for regular expressions ran out before this one could tell.</summary>
+    public static ConditionResult OutOfTime(string detail) => new(false, detail, DecisionKind.TimeBudgetExceeded);
+
     /// <summary>The answer depends on changes GitLab did not return (docs/gitlab-behaviour.md §3.2).</summary>
     public static ConditionResult Unseen(string detail) => new(false, detail, DecisionKind.DiffIncomplete);
 }
@@ -20,6 +23,9 @@ internal readonly record struct ConditionResult(bool Matched, string Detail, Dec
 /// <summary>The MR as conditions see it: the snapshot, plus the labels it will carry (see PolicyEngine).</summary>
 internal sealed record EvaluationInput(MergeRequestSnapshot Snapshot, IReadOnlySet<string> Labels)
 {
+    /// <summary>The time regular expressions may still take; null runs each match with its own timeout only.</summary>
+    public EvaluationBudget? Budget { get; init; }
+
     /// <summary>Lines of the files whose diff GitLab returned: a lower bound when <see cref="LinesIncomplete"/> says why.</summary>
     public int LinesChanged { get; } = Snapshot.ChangedFiles.Sum(f => f.ChangedLines);
 
@@ -139,22 +145,24 @@ internal sealed class OnlyChangedFilesCondition(IReadOnlyList<Glob> globs) : ICo
     }
 }
 
-internal sealed class RegexCondition(string subject, Regex regex, Func<MergeRequestSnapshot, string> read, bool quoteValue) : ICondition
+internal sealed class RegexCondition(string subject, TimedRegex regex, Func<MergeRequestSnapshot, string> read, bool quoteValue) : ICondition
 {
-    public ConditionResult Evaluate(EvaluationInput input)
+    public TimedRegex Regex => regex;
+
+    public ConditionResult Evaluate(EvaluationInput input) =>
+        input.Budget is { } budget ? budget.Once(this, () => EvaluateOnce(input)) : EvaluateOnce(input);
+
+    private ConditionResult EvaluateOnce(EvaluationInput input)
     {
         var value = read(input.Snapshot);
         var shown = quoteValue ? $"{subject} \"{Shorten(value)}\"" : subject;
-        try
+        return regex.Match(value, input.Budget) switch
         {
-            return regex.IsMatch(value)
-                ? new(true, $"{shown} matches /{regex}/")
-                : new(false, $"{shown} does not match /{regex}/");
-        }
-        catch (RegexMatchTimeoutException)
-        {
-            return ConditionResult.Timeout($"{subject} regex /{regex}/ timed out after {regex.MatchTimeout.TotalMilliseconds:0} ms (treated as not matching)");
-        }
+            MatchOutcome.Match => new(true, $"{shown} matches /{regex}/"),
+            MatchOutcome.NoMatch => new(false, $"{shown} does not match /{regex}/"),
+            MatchOutcome.TimedOut => ConditionResult.Timeout($"{subject} regex /{regex}/ timed out after {regex.MatchTimeout.TotalMilliseconds:0} ms (treated as not matching)"),
+            _ => ConditionResult.OutOfTime($"{subject} regex /{regex}/ not run to the end: {input.Budget!.DescribeExhausted()} (skipped: neither it nor its negation holds)"),
+        };
     }
 
     internal static string Shorten(string text)
@@ -164,26 +172,30 @@ internal sealed class RegexCondition(string subject, Regex regex, Func<MergeRequ
     }
 }
 
-internal sealed class CommitMessagesCondition(Regex regex) : ICondition
+internal sealed class CommitMessagesCondition(TimedRegex regex) : ICondition
 {
-    public ConditionResult Evaluate(EvaluationInput input)
+    public ConditionResult Evaluate(EvaluationInput input) =>
+        input.Budget is { } budget ? budget.Once(this, () => EvaluateOnce(input)) : EvaluateOnce(input);
+
+    private ConditionResult EvaluateOnce(EvaluationInput input)
     {
-        try
+        var messages = input.Snapshot.CommitMessages;
+        for (var i = 0; i < messages.Count; i++)
         {
-            foreach (var message in input.Snapshot.CommitMessages)
+            var message = messages[i];
+            switch (regex.Match(message, input.Budget))
             {
-                if (regex.IsMatch(message))
-                {
+                case MatchOutcome.Match:
                     var firstLine = message.Split('\n', 2)[0].Trim();
                     return new(true, $"commit message \"{RegexCondition.Shorten(firstLine)}\" matches /{regex}/");
-                }
+                case MatchOutcome.TimedOut:
+                    return ConditionResult.Timeout($"commit message regex /{regex}/ timed out after {regex.MatchTimeout.TotalMilliseconds:0} ms (treated as not matching)");
+                case MatchOutcome.OutOfBudget:
+                    // Not how many were checked: that varies with the machine's load, and the summary would be edited each time.
+                    return ConditionResult.OutOfTime($"commit message regex /{regex}/ not run on all {messages.Count} commit messages: {input.Budget!.DescribeExhausted()} (skipped: neither it nor its negation holds)");
             }
-            return new(false, $"no commit message matches /{regex}/");
         }
-        catch (RegexMatchTimeoutException)
-        {
-            return ConditionResult.Timeout($"commit message regex /{regex}/ timed out after {regex.MatchTimeout.TotalMilliseconds:0} ms (treated as not matching)");
-        }
+        return new(false, $"no commit message matches /{regex}/");
     }
 }
 

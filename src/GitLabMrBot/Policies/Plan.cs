@@ -122,6 +122,9 @@ public enum DecisionKind
     /// <summary>A regex ran past its match timeout: the policy was treated as not matching.</summary>
     RegexTimeout,
 
+    /// <summary>The time budget for regular expressions (of the evaluation, or of the policy) ran out: the policy was skipped, undecided.</summary>
+    TimeBudgetExceeded,
+
     /// <summary>The policy's comment is already on the MR.</summary>
     CommentAlreadyPosted,
 

@@ -36,6 +36,8 @@ public static class PolicyEngine
             };
         }
 
+        // One budget for the whole evaluation, every round included; its clock is the one the config was given (the engine reads none of its own).
+        var budget = config.Limits is { } limits ? new EvaluationBudget(limits) : null;
         var current = new HashSet<string>(snapshot.Labels, StringComparer.Ordinal);
         var effective = new HashSet<string>(current, StringComparer.Ordinal);
         var maxRounds = config.Policies.Count + 2;
@@ -43,7 +45,7 @@ public static class PolicyEngine
         var settled = false;
         for (var i = 0; ; i++)
         {
-            round = EvaluateRound(snapshot, config, current, effective);
+            round = EvaluateRound(snapshot, config, current, effective, budget);
             var next = new HashSet<string>(current, StringComparer.Ordinal);
             next.ExceptWith(round.Remove.Select(r => r.Label));
             next.UnionWith(round.Add.Select(a => a.Label));
@@ -99,9 +101,9 @@ public static class PolicyEngine
         SizeDecision? Size,
         List<Decision> Decisions);
 
-    private static LabelRound EvaluateRound(MergeRequestSnapshot snapshot, CompiledConfig config, HashSet<string> current, HashSet<string> effective)
+    private static LabelRound EvaluateRound(MergeRequestSnapshot snapshot, CompiledConfig config, HashSet<string> current, HashSet<string> effective, EvaluationBudget? budget)
     {
-        var input = new EvaluationInput(snapshot, effective);
+        var input = new EvaluationInput(snapshot, effective) { Budget = budget };
         var provenance = snapshot.Provenance;
         var botAdded = provenance.AddedByBot;
         var decisions = new List<Decision>();
@@ -109,7 +111,9 @@ public static class PolicyEngine
 
         foreach (var policy in config.Policies)
         {
+            budget?.BeginPolicy(policy.Name);
             var result = policy.When.Evaluate(input);
+            budget?.EndPolicy();
             if (result.Undecided is { } undecided)
             {
                 decisions.Add(new Decision(undecided, policy.Name, new Reason(policy.Name, result.Detail),

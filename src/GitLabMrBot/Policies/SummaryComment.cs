@@ -21,6 +21,7 @@ public static class SummaryComment
         DecisionKind.ScopeConflict,
         DecisionKind.RemovedByPolicy,
         DecisionKind.RegexTimeout,
+        DecisionKind.TimeBudgetExceeded,
         DecisionKind.NotSettled,
         DecisionKind.DiffIncomplete,
     ];
@@ -48,8 +49,8 @@ public static class SummaryComment
             text.Append("| label | rule | why |\n|---|---|---|\n");
             foreach (var label in plan.Applied)
             {
-                text.Append("| ").Append(Code(label.Label))
-                    .Append(" | ").Append(RuleName(label.Reason.Rule))
+                text.Append("| ").Append(Code(label.Label, inTable: true))
+                    .Append(" | ").Append(RuleName(label.Reason.Rule, inTable: true))
                     .Append(" | ").Append(EscapeMarkdown(label.Reason.Detail))
                     .Append(" |\n");
             }
@@ -91,7 +92,7 @@ public static class SummaryComment
             text.Append("| reviewer | why |\n|---|---|\n");
             foreach (var pick in people.Reviewers)
             {
-                text.Append("| ").Append(Code("@" + pick.Username)).Append(" | ").Append(EscapeMarkdown(string.Join("; ", pick.Why))).Append(" |\n");
+                text.Append("| ").Append(Code("@" + pick.Username, inTable: true)).Append(" | ").Append(EscapeMarkdown(string.Join("; ", pick.Why))).Append(" |\n");
             }
         }
         if (people.ReviewersNote is { } note)
@@ -121,46 +122,19 @@ public static class SummaryComment
         text.Append("\nThe bot only fills empty reviewer and assignee slots, once per merge request: it never removes or replaces people, and never re-requests someone who was removed.\n");
     }
 
-    /// <summary>
-    /// GitLab runs a line starting with <c>/</c> as a quick action (<c>/close</c>, <c>/label</c>…) when a
-    /// note is posted: a backslash keeps such lines as text (Markdown renders <c>\/</c> as <c>/</c>).
-    /// </summary>
-    public static string EscapeQuickActions(string text)
-    {
-        var lines = text.Split('\n');
-        for (var i = 0; i < lines.Length; i++)
-        {
-            var trimmed = lines[i].TrimStart(' ', '\t');
-            if (trimmed.StartsWith('/'))
-            {
-                lines[i] = lines[i][..(lines[i].Length - trimmed.Length)] + "\\" + trimmed;
-            }
-        }
-        return string.Join('\n', lines);
-    }
+    /// <summary>GitLab runs a line starting with <c>/</c> as a quick action: see <see cref="InertText.EscapeQuickActions"/>.</summary>
+    public static string EscapeQuickActions(string text) => InertText.EscapeQuickActions(text);
 
-    private static string RuleName(string rule) => rule switch
+    private static string RuleName(string rule, bool inTable = false) => rule switch
     {
         Reason.SizeLabelsRule => "size labels",
         Reason.NeedsRebaseRule => "needs rebase",
-        _ => "policy " + Code(rule),
+        _ => "policy " + Code(rule, inTable),
     };
 
-    private static string Code(string text) => "`" + text.Replace("`", "'", StringComparison.Ordinal) + "`";
+    // Labels, usernames and rule names are values: code spans (InertText.Code); reasons are sentences: InertText.Escape.
+    // GitLab caps label names and usernames at 255 characters: the cap only guards against a value that is not one.
+    private static string Code(string text, bool inTable = false) => InertText.Code(text, 255, inTable);
 
-    // Backslash-escapes Markdown punctuation and GitLab reference prefixes (#12, !3, @user, ~label…), so a
-    // title or path quoted in a reason neither formats the note nor links or pings anything.
-    private static string EscapeMarkdown(string text)
-    {
-        var builder = new StringBuilder(text.Length + 8);
-        foreach (var c in text.ReplaceLineEndings(" "))
-        {
-            if (c is '\\' or '`' or '*' or '_' or '|' or '<' or '>' or '[' or ']' or '#' or '!' or '@' or '~' or '%' or '$' or '&')
-            {
-                builder.Append('\\');
-            }
-            builder.Append(c);
-        }
-        return builder.ToString();
-    }
+    private static string EscapeMarkdown(string text) => InertText.Escape(text);
 }

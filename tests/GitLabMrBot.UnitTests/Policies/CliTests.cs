@@ -88,7 +88,7 @@ public sealed class CliTests : IDisposable
 
         Assert.Equal(0, code);
         Assert.Contains("+ hotfix  (hotfix: source branch hotfix/login matches hotfix/*; target branch release/2.0 matches release/*)", output);
-        Assert.Contains("Hotfix into release/2.0: cherry-pick it to main too.", output);
+        Assert.Contains("Hotfix into `release/2.0`: cherry-pick it to main too.", output);
         Assert.Contains("api: request 1 reviewer(s) from carol, dave, erin", output);
     }
 

@@ -13,7 +13,7 @@ namespace CrashBench;
 /// stream of MR title changes, and SIGKILLs of a bot process at seeded moments while it holds claims. On SQLite one
 /// instance is killed and restarted; on PostgreSQL three instances share the store (the first receives the hooks), one
 /// of the others is killed and the survivors must take over. Reports lost deliveries, duplicate notes, dead letters and
-/// the time from each kill until every MR shows its last title's outcome again.
+/// the time from each kill until every delivery accepted before it is done and every MR shows its last title's outcome.
 /// </summary>
 public sealed record CrashSettings(
     string BotDll,
@@ -90,6 +90,8 @@ public static class CrashRun
         var project = gitLab.AddProject("acme/app", files: new Dictionary<string, string> { ["README.md"] = "# app\n" });
         gitLab.AddMember(project, botUser, AccessLevel.Developer);
         gitLab.AddMember(project, alice, AccessLevel.Developer);
+        // A little latency on every API call, as a real GitLab has: evaluations take long enough to be caught mid-claim.
+        gitLab.InjectFault("*", "/**", Fault.Latency(TimeSpan.FromMilliseconds(25)), times: int.MaxValue);
 
         var instances = new List<BotInstance>();
         try
@@ -137,12 +139,18 @@ public static class CrashRun
                 // only what the bot had accepted and not yet done.
                 await gitLab.WaitForDeliveriesAsync(TimeSpan.FromSeconds(60));
                 var victim = settings.Instances == 1 ? instances[0] : instances[1 + burst % (settings.Instances - 1)];
-                if (await HoldsClaimAsync(database, victim.Pid, TimeSpan.FromSeconds(5)))
+                // Late in the backlog, so the time to converge after the kill is the recovery, not the backlog's processing.
+                // With several instances the victim holds claims less often, and the survivors drain a backlog in parallel
+                // well within the lease: a longer tail.
+                var tail = settings.Instances == 1 ? Math.Max(3, settings.MergeRequests / 20) : Math.Max(10, settings.MergeRequests / 2);
+                if (await HoldsClaimAsync(database, victim.Pid, tail, TimeSpan.FromSeconds(10)))
                 {
                     killsDuringClaims++;
                 }
                 await Task.Delay(random.Next(20));
                 victim.Kill();
+                // What was accepted before the kill: recovered once none of it is open any more.
+                var lastBeforeKill = await ScalarAsync(database, "SELECT COALESCE(MAX(id), 0) FROM {deliveries}");
                 var killedAt = Stopwatch.StartNew();
                 settings.Log?.Invoke($"killed pid {victim.Pid} after burst {burst + 1}");
                 if (settings.Instances == 1)
@@ -151,6 +159,7 @@ public static class CrashRun
                     restarts.Add(killedAt.Elapsed);
                 }
                 await WaitConvergedAsync(gitLab, botUser, mrs, titles);
+                await WaitDoneAsync(database, lastBeforeKill);
                 recoveries.Add(killedAt.Elapsed);
                 settings.Log?.Invoke($"converged {killedAt.Elapsed.TotalSeconds:0.0} s after the kill");
                 if (settings.Instances > 1)
@@ -213,19 +222,38 @@ public static class CrashRun
         }
     }
 
-    /// <summary>True once a delivery is claimed by a worker of the process <paramref name="pid"/> (owners are host/pid/…).</summary>
-    private static async Task<bool> HoldsClaimAsync(string database, int pid, TimeSpan within)
+    /// <summary>
+    /// True once a delivery is claimed by a worker of the process <paramref name="pid"/> (owners are host/pid/…) while at
+    /// most <paramref name="tail"/> deliveries are still open.
+    /// </summary>
+    private static async Task<bool> HoldsClaimAsync(string database, int pid, int tail, TimeSpan within)
     {
         var waited = Stopwatch.StartNew();
         while (waited.Elapsed < within)
         {
-            if (await ScalarAsync(database, $"SELECT COUNT(*) FROM {{deliveries}} WHERE status = 'processing' AND lease_owner LIKE '%/{pid}/%'") > 0)
+            if (await ScalarAsync(database, $"SELECT COUNT(*) FROM {{deliveries}} WHERE status = 'processing' AND lease_owner LIKE '%/{pid}/%'") > 0
+                && await ScalarAsync(database, "SELECT COUNT(*) FROM {deliveries} WHERE status IN ('pending', 'processing')") <= tail)
             {
                 return true;
             }
             await Task.Delay(5);
         }
         return false;
+    }
+
+    /// <summary>Waits until every delivery up to <paramref name="lastId"/> (those accepted before a kill) is done or dead.</summary>
+    private static async Task WaitDoneAsync(string database, long lastId)
+    {
+        var waited = Stopwatch.StartNew();
+        var sql = "SELECT COUNT(*) FROM {deliveries} WHERE status IN ('pending', 'processing') AND id <= " + lastId.ToString(CultureInfo.InvariantCulture);
+        while (await ScalarAsync(database, sql) > 0)
+        {
+            if (waited.Elapsed > ConvergeLimit)
+            {
+                throw new TimeoutException($"deliveries accepted before the kill were still open {ConvergeLimit.TotalSeconds:0} s after it");
+            }
+            await Task.Delay(10);
+        }
     }
 
     /// <summary>Waits until nothing is pending or in flight (the bot's own follow-up events included).</summary>

@@ -241,6 +241,12 @@ public sealed partial class InboxWorker(
             return;
         }
 
+        if (stoppingToken.IsCancellationRequested)
+        {
+            // Failed while the process was stopping (a call cut short, a disposed service): the stop's doing, not the delivery's.
+            await ReleaseInterruptedAsync(batch);
+            return;
+        }
         var error = $"{failure.GetType().Name}: {failure.Message}";
         if (DeferUntil(failure) is { } resumeAt)
         {

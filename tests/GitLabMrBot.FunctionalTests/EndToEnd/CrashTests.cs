@@ -61,6 +61,7 @@ public sealed class PostgresCrashTests(PostgresServer server, ITestOutputHelper 
         Assert.Equal(0, result.DuplicateNotes);
         Assert.Equal(0, result.DeadLetters);
         Assert.Equal(3, result.Instances);
+        Assert.True(result.KillsDuringClaims > 0, "the kill did not hit an instance holding claims: " + result.Summary);
         Assert.All(result.Recoveries, r => Assert.True(r < TimeSpan.FromSeconds(20), result.Summary));
     }
 }

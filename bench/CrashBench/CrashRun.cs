@@ -143,7 +143,8 @@ public static class CrashRun
                 // With several instances the victim holds claims less often, and the survivors drain a backlog in parallel
                 // well within the lease: a longer tail.
                 var tail = settings.Instances == 1 ? Math.Max(3, settings.MergeRequests / 20) : Math.Max(10, settings.MergeRequests / 2);
-                if (await HoldsClaimAsync(database, victim.Pid, tail, TimeSpan.FromSeconds(10)))
+                var duringClaims = await HoldsClaimAsync(database, victim.Pid, tail, TimeSpan.FromSeconds(10));
+                if (duringClaims)
                 {
                     killsDuringClaims++;
                 }
@@ -151,8 +152,9 @@ public static class CrashRun
                 victim.Kill();
                 // What was accepted before the kill: recovered once none of it is open any more.
                 var lastBeforeKill = await ScalarAsync(database, "SELECT COALESCE(MAX(id), 0) FROM {deliveries}");
+                var openAtKill = await ScalarAsync(database, "SELECT COUNT(*) FROM {deliveries} WHERE status IN ('pending', 'processing')");
                 var killedAt = Stopwatch.StartNew();
-                settings.Log?.Invoke($"killed pid {victim.Pid} after burst {burst + 1}");
+                settings.Log?.Invoke($"killed pid {victim.Pid} after burst {burst + 1} ({(duringClaims ? "holding claims" : "holding no claim")}, {openAtKill} deliveries open)");
                 if (settings.Instances == 1)
                 {
                     instances[0] = await BotInstance.StartAsync(settings, gitLab, botUser, configPath, database, victim.Port);

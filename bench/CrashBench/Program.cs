@@ -15,6 +15,14 @@ var mrs = Int("--mrs", 100);
 var kills = Int("--kills", 5);
 var seed = Int("--seed", 42);
 var verbose = args.Contains("--verbose");
+// One line per kill always; with --verbose also the bots' own output.
+void Log(string line)
+{
+    if (verbose || !line.StartsWith("[bot ", StringComparison.Ordinal))
+    {
+        Console.WriteLine(line);
+    }
+}
 var postgres = Get("--postgres");
 var settings = new Dictionary<string, string> { ["Rechecks__MaxAttempts"] = "0" };
 
@@ -24,7 +32,7 @@ var work = Directory.CreateTempSubdirectory("mrbot-crash-");
 try
 {
     results.Add(await CrashRun.RunAsync(new CrashSettings(bot, deliveries, mrs, kills, seed, Path.Combine(work.FullName, "sqlite"),
-        BotSettings: settings, Log: verbose ? Console.WriteLine : null)));
+        BotSettings: settings, Log: Log)));
     Console.WriteLine(results[^1].Summary);
     if (postgres is not null)
     {
@@ -35,7 +43,7 @@ try
         {
             var connection = new NpgsqlConnectionStringBuilder(postgres) { SearchPath = schema }.ConnectionString;
             results.Add(await CrashRun.RunAsync(new CrashSettings(bot, deliveries, mrs, kills, seed, Path.Combine(work.FullName, "postgres"),
-                Postgres: connection, BotSettings: settings, Log: verbose ? Console.WriteLine : null)));
+                Postgres: connection, BotSettings: settings, Log: Log)));
             Console.WriteLine(results[^1].Summary);
         }
         finally

@@ -98,9 +98,10 @@ public static class CrashRun
         {
             for (var i = 0; i < settings.Instances; i++)
             {
-                instances.Add(await BotInstance.StartAsync(settings, gitLab, botUser, configPath, database, FreePort()));
+                instances.Add(await BotInstance.StartAsync(settings, gitLab, botUser, configPath, database, FreePort(), receiveOnly: i == 0 && settings.Instances > 1));
             }
-            // GitLab sends to the first instance (a load balancer in front of several would do the same job).
+            // GitLab sends to the first instance (a load balancer in front of several would do the same job); with several,
+            // it only receives (Inbox:Concurrency 0) and the others process, so a kill of one of them hits claims.
             gitLab.AddHook(group, new Uri(instances[0].Address, "webhooks/gitlab"), Secret);
 
             var mrs = new List<GitLabMergeRequest>();
@@ -135,15 +136,19 @@ public static class CrashRun
                     break;
                 }
 
-                // Every hook of the burst delivered (and so accepted and stored) before the kill: what the kill may lose is
-                // only what the bot had accepted and not yet done.
-                await gitLab.WaitForDeliveriesAsync(TimeSpan.FromSeconds(60));
+                if (settings.Instances == 1)
+                {
+                    // Every hook of the burst delivered (and so accepted and stored) before the kill, since the one instance
+                    // also receives them: what the kill may lose is only what the bot had accepted and not yet done. With
+                    // several, the receiving instance is never killed, so the kill may come while the burst still arrives.
+                    await gitLab.WaitForDeliveriesAsync(TimeSpan.FromSeconds(60));
+                }
                 var victim = settings.Instances == 1 ? instances[0] : instances[1 + burst % (settings.Instances - 1)];
                 // Late in the backlog, so the time to converge after the kill is the recovery, not the backlog's processing.
                 // With several instances the victim holds claims less often, and the survivors drain a backlog in parallel
                 // well within the lease: a longer tail.
                 var tail = settings.Instances == 1 ? Math.Max(3, settings.MergeRequests / 20) : Math.Max(10, settings.MergeRequests / 2);
-                var duringClaims = await HoldsClaimAsync(database, victim.Pid, tail, TimeSpan.FromSeconds(10));
+                var duringClaims = await HoldsClaimAsync(database, victim.Pid, tail, TimeSpan.FromSeconds(60));
                 if (duringClaims)
                 {
                     killsDuringClaims++;
@@ -154,7 +159,7 @@ public static class CrashRun
                 var lastBeforeKill = await ScalarAsync(database, "SELECT COALESCE(MAX(id), 0) FROM {deliveries}");
                 var openAtKill = await ScalarAsync(database, "SELECT COUNT(*) FROM {deliveries} WHERE status IN ('pending', 'processing')");
                 var killedAt = Stopwatch.StartNew();
-                settings.Log?.Invoke($"killed pid {victim.Pid} after burst {burst + 1} ({(duringClaims ? "holding claims" : "holding no claim")}, {openAtKill} deliveries open)");
+                settings.Log?.Invoke($"killed pid {victim.Pid} after burst {burst + 1} ({(duringClaims ? "holding claims" : "not caught holding claims late in its backlog")}, {openAtKill} deliveries open)");
                 if (settings.Instances == 1)
                 {
                     instances[0] = await BotInstance.StartAsync(settings, gitLab, botUser, configPath, database, victim.Port);
@@ -355,7 +360,8 @@ public static class CrashRun
 
         public Uri Address => new($"http://127.0.0.1:{Port}/");
 
-        public static async Task<BotInstance> StartAsync(CrashSettings settings, TestGitLabServer gitLab, GitLabUser botUser, string config, string database, int port)
+        public static async Task<BotInstance> StartAsync(
+            CrashSettings settings, TestGitLabServer gitLab, GitLabUser botUser, string config, string database, int port, bool receiveOnly = false)
         {
             var start = new ProcessStartInfo("dotnet")
             {
@@ -383,8 +389,18 @@ public static class CrashRun
             {
                 start.Environment[key] = value;
             }
+            if (receiveOnly)
+            {
+                start.Environment["Inbox__Concurrency"] = "0";
+            }
             var process = Process.Start(start) ?? throw new InvalidOperationException("the bot did not start");
-            process.OutputDataReceived += (_, _) => { };
+            process.OutputDataReceived += (_, e) =>
+            {
+                if (e.Data is { } line)
+                {
+                    settings.Log?.Invoke($"[bot {process.Id}] {line}");
+                }
+            };
             process.ErrorDataReceived += (_, e) =>
             {
                 if (e.Data is { } line)

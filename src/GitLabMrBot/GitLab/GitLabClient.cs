@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using GitLabMrBot.Events;
 using Microsoft.Extensions.Options;
+using Polly.CircuitBreaker;
 using Polly.RateLimiting;
 using Polly.Timeout;
 using Refit;
@@ -436,7 +437,7 @@ public sealed partial class GitLabClient(
         {
             throw;
         }
-        catch (Exception e) when (e is HttpRequestException or TimeoutRejectedException or RateLimiterRejectedException or ApiExceptionBase or OperationCanceledException)
+        catch (Exception e) when (e is HttpRequestException or TimeoutRejectedException or RateLimiterRejectedException or BrokenCircuitException or ApiExceptionBase or OperationCanceledException)
         {
             throw new GitLabApiException(method, path, null, null, null, Unwrap(e));
         }

@@ -9,6 +9,7 @@ namespace GitLabMrBot.GitLab;
 /// <summary>
 /// The one resilience pipeline of the GitLab client, outermost first:
 /// total timeout → retry (safe requests only; backoff with jitter, honouring Retry-After) →
+/// circuit breaker (GitLab down: calls fail at once, one probes after a break; see <see cref="GitLabOutage"/>) →
 /// rate limiter (every attempt spends a token; requests wait, not fail) → per-attempt timeout.
 /// </summary>
 public static partial class GitLabResilience
@@ -22,6 +23,8 @@ public static partial class GitLabResilience
         var limiter = services.GetRequiredService<GitLabRateLimiter>();
         var timeProvider = services.GetRequiredService<TimeProvider>();
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(GitLabResilience).FullName!);
+        var circuit = services.GetRequiredService<IOptions<GitLabCircuitOptions>>().Value;
+        var outage = services.GetRequiredService<GitLabOutage>();
 
         builder.AddTimeout(options.TotalTimeout);
         // Polly refuses a retry strategy with zero attempts; MaxRetryAttempts = 0 (allowed) means no retry strategy at all.
@@ -29,6 +32,8 @@ public static partial class GitLabResilience
         {
             builder.AddRetry(RetryOptions(options, timeProvider, logger));
         }
+        // Inside the retry: once the circuit opens, a retry fails at once (not retried) and the inbox defers the work.
+        builder.AddCircuitBreaker(CircuitOptions(circuit, outage, logger));
         builder
             .AddRateLimiter(limiter.Limiter)
             .AddTimeout(options.AttemptTimeout);
@@ -57,6 +62,30 @@ public static partial class GitLabResilience
                 args.Outcome.Result is { } r ? ((int)r.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture) : args.Outcome.Exception?.GetType().Name ?? "?",
                 args.AttemptNumber + 1,
                 args.RetryDelay);
+            return ValueTask.CompletedTask;
+        },
+    };
+
+    /// <summary>
+    /// Polly's breaker with the HTTP defaults for what counts as a failure (5xx, 408, 429, no answer, attempt timeout);
+    /// its state goes to <paramref name="outage"/>, which the inbox worker asks whether a failure was an outage.
+    /// </summary>
+    internal static HttpCircuitBreakerStrategyOptions CircuitOptions(GitLabCircuitOptions circuit, GitLabOutage outage, ILogger logger) => new()
+    {
+        FailureRatio = circuit.FailureRatio,
+        MinimumThroughput = circuit.MinimumThroughput,
+        SamplingDuration = circuit.SamplingDuration,
+        BreakDuration = circuit.BreakDuration,
+        OnOpened = args =>
+        {
+            outage.Opened(args.BreakDuration);
+            Log.CircuitOpened(logger, args.Outcome.Result is { } r ? ((int)r.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture) : args.Outcome.Exception?.GetType().Name ?? "?", args.BreakDuration);
+            return ValueTask.CompletedTask;
+        },
+        OnClosed = _ =>
+        {
+            outage.Closed();
+            Log.CircuitClosed(logger);
             return ValueTask.CompletedTask;
         },
     };
@@ -94,6 +123,12 @@ public static partial class GitLabResilience
     {
         [LoggerMessage(EventId = 5010, Level = LogLevel.Warning, Message = "GitLab {Method} {Path} failed ({Failure}); attempt {NextAttempt} in {Delay}")]
         public static partial void Retrying(ILogger logger, string method, string path, string failure, int nextAttempt, TimeSpan delay);
+
+        [LoggerMessage(EventId = 5031, Level = LogLevel.Warning, Message = "GitLab looks down (last failure {Failure}): calls pause for {BreakDuration}, then one probes")]
+        public static partial void CircuitOpened(ILogger logger, string failure, TimeSpan breakDuration);
+
+        [LoggerMessage(EventId = 5032, Level = LogLevel.Information, Message = "GitLab answers again: calls resume")]
+        public static partial void CircuitClosed(ILogger logger);
     }
 }
 

@@ -21,6 +21,12 @@ public static class GitLabServiceCollectionExtensions
         services.AddOptions<GitLabCacheOptions>().Bind(configuration.GetSection(GitLabCacheOptions.Section)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<GitLabCacheOptions>, GitLabCacheOptionsValidator>());
 
+        services.AddOptions<GitLabCircuitOptions>().Bind(configuration.GetSection(GitLabCircuitOptions.Section)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<GitLabCircuitOptions>, GitLabCircuitOptionsValidator>());
+        // The breaker's state, which the inbox worker consults so an outage defers work instead of failing it.
+        services.TryAddSingleton<GitLabOutage>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<Inbox.IProcessingDeferral, GitLabOutage>(sp => sp.GetRequiredService<GitLabOutage>()));
+
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<GitLabRateLimiter>();
         services.TryAddSingleton<GitLabIdentityCache>();

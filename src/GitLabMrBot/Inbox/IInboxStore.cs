@@ -24,6 +24,22 @@ public interface IInboxStore
     /// <summary>Extends the lease of a batch still being processed; false when the lease was lost.</summary>
     Task<bool> RenewLeaseAsync(ClaimedBatch batch, TimeSpan lease, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Gives a batch back without a verdict on its deliveries: every delivery the owner still holds is pending again,
+    /// due at <paramref name="dueAt"/>, its attempts unchanged (a graceful stop interrupted it, or GitLab was down or
+    /// asked to wait). <paramref name="reason"/>, when not null, is recorded as the last error.
+    /// </summary>
+    Task ReleaseAsync(ClaimedBatch batch, DateTimeOffset dueAt, string? reason, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Called once when a worker starts: ends at once the claims that no live worker can hold, as if their leases had
+    /// run out (the next claim counts their unfinished attempt, so a payload that crashes the process still ends as a
+    /// dead letter). SQLite: every claim, since one process owns the file and this one has claimed nothing yet.
+    /// PostgreSQL: none, since other instances may be alive; their heartbeats stop when they die and the leases expire.
+    /// Returns how many deliveries were freed.
+    /// </summary>
+    Task<int> ExpireOrphanedClaimsAsync(CancellationToken cancellationToken);
+
     /// <summary>Marks every delivery of the batch done.</summary>
     Task CompleteAsync(ClaimedBatch batch, CancellationToken cancellationToken);
 

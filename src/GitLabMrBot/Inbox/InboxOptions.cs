@@ -14,8 +14,11 @@ public sealed class InboxOptions
     /// </summary>
     public int Concurrency { get; set; } = 4;
 
-    /// <summary>How long a claim holds before another worker may take the deliveries again.</summary>
-    public TimeSpan Lease { get; set; } = TimeSpan.FromMinutes(2);
+    /// <summary>
+    /// How long a claim holds before another worker may take the deliveries again. The worker renews it every third of
+    /// this while processing (a heartbeat), so it bounds only how long a dead instance's MRs wait on PostgreSQL.
+    /// </summary>
+    public TimeSpan Lease { get; set; } = TimeSpan.FromSeconds(15);
 
     /// <summary>Attempts before a delivery is dead-lettered.</summary>
     public int MaxAttempts { get; set; } = 8;

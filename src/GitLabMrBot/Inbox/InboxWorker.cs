@@ -7,8 +7,11 @@ namespace GitLabMrBot.Inbox;
 /// <summary>
 /// Drains the inbox: <see cref="InboxOptions.Concurrency"/> loops each claim one subject's due deliveries
 /// under a lease, process them in a DI scope, and complete them, or record the failure for a retry with
-/// backoff (dead letter after <see cref="InboxOptions.MaxAttempts"/>). A batch interrupted by shutdown or a
-/// crash stays leased; once the lease expires it is claimed again, so nothing accepted is lost.
+/// backoff (dead letter after <see cref="InboxOptions.MaxAttempts"/>). A batch interrupted by a graceful stop is given
+/// back at once; one a crash left leased is freed when the next worker starts on SQLite, or when its lease (renewed by a
+/// heartbeat while processing) expires on PostgreSQL, so nothing accepted is lost and nothing waits long. A failure an
+/// <see cref="IProcessingDeferral"/> recognises as an outage puts the batch back for later without counting an attempt,
+/// and every loop pauses until then.
 /// </summary>
 public sealed partial class InboxWorker(
     IInboxStore store,
@@ -16,7 +19,8 @@ public sealed partial class InboxWorker(
     InboxSignal signal,
     IOptions<InboxOptions> options,
     TimeProvider time,
-    ILogger<InboxWorker> logger) : BackgroundService
+    ILogger<InboxWorker> logger,
+    IEnumerable<IProcessingDeferral> deferrals) : BackgroundService
 {
     /// <summary>A loop that found nothing never retries sooner than this, whatever the store says is due.</summary>
     private static readonly TimeSpan MinIdle = TimeSpan.FromMilliseconds(5);
@@ -25,13 +29,21 @@ public sealed partial class InboxWorker(
     private static readonly TimeSpan MaxPruneInterval = TimeSpan.FromHours(1);
 
     private readonly InboxOptions _options = options.Value;
+    private readonly IProcessingDeferral[] _deferrals = [.. deferrals];
+
+    // UTC ticks before which no loop claims (an outage or a long Retry-After); 0 when not paused.
+    private long _pausedUntilTicks;
 
     // Unique per process start, so a restarted bot never mistakes its predecessor's leases for its own.
     private readonly string _ownerPrefix = string.Create(CultureInfo.InvariantCulture,
         $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid():N}");
 
-    protected override Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        if (_options.Concurrency > 0)
+        {
+            await ExpireOrphanedClaimsAsync(stoppingToken);
+        }
         var loops = new Task[_options.Concurrency + 1];
         for (var i = 0; i < _options.Concurrency; i++)
         {
@@ -39,7 +51,66 @@ public sealed partial class InboxWorker(
             loops[i] = Task.Run(() => RunLoopAsync(owner, stoppingToken), CancellationToken.None);
         }
         loops[^1] = Task.Run(() => PruneLoopAsync(stoppingToken), CancellationToken.None);
-        return Task.WhenAll(loops);
+        await Task.WhenAll(loops);
+    }
+
+    /// <summary>The claims a killed predecessor left are freed before the first claim, so its MRs wait seconds, not a lease.</summary>
+    private async Task ExpireOrphanedClaimsAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            var freed = await store.ExpireOrphanedClaimsAsync(stoppingToken);
+            if (freed > 0)
+            {
+                Log.OrphansFreed(logger, freed);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        catch (Exception e)
+        {
+            // Not fatal: those claims are then taken again when their leases expire.
+            Log.StoreFailed(logger, e);
+        }
+    }
+
+    /// <summary>How long every loop still holds off claiming (zero: not paused).</summary>
+    private TimeSpan PauseLeft()
+    {
+        var until = Interlocked.Read(ref _pausedUntilTicks);
+        return until == 0 ? TimeSpan.Zero : new DateTimeOffset(until, TimeSpan.Zero) - time.GetUtcNow();
+    }
+
+    private void PauseUntil(DateTimeOffset until)
+    {
+        var ticks = until.UtcTicks;
+        var current = Interlocked.Read(ref _pausedUntilTicks);
+        // The latest wins: a shorter pause never cuts a longer one another loop has just set.
+        while (ticks > current)
+        {
+            var seen = Interlocked.CompareExchange(ref _pausedUntilTicks, ticks, current);
+            if (seen == current)
+            {
+                return;
+            }
+            current = seen;
+        }
+    }
+
+    /// <summary>When the failure is an outage rather than the delivery's own, capped at a day (the worker's longest wait).</summary>
+    private DateTimeOffset? DeferUntil(Exception failure)
+    {
+        DateTimeOffset? latest = null;
+        foreach (var deferral in _deferrals)
+        {
+            if (deferral.DeferUntil(failure) is { } at && (latest is null || at > latest))
+            {
+                latest = at;
+            }
+        }
+        var cap = time.GetUtcNow() + InboxOptionsValidator.MaxWait;
+        return latest > cap ? cap : latest;
     }
 
     /// <summary>How long to wait before the attempt after <paramref name="attempt"/> failed: exponential, capped, ±20% jitter.</summary>
@@ -55,6 +126,12 @@ public sealed partial class InboxWorker(
             var wake = signal.NextPulse;
             try
             {
+                if (PauseLeft() is var pause && pause > TimeSpan.Zero)
+                {
+                    // GitLab is down or asked us to wait: the first claim after the pause is the probe.
+                    await SleepAsync(pause, wake: null, stoppingToken);
+                    continue;
+                }
                 var batch = await store.ClaimNextAsync(owner, _options.Lease, stoppingToken);
                 if (batch is not null && batch.Attempt > _options.MaxAttempts)
                 {
@@ -146,14 +223,14 @@ public sealed partial class InboxWorker(
         }
         catch (OperationCanceledException) when (processing.IsCancellationRequested)
         {
-            // Left leased on purpose: the lease expires and the batch is claimed again; nothing is lost.
             await renewing.CancelAsync();
             await renewal;
             if (stoppingToken.IsCancellationRequested)
             {
-                Log.Interrupted(logger, batch.Subject);
+                await ReleaseInterruptedAsync(batch);
                 stoppingToken.ThrowIfCancellationRequested();
             }
+            // The lease went to another worker, which processes the batch: nothing of it is ours to record.
             Log.LeaseLost(logger, batch.Subject);
             return;
         }
@@ -173,7 +250,21 @@ public sealed partial class InboxWorker(
             return;
         }
 
+        if (stoppingToken.IsCancellationRequested)
+        {
+            // Failed while the process was stopping (a call cut short, a disposed service): the stop's doing, not the delivery's.
+            await ReleaseInterruptedAsync(batch);
+            return;
+        }
         var error = $"{failure.GetType().Name}: {failure.Message}";
+        if (DeferUntil(failure) is { } resumeAt)
+        {
+            // Not the delivery's fault: no attempt counts, and no loop claims before GitLab can answer again.
+            PauseUntil(resumeAt);
+            await store.ReleaseAsync(batch, resumeAt, $"deferred: {error}", CancellationToken.None);
+            Log.Deferred(logger, batch.Subject, resumeAt, error);
+            return;
+        }
         if (batch.Attempt >= _options.MaxAttempts)
         {
             await store.FailAsync(batch, error, retryAt: null, CancellationToken.None);
@@ -193,6 +284,24 @@ public sealed partial class InboxWorker(
             await store.FailAsync(batch with { Deliveries = [delivery] }, $"set aside: {reason}", retryAt: null, CancellationToken.None);
         }
         return setAside.Count == 0 ? batch : batch with { Deliveries = [.. batch.Deliveries.Where(d => !setAside.Any(s => s.Delivery.Id == d.Id))] };
+    }
+
+    /// <summary>
+    /// A graceful stop gives the interrupted batch back at once, attempt not counted (the stop, not the delivery, ended
+    /// it): the next process, or another instance, takes it without waiting for the lease.
+    /// </summary>
+    private async Task ReleaseInterruptedAsync(ClaimedBatch batch)
+    {
+        try
+        {
+            await store.ReleaseAsync(batch, time.GetUtcNow(), reason: null, CancellationToken.None);
+            Log.Interrupted(logger, batch.Subject);
+        }
+        catch (Exception e)
+        {
+            // The store is going away too: the batch stays leased and is freed at the next start or when the lease expires.
+            Log.StoreFailed(logger, e);
+        }
     }
 
     private async Task RenewUntilDoneAsync(ClaimedBatch batch, CancellationTokenSource processing, CancellationToken done)
@@ -272,7 +381,7 @@ public sealed partial class InboxWorker(
         [LoggerMessage(EventId = 2205, Level = LogLevel.Warning, Message = "Lost the lease on {Subject} while processing; another worker will take it")]
         public static partial void LeaseLost(ILogger logger, string subject);
 
-        [LoggerMessage(EventId = 2206, Level = LogLevel.Information, Message = "Processing {Subject} interrupted by shutdown; it is claimed again when its lease expires")]
+        [LoggerMessage(EventId = 2206, Level = LogLevel.Information, Message = "Processing {Subject} interrupted by shutdown; it is given back to be claimed again at once")]
         public static partial void Interrupted(ILogger logger, string subject);
 
         [LoggerMessage(EventId = 2207, Level = LogLevel.Error, Message = "The inbox store failed; retrying shortly")]
@@ -280,5 +389,11 @@ public sealed partial class InboxWorker(
 
         [LoggerMessage(EventId = 2208, Level = LogLevel.Information, Message = "Pruned {Count} done deliveries past retention")]
         public static partial void Pruned(ILogger logger, int count);
+
+        [LoggerMessage(EventId = 2231, Level = LogLevel.Information, Message = "Freed {Count} deliveries a previous process left claimed; they are processed again now")]
+        public static partial void OrphansFreed(ILogger logger, int count);
+
+        [LoggerMessage(EventId = 2232, Level = LogLevel.Warning, Message = "Processing {Subject} deferred until {ResumeAt:O}, no attempt counted: {Error}")]
+        public static partial void Deferred(ILogger logger, string subject, DateTimeOffset resumeAt, string error);
     }
 }

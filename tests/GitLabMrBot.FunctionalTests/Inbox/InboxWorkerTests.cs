@@ -61,9 +61,10 @@ public sealed class InboxWorkerTests : IDisposable
     }
 
     [Fact]
-    public async Task Processing_interrupted_by_a_stop_resumes_in_the_next_host_once_the_lease_expires()
+    public async Task Defect7_a_graceful_stop_gives_its_interrupted_batch_back_to_be_claimed_at_once()
     {
-        var lease = TimeSpan.FromSeconds(1);
+        // A lease far longer than the test: before, the next host waited for it (the batch stayed leased after the stop).
+        var lease = TimeSpan.FromMinutes(2);
         var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var hanging = new TestProcessor(async (_, cancellationToken) =>
         {
@@ -71,34 +72,74 @@ public sealed class InboxWorkerTests : IDisposable
             await Task.Delay(System.Threading.Timeout.Infinite, cancellationToken);
         });
         string id;
-        long appendedAt;
         using (var first = WorkerHost.Build(DatabasePath, hanging, s => s["Inbox:Lease"] = WorkerHost.Ms(lease.TotalMilliseconds)))
         {
             await first.StartAsync();
-            // Before the claim, so claim + lease (the earliest legal re-claim) is after appendedAt + lease.
-            appendedAt = Stopwatch.GetTimestamp();
             id = await Append(first, "k1", "mr:1:1");
             await entered.Task.WaitAsync(Timeout);
             await first.StopAsync();
-            Assert.Equal(DeliveryStatus.Processing, (await Store(first).ListAsync(null, CancellationToken.None)).Single().Status);
+            var stored = (await Store(first).ListAsync(null, CancellationToken.None)).Single();
+            Assert.True(stored.Status == DeliveryStatus.Pending, $"after a graceful stop the interrupted delivery is {stored.Status}, not given back");
+            Assert.Equal(0, stored.Attempts);
         }
 
-        var resumed = new TaskCompletionSource<(string Id, long At)>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var resumed = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         var recording = new TestProcessor((batch, _) =>
         {
-            resumed.TrySetResult((batch.Deliveries.Single().Id, Stopwatch.GetTimestamp()));
+            resumed.TrySetResult(batch.Deliveries.Single().Id);
             return Task.CompletedTask;
         });
         using var second = WorkerHost.Build(DatabasePath, recording, s => s["Inbox:Lease"] = WorkerHost.Ms(lease.TotalMilliseconds));
+        var started = Stopwatch.GetTimestamp();
         await second.StartAsync();
-        var (resumedId, at) = await resumed.Task.WaitAsync(Timeout);
+        var resumedId = await resumed.Task.WaitAsync(Timeout);
+        var waited = Stopwatch.GetElapsedTime(started);
         await AllDone(second, 1);
         await second.StopAsync();
 
         Assert.Equal(id, resumedId);
-        // Not before the first claim's lease ran out: the interrupted batch was never taken early.
-        var waited = Stopwatch.GetElapsedTime(appendedAt, at);
-        Assert.True(waited >= lease - TimeSpan.FromMilliseconds(10), $"re-claimed after {waited.TotalMilliseconds} ms, before the {lease.TotalMilliseconds} ms lease ran out");
+        Assert.True(waited < TimeSpan.FromSeconds(5), $"the next host took the interrupted batch after {waited.TotalMilliseconds:0} ms");
+    }
+
+    [Fact]
+    public async Task Defect7_after_a_kill_the_next_start_takes_the_killed_process_claims_within_seconds()
+    {
+        // What a SIGKILL leaves in the file: a delivery claimed under a 2-minute lease (the old default) by a process that
+        // is gone. The next process must not wait for that lease: one process owns a SQLite file.
+        string id;
+        await using (var killed = new GitLabMrBot.Storage.Sqlite.SqliteInboxStore(DatabasePath, TimeProvider.System))
+        {
+            id = (await killed.AppendAsync(Delivery("k1", "mr:1:1"), CancellationToken.None)).DeliveryId;
+            Assert.NotNull(await killed.ClaimNextAsync("killed-host/1/0", TimeSpan.FromMinutes(2), CancellationToken.None));
+        }
+
+        var processed = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var recording = new TestProcessor((batch, _) =>
+        {
+            processed.TrySetResult(batch.Deliveries.Single().Id);
+            return Task.CompletedTask;
+        });
+        using var restarted = WorkerHost.Build(DatabasePath, recording);
+        var started = Stopwatch.GetTimestamp();
+        await restarted.StartAsync();
+        var done = await Task.WhenAny(processed.Task, Task.Delay(TimeSpan.FromSeconds(10)));
+        var waited = Stopwatch.GetElapsedTime(started);
+        Assert.True(done == processed.Task, $"the restarted process had not taken the killed process's claim after {waited.TotalSeconds:0.0} s (target: 10 s)");
+        await AllDone(restarted, 1);
+        await restarted.StopAsync();
+
+        Assert.Equal(id, await processed.Task);
+        // The attempt the kill cut short counts, as an expired lease's does: a payload that kills the process still ends.
+        Assert.Equal(1, (await Store(restarted).ListAsync(DeliveryStatus.Done, CancellationToken.None)).Single().Attempts);
+    }
+
+    [Fact]
+    public void Defect7_the_default_lease_is_short_and_renewed_every_third_of_it()
+    {
+        var defaults = new InboxOptions();
+        // A dead PostgreSQL instance's MRs wait at most a lease (then a poll): 15 s + 5 s is the 20 s target.
+        Assert.True(defaults.Lease <= TimeSpan.FromSeconds(15), $"the default lease is {defaults.Lease}");
+        Assert.True(defaults.PollInterval <= TimeSpan.FromSeconds(5), $"the default poll interval is {defaults.PollInterval}");
     }
 
     [Fact]
@@ -133,31 +174,17 @@ public sealed class InboxWorkerTests : IDisposable
     [Fact]
     public async Task A_delivery_whose_every_attempt_never_finished_becomes_a_dead_letter_without_being_processed_again()
     {
-        // Two hosts in a row each hang in processing and stop before finishing (as a payload that crashes the
-        // process would); with MaxAttempts 2 the third host gives up on it instead of processing it again.
-        var lease = TimeSpan.FromMilliseconds(300);
-        void Settings(Dictionary<string, string?> s)
+        // Two processes in a row were killed while processing it (as a payload that crashes the process would): what
+        // each leaves is a claim nobody finishes. With MaxAttempts 2 the next host gives up on it instead of processing it again.
+        string id;
+        await using (var killed = new GitLabMrBot.Storage.Sqlite.SqliteInboxStore(DatabasePath, TimeProvider.System))
         {
-            s["Inbox:Lease"] = WorkerHost.Ms(lease.TotalMilliseconds);
-            s["Inbox:MaxAttempts"] = "2";
-        }
-        string id = "";
-        for (var run = 0; run < 2; run++)
-        {
-            var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            var hanging = new TestProcessor(async (_, cancellationToken) =>
-            {
-                entered.TrySetResult();
-                await Task.Delay(System.Threading.Timeout.Infinite, cancellationToken);
-            });
-            using var host = WorkerHost.Build(DatabasePath, hanging, Settings);
-            await host.StartAsync();
-            if (run == 0)
-            {
-                id = await Append(host, "k1", "mr:1:1");
-            }
-            await entered.Task.WaitAsync(Timeout);
-            await host.StopAsync();
+            id = (await killed.AppendAsync(Delivery("k1", "mr:1:1"), CancellationToken.None)).DeliveryId;
+            Assert.NotNull(await killed.ClaimNextAsync("killed/1/0", TimeSpan.FromMilliseconds(1), CancellationToken.None));
+            ClaimedBatch? second = null;
+            await Eventually.HoldsAsync(async () => (second = await killed.ClaimNextAsync("killed/2/0", TimeSpan.FromMinutes(2), CancellationToken.None)) is not null,
+                "the first kill's lease to run out");
+            Assert.Equal(2, second!.Attempt);
         }
 
         var processed = 0;
@@ -166,7 +193,7 @@ public sealed class InboxWorkerTests : IDisposable
             Interlocked.Increment(ref processed);
             return Task.CompletedTask;
         });
-        using var last = WorkerHost.Build(DatabasePath, counting, Settings);
+        using var last = WorkerHost.Build(DatabasePath, counting, s => s["Inbox:MaxAttempts"] = "2");
         await last.StartAsync();
         await Eventually.HoldsAsync(
             async () => (await Store(last).ListAsync(DeliveryStatus.Dead, CancellationToken.None)).Count == 1, "the dead letter");

@@ -476,4 +476,57 @@ public abstract class InboxStoreContract : IAsyncLifetime
         }
         Assert.Equal(["mr:1:1", "mr:1:2"], reclaimed);
     }
+
+    [Fact]
+    public async Task Release_puts_a_batch_back_pending_at_the_given_time_without_counting_an_attempt()
+    {
+        var store = Open();
+        var id = await Append(store, Delivery("r1"));
+        var batch = (await store.ClaimNextAsync("w", Lease, CancellationToken.None))!;
+        var dueAt = Time.GetUtcNow() + TimeSpan.FromMinutes(10);
+
+        await store.ReleaseAsync(batch, dueAt, "deferred: GitLab down", CancellationToken.None);
+
+        var released = await Get(store, id);
+        Assert.Equal(DeliveryStatus.Pending, released.Status);
+        Assert.Equal(0, released.Attempts);
+        Assert.Equal(dueAt, released.NextAttemptAt);
+        Assert.Equal("deferred: GitLab down", released.LastError);
+        Assert.Null(await store.ClaimNextAsync("w", Lease, CancellationToken.None));
+        Assert.Equal(dueAt, await store.NextDueAsync(CancellationToken.None));
+        Time.Advance(TimeSpan.FromMinutes(10));
+        var again = await store.ClaimNextAsync("w2", Lease, CancellationToken.None);
+        Assert.Equal(1, again!.Attempt);
+    }
+
+    [Fact]
+    public async Task Release_now_makes_a_batch_claimable_at_once_and_keeps_the_last_error_without_a_reason()
+    {
+        var store = Open();
+        var id = await Append(store, Delivery("r1"));
+        await store.FailAsync((await store.ClaimNextAsync("w", Lease, CancellationToken.None))!, "boom", Time.GetUtcNow(), CancellationToken.None);
+        var batch = (await store.ClaimNextAsync("w", Lease, CancellationToken.None))!;
+
+        await store.ReleaseAsync(batch, Time.GetUtcNow(), reason: null, CancellationToken.None);
+
+        var again = await store.ClaimNextAsync("w2", Lease, CancellationToken.None);
+        Assert.Equal([id], again!.Deliveries.Select(d => d.Id));
+        Assert.Equal(2, again.Attempt);
+        Assert.Equal("boom", again.Deliveries.Single().LastError);
+    }
+
+    [Fact]
+    public async Task Release_by_an_owner_that_lost_its_lease_leaves_the_new_owners_claim_alone()
+    {
+        var store = Open();
+        var id = await Append(store, Delivery("r1"));
+        var stale = (await store.ClaimNextAsync("w1", Lease, CancellationToken.None))!;
+        Time.Advance(Lease * 2);
+        Assert.NotNull(await store.ClaimNextAsync("w2", Lease, CancellationToken.None));
+
+        await store.ReleaseAsync(stale, Time.GetUtcNow(), "stale", CancellationToken.None);
+
+        Assert.Equal(DeliveryStatus.Processing, (await Get(store, id)).Status);
+        Assert.Null(await store.ClaimNextAsync("w3", Lease, CancellationToken.None));
+    }
 }

@@ -354,4 +354,19 @@ public sealed class PostgresInboxStoreTests(PostgresServer server) : InboxStoreC
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
+
+    [Fact]
+    public async Task Expiring_orphaned_claims_at_start_leaves_other_instances_claims_to_their_leases()
+    {
+        var live = Open();
+        await live.AppendAsync(Delivery("k1"), CancellationToken.None);
+        Assert.NotNull(await live.ClaimNextAsync("live-host/1/0", Lease, CancellationToken.None));
+        var starting = Open();
+
+        Assert.Equal(0, await starting.ExpireOrphanedClaimsAsync(CancellationToken.None));
+
+        Assert.Null(await starting.ClaimNextAsync("starting-host/2/0", Lease, CancellationToken.None));
+        Time.Advance(Lease + TimeSpan.FromSeconds(1));
+        Assert.NotNull(await starting.ClaimNextAsync("starting-host/2/0", Lease, CancellationToken.None));
+    }
 }

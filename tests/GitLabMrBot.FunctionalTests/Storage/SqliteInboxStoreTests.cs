@@ -125,4 +125,21 @@ public sealed class SqliteInboxStoreTests : InboxStoreContract, IDisposable
         await Eventually.HoldsAsync(() => new FileInfo(DatabasePath).Length > initial + (1024 * 1024), "the WAL checkpointed into the file");
         Assert.Equal(2500, (await store.ListAsync(DeliveryStatus.Pending, CancellationToken.None)).Count);
     }
+
+    [Fact]
+    public async Task Expiring_orphaned_claims_frees_what_a_killed_process_left_and_counts_its_lost_attempt()
+    {
+        var killed = Open();
+        await killed.AppendAsync(Delivery("k1"), CancellationToken.None);
+        Assert.NotNull(await killed.ClaimNextAsync("killed/1", TimeSpan.FromMinutes(2), CancellationToken.None));
+        await CloseAsync(killed);
+
+        var next = Open();
+        Assert.Null(await next.ClaimNextAsync("next/1", TimeSpan.FromSeconds(15), CancellationToken.None));
+        Assert.Equal(1, await next.ExpireOrphanedClaimsAsync(CancellationToken.None));
+
+        var batch = await next.ClaimNextAsync("next/1", TimeSpan.FromSeconds(15), CancellationToken.None);
+        Assert.Equal(2, batch!.Attempt);
+        Assert.Equal(GitLabMrBot.Storage.DeliveryRows.LeaseExpiredError, batch.Deliveries.Single().LastError);
+    }
 }

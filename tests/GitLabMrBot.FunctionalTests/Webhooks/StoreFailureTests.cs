@@ -60,6 +60,10 @@ public sealed class StoreFailureTests : IAsyncLifetime
 
         public Task<bool> RenewLeaseAsync(ClaimedBatch batch, TimeSpan lease, CancellationToken cancellationToken) => inner.RenewLeaseAsync(batch, lease, cancellationToken);
 
+        public Task ReleaseAsync(ClaimedBatch batch, DateTimeOffset dueAt, string? reason, CancellationToken cancellationToken) => inner.ReleaseAsync(batch, dueAt, reason, cancellationToken);
+
+        public Task<int> ExpireOrphanedClaimsAsync(CancellationToken cancellationToken) => inner.ExpireOrphanedClaimsAsync(cancellationToken);
+
         public Task CompleteAsync(ClaimedBatch batch, CancellationToken cancellationToken) => inner.CompleteAsync(batch, cancellationToken);
 
         public Task FailAsync(ClaimedBatch batch, string error, DateTimeOffset? retryAt, CancellationToken cancellationToken) => inner.FailAsync(batch, error, retryAt, cancellationToken);

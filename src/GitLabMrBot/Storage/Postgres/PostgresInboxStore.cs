@@ -204,6 +204,38 @@ public sealed partial class PostgresInboxStore : IInboxStore, IAsyncDisposable, 
         }, cancellationToken);
     }
 
+    public async Task ReleaseAsync(ClaimedBatch batch, DateTimeOffset dueAt, string? reason, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        var changed = await RunAsync((connection, identity) =>
+        {
+            var release = new NpgsqlBatchCommand($"""
+                UPDATE mrbot_deliveries SET status = 'pending', next_attempt_at = @due, last_error = COALESCE(@reason, last_error),
+                  lease_owner = NULL, lease_until = NULL
+                WHERE {OwnedRows}
+                """);
+            AddOwnedRows(release.Parameters, batch);
+            release.Parameters.AddWithValue("due", dueAt.ToUnixTimeMilliseconds());
+            release.Parameters.Add(new NpgsqlParameter("reason", NpgsqlDbType.Text) { Value = reason is null ? DBNull.Value : Truncate(reason) });
+            return ReleaseAndNotifyAsync(connection, release, batch, identity, cancellationToken);
+        }, cancellationToken);
+        if (changed < batch.Deliveries.Count)
+        {
+            Log.LeaseLost(_logger, batch.Subject, batch.Deliveries.Count - changed, "release");
+        }
+        _signal?.Pulse();
+    }
+
+    /// <summary>
+    /// None: the claims in the database may be live instances' own. A dead instance's claims are taken over when their
+    /// leases expire, which the heartbeat keeps short (<c>Inbox:Lease</c>).
+    /// </summary>
+    public Task<int> ExpireOrphanedClaimsAsync(CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return Task.FromResult(0);
+    }
+
     public async Task CompleteAsync(ClaimedBatch batch, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(batch);

@@ -194,6 +194,57 @@ public sealed partial class SqliteInboxStore : IInboxStore, IInboxWriteHealth, I
         });
     }
 
+    public async Task ReleaseAsync(ClaimedBatch batch, DateTimeOffset dueAt, string? reason, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        cancellationToken.ThrowIfCancellationRequested();
+        var changed = await Write((connection, transaction, _) =>
+        {
+            using var release = Command(connection, transaction, $"""
+                UPDATE deliveries SET status = 'pending', next_attempt_at = $due, last_error = COALESCE($reason, last_error),
+                  lease_owner = NULL, lease_until = NULL
+                WHERE {OwnedRows}
+                """);
+            AddOwnedRows(release, batch);
+            release.Parameters.AddWithValue("$due", dueAt.ToUnixTimeMilliseconds());
+            release.Parameters.AddWithValue("$reason", reason is null ? DBNull.Value : Truncate(reason));
+            var changed = release.ExecuteNonQuery();
+            ReleaseSubject(connection, transaction, batch);
+            return changed;
+        }).ConfigureAwait(false);
+        if (changed < batch.Deliveries.Count)
+        {
+            Log.LeaseLost(_logger, batch.Subject, batch.Deliveries.Count - changed, "release");
+        }
+        _database.Signal?.Pulse();
+    }
+
+    public async Task<int> ExpireOrphanedClaimsAsync(CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        // One process owns the file (see SqliteDatabase) and its worker calls this before its first claim: every claim
+        // in the file is a dead process's. Expired rather than released, so the next claim counts the lost attempt.
+        var freed = await Write((connection, transaction, now) =>
+        {
+            using var expire = Command(connection, transaction, """
+                UPDATE deliveries SET lease_until = $past WHERE status = 'processing' AND lease_until >= $now;
+                """);
+            expire.Parameters.AddWithValue("$past", now - 1);
+            expire.Parameters.AddWithValue("$now", now);
+            var freed = expire.ExecuteNonQuery();
+            using var subjects = Command(connection, transaction, "UPDATE subjects SET lease_until = $past WHERE lease_until >= $now");
+            subjects.Parameters.AddWithValue("$past", now - 1);
+            subjects.Parameters.AddWithValue("$now", now);
+            subjects.ExecuteNonQuery();
+            return freed;
+        }).ConfigureAwait(false);
+        if (freed > 0)
+        {
+            _database.Signal?.Pulse();
+        }
+        return freed;
+    }
+
     public async Task CompleteAsync(ClaimedBatch batch, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(batch);

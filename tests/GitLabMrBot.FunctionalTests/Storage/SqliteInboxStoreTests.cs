@@ -142,4 +142,23 @@ public sealed class SqliteInboxStoreTests : InboxStoreContract, IDisposable
         Assert.Equal(2, batch!.Attempt);
         Assert.Equal(GitLabMrBot.Storage.DeliveryRows.LeaseExpiredError, batch.Deliveries.Single().LastError);
     }
+
+    [Fact]
+    public async Task A_second_live_process_on_the_file_leaves_the_first_ones_claims_to_their_leases()
+    {
+        // Two bots started on one SQLite file by mistake: the second must not take the first's work from under it.
+        var first = Open();
+        Assert.Equal(0, await first.ExpireOrphanedClaimsAsync(CancellationToken.None));
+        await first.AppendAsync(Delivery("k1"), CancellationToken.None);
+        Assert.NotNull(await first.ClaimNextAsync("first/1", TimeSpan.FromMinutes(2), CancellationToken.None));
+
+        var second = Open();
+        Assert.Equal(0, await second.ExpireOrphanedClaimsAsync(CancellationToken.None));
+        Assert.Null(await second.ClaimNextAsync("second/1", TimeSpan.FromSeconds(15), CancellationToken.None));
+
+        // Once the first is gone, its lock goes with it and a starting process frees what it left.
+        await CloseAsync(first);
+        var third = Open();
+        Assert.Equal(1, await third.ExpireOrphanedClaimsAsync(CancellationToken.None));
+    }
 }

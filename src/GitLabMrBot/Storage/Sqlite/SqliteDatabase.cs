@@ -35,6 +35,7 @@ public sealed partial class SqliteDatabase : IAsyncDisposable, IDisposable
     private long _maxPageCount;
     private string? _writeFailure;
     private long _failedBytes;
+    private FileStream? _workerLock;
 
     /// <param name="path">The file; created with the schema when missing.</param>
     /// <param name="time">The clock of every stored time.</param>
@@ -188,11 +189,41 @@ public sealed partial class SqliteDatabase : IAsyncDisposable, IDisposable
         return command;
     }
 
+    /// <summary>
+    /// Takes (or already holds) the file's worker lock, <c>&lt;file&gt;.worker-lock</c>, held until disposal: an OS file
+    /// lock, so a killed process's lock goes with it. False while another live process holds it.
+    /// </summary>
+    internal bool TryHoldWorkerLock()
+    {
+        lock (_writes)
+        {
+            if (_workerLock is not null)
+            {
+                return true;
+            }
+            try
+            {
+                // FileShare.None is an exclusive advisory lock (flock) on Unix, a sharing lock on Windows.
+                _workerLock = new FileStream(Path + ".worker-lock", FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+                return true;
+            }
+            catch (IOException)
+            {
+                return false;
+            }
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
         {
             return;
+        }
+        lock (_writes)
+        {
+            _workerLock?.Dispose();
+            _workerLock = null;
         }
         // Writes already queued are still committed: their callers are waiting for an answer.
         _writes.Writer.TryComplete();

@@ -224,6 +224,13 @@ public sealed partial class SqliteInboxStore : IInboxStore, IInboxWriteHealth, I
         cancellationToken.ThrowIfCancellationRequested();
         // One process owns the file (see SqliteDatabase) and its worker calls this before its first claim: every claim
         // in the file is a dead process's. Expired rather than released, so the next claim counts the lost attempt.
+        // The owner is the process holding the file's worker lock: while another live bot holds it (two started on one
+        // file by mistake), its claims are left to their leases.
+        if (!_database.TryHoldWorkerLock())
+        {
+            Log.WorkerLockHeld(_logger, _database.Path);
+            return 0;
+        }
         var freed = await Write((connection, transaction, now) =>
         {
             using var expire = Command(connection, transaction, """
@@ -566,6 +573,9 @@ public sealed partial class SqliteInboxStore : IInboxStore, IInboxWriteHealth, I
 
     private static partial class Log
     {
+        [LoggerMessage(EventId = 2241, Level = LogLevel.Warning, Message = "Another live bot process works on {Path}: one process per SQLite file (use PostgreSQL for several); claims are left to their leases")]
+        public static partial void WorkerLockHeld(ILogger logger, string path);
+
         [LoggerMessage(EventId = 2102, Level = LogLevel.Warning, Message = "Inbox {Action} of subject {Subject} skipped {Count} deliveries: the lease was lost to another worker")]
         public static partial void LeaseLost(ILogger logger, string subject, int count, string action);
     }

@@ -102,7 +102,7 @@ public sealed class RestApiTests : GitLabTestBase
         Assert.Equal("""{"message":"404 Project Not Found"}""", await project.Content.ReadAsStringAsync());
         Assert.Equal("""{"message":"404 Project Not Found"}""", await projectPath.Content.ReadAsStringAsync());
         Assert.Equal("""{"message":"404 Not found"}""", await mergeRequest.Content.ReadAsStringAsync());
-        Assert.Equal("""{"message":"404 Note Not Found"}""", await note.Content.ReadAsStringAsync());
+        Assert.Equal("""{"message":"404 Not found"}""", await note.Content.ReadAsStringAsync());
         Assert.Equal("""{"error":"404 Not Found"}""", await route.Content.ReadAsStringAsync());
         Assert.Equal("""{"error":"404 Not Found"}""", await outsideApi.Content.ReadAsStringAsync());
         Assert.All(new[] { project, projectPath, mergeRequest, note, route, outsideApi }, r => Assert.Equal(HttpStatusCode.NotFound, r.StatusCode));

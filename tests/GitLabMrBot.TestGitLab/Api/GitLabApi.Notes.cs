@@ -21,7 +21,11 @@ internal sealed partial class GitLabApi
     }
 
     private NoteEntity Note(ApiRequest r, MergeRequestEntity mr) =>
-        int.TryParse(r["note_id"], out var id) && mr.Notes.Find(n => n.Id == id) is { } note ? note : throw ApiResult.NotFound("Note");
+        int.TryParse(r["note_id"], out var id) && mr.Notes.Find(n => n.Id == id) is { } note
+            ? note
+            // `noteable.notes.find` raises RecordNotFound, which the API answers with its generic message
+            // (lib/api/helpers/notes_helpers.rb, lib/api/api.rb).
+            : throw new ApiError(ApiResult.Message(404, "404 Not found"));
 
     private ApiResult GetNote(ApiRequest r)
     {

@@ -42,6 +42,17 @@ public sealed class ApiBudgetTests
         return mr;
     }
 
+    // Developers bob and carol; CODEOWNERS on main gives src/api/ to bob; one MR opened there.
+    private static async Task<GitLabMergeRequest> OpenWithBobOwningTheApiAsync(BotWithGitLab env)
+    {
+        foreach (var name in new[] { "bob", "carol" })
+        {
+            env.GitLab.AddMember(env.Project, env.GitLab.AddUser(name), AccessLevel.Developer);
+        }
+        env.GitLab.Push(env.Alice, env.Project, "main", new Dictionary<string, string?> { ["CODEOWNERS"] = "/src/api/ @bob\n" });
+        return await OpenAsync(env, "Add orders API", ApiChange);
+    }
+
     [Fact]
     public async Task Item3_label_events_are_not_read_on_an_event_that_adds_no_label()
     {
@@ -166,12 +177,7 @@ public sealed class ApiBudgetTests
     public async Task Item1_CODEOWNERS_come_from_the_target_branch_head_once_it_moved()
     {
         await using var env = await BotWithGitLab.StartAsync(ReviewerConfig, new Dictionary<string, string?> { ["Cache:TimeToLive"] = "00:00:00.001" });
-        var bob = env.GitLab.AddUser("bob");
-        var carol = env.GitLab.AddUser("carol");
-        env.GitLab.AddMember(env.Project, bob, AccessLevel.Developer);
-        env.GitLab.AddMember(env.Project, carol, AccessLevel.Developer);
-        env.GitLab.Push(env.Alice, env.Project, "main", new Dictionary<string, string?> { ["CODEOWNERS"] = "/src/api/ @bob\n" });
-        var first = await OpenAsync(env, "Add orders API", ApiChange);
+        var first = await OpenWithBobOwningTheApiAsync(env);
         // A branch started before the owners change: its diff starts at the old main, as GitLab's start_sha then says.
         env.GitLab.Push(env.Alice, env.Project, "topic-invoices", new Dictionary<string, string?> { ["src/api/invoices.cs"] = "class Invoices {}\n" }, startFrom: "main");
         env.GitLab.Push(env.Alice, env.Project, "main", new Dictionary<string, string?> { ["CODEOWNERS"] = "/src/api/ @carol\n" });
@@ -292,12 +298,7 @@ public sealed class ApiBudgetTests
     public async Task Item1_a_push_to_the_target_branch_moves_CODEOWNERS_at_once_within_the_time_to_live()
     {
         await using var env = await BotWithGitLab.StartAsync(ReviewerConfig, new Dictionary<string, string?> { ["Cache:TimeToLive"] = "01:00:00" });
-        var bob = env.GitLab.AddUser("bob");
-        var carol = env.GitLab.AddUser("carol");
-        env.GitLab.AddMember(env.Project, bob, AccessLevel.Developer);
-        env.GitLab.AddMember(env.Project, carol, AccessLevel.Developer);
-        env.GitLab.Push(env.Alice, env.Project, "main", new Dictionary<string, string?> { ["CODEOWNERS"] = "/src/api/ @bob\n" });
-        var first = await OpenAsync(env, "Add orders API", ApiChange);
+        var first = await OpenWithBobOwningTheApiAsync(env);
 
         env.GitLab.Push(env.Alice, env.Project, "main", new Dictionary<string, string?> { ["CODEOWNERS"] = "/src/api/ @carol\n" });
         await env.WaitForQuietAsync();

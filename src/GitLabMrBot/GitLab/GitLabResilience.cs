@@ -1,6 +1,7 @@
 using System.Threading.RateLimiting;
 using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
+using GitLabMrBot.Observability;
 using Polly;
 using Polly.Timeout;
 
@@ -30,7 +31,7 @@ public static partial class GitLabResilience
             builder.AddRetry(RetryOptions(options, timeProvider, logger));
         }
         builder
-            .AddRateLimiter(limiter.Limiter)
+            .AddRateLimiter(GitLabRateLimiterTelemetry.Options(limiter.Limiter))
             .AddTimeout(options.AttemptTimeout);
     }
 
@@ -50,6 +51,7 @@ public static partial class GitLabResilience
         OnRetry = args =>
         {
             var request = args.Outcome.Result?.RequestMessage ?? args.Context.GetRequestMessage();
+            CountRetry(request, args.Outcome);
             Log.Retrying(
                 logger,
                 request?.Method.Method ?? "?",
@@ -90,9 +92,23 @@ public static partial class GitLabResilience
             && GitLabRetryRules.IsRetrySafe(context.GetRequestMessage());
     }
 
+    private static void CountRetry(HttpRequestMessage? request, Outcome<HttpResponseMessage> outcome)
+    {
+        string? template = null;
+        request?.Options.TryGetValue(BotTelemetry.UrlTemplateKey, out template);
+        BotTelemetry.GitLabRetries.Add(1,
+            new KeyValuePair<string, object?>("url.template", template ?? "other"),
+            new KeyValuePair<string, object?>("http.request.method", request?.Method.Method ?? "other"),
+            new KeyValuePair<string, object?>("error.type", outcome.Result is { } r
+                ? ((int)r.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture)
+                : outcome.Exception?.GetType().Name ?? "other"));
+    }
+
     private static partial class Log
     {
-        [LoggerMessage(EventId = 5010, Level = LogLevel.Warning, Message = "GitLab {Method} {Path} failed ({Failure}); attempt {NextAttempt} in {Delay}")]
+        // Debug: a retry that works needs no one's attention (mrbot.gitlab.retries counts them); one that does not ends
+        // in the worker's one line for the failed attempt.
+        [LoggerMessage(EventId = 5010, Level = LogLevel.Debug, Message = "GitLab {Method} {Path} failed ({Failure}); attempt {NextAttempt} in {Delay}")]
         public static partial void Retrying(ILogger logger, string method, string path, string failure, int nextAttempt, TimeSpan delay);
     }
 }

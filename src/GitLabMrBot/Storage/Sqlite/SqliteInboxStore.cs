@@ -404,6 +404,7 @@ public sealed partial class SqliteInboxStore : IInboxStore, IAsyncDisposable, ID
         private readonly SqliteParameter _body;
         private readonly SqliteParameter _now;
         private readonly SqliteParameter _due;
+        private readonly SqliteParameter _trace;
         private readonly SqliteParameter _existingKey;
         private readonly SqliteCommand _subjectUpsert;
         private readonly SqliteParameter _upsertSubject;
@@ -413,8 +414,8 @@ public sealed partial class SqliteInboxStore : IInboxStore, IAsyncDisposable, ID
         public AppendStatements(SqliteConnection connection)
         {
             _insert = Command(connection, null, """
-                INSERT INTO deliveries (dedupe_key, event, subject, event_uuid, received_at, body, status, attempts, next_attempt_at)
-                VALUES ($key, $event, $subject, $uuid, $received, $body, 'pending', 0, COALESCE($due, $now))
+                INSERT INTO deliveries (dedupe_key, event, subject, event_uuid, received_at, body, status, attempts, next_attempt_at, trace_parent)
+                VALUES ($key, $event, $subject, $uuid, $received, $body, 'pending', 0, COALESCE($due, $now), $trace)
                 ON CONFLICT (dedupe_key) DO NOTHING
                 RETURNING id
                 """);
@@ -426,6 +427,7 @@ public sealed partial class SqliteInboxStore : IInboxStore, IAsyncDisposable, ID
             _body = _insert.Parameters.Add("$body", SqliteType.Blob);
             _now = _insert.Parameters.Add("$now", SqliteType.Integer);
             _due = _insert.Parameters.Add("$due", SqliteType.Integer);
+            _trace = _insert.Parameters.Add("$trace", SqliteType.Text);
             _existing = Command(connection, null, "SELECT id FROM deliveries WHERE dedupe_key = $key");
             _existingKey = _existing.Parameters.Add("$key", SqliteType.Text);
             _subjectUpsert = Command(connection, null, """
@@ -453,6 +455,7 @@ public sealed partial class SqliteInboxStore : IInboxStore, IAsyncDisposable, ID
             _receivedAt.Value = delivery.ReceivedAt.ToUnixTimeMilliseconds();
             _body.Value = AsArray(delivery.Body);
             _due.Value = delivery.NotBefore is { } due ? due.ToUnixTimeMilliseconds() : DBNull.Value;
+            _trace.Value = (object?)DeliveryRows.TraceParentOrNull(delivery.TraceParent) ?? DBNull.Value;
             if (_insert.ExecuteScalar() is long id)
             {
                 _upsertSubject.Value = delivery.Subject;

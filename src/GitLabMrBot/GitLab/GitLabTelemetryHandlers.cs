@@ -53,6 +53,20 @@ public static class GitLabCallTemplate
     // Refit puts the method's route template (with {placeholders}) on every request it builds.
     private const string RefitTemplateOption = "Refit.RelativePathTemplate";
 
+    // Our parameter names → the names GitLab's API documentation uses (`/projects/:id/merge_requests/:iid`).
+    private static readonly Dictionary<string, string> PlaceholderNames = new(StringComparer.Ordinal)
+    {
+        ["projectId"] = "id",
+        ["groupId"] = "id",
+        ["encodedGroup"] = "id",
+        ["encodedGroupPath"] = "id",
+        ["userId"] = "user_id",
+        ["hookId"] = "hook_id",
+        ["noteId"] = "note_id",
+        ["encodedBranch"] = "branch",
+        ["encodedFilePath"] = "file_path",
+    };
+
     public static string Of(HttpRequestMessage request)
     {
         if (((IDictionary<string, object?>)request.Options).TryGetValue(RefitTemplateOption, out var value) && value is string template && template.Length > 0)
@@ -73,7 +87,7 @@ public static class GitLabCallTemplate
             if (segment.StartsWith('{') && segment.EndsWith('}'))
             {
                 var name = segment[1..^1].TrimStart('*');
-                segments[i] = name is "projectId" or "groupId" or "userId" ? ":id" : ":" + name;
+                segments[i] = ":" + (PlaceholderNames.TryGetValue(name, out var gitLabName) ? gitLabName : name);
             }
         }
         return string.Join('/', segments);

@@ -9,6 +9,7 @@ using GitLabMrBot.Inbox;
 using GitLabMrBot.TestGitLab;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Xunit.Abstractions;
 using OpenTelemetry.Trace;
 
 namespace GitLabMrBot.FunctionalTests.Observability;
@@ -25,7 +26,7 @@ public sealed class TelemetryCollection
 
 /// <summary>Issue 13 items 1-3: metrics at <c>/metrics</c>, one trace per delivery, one log line per failed attempt.</summary>
 [Collection(TelemetryCollection.Name)]
-public sealed partial class ObservabilityTests
+public sealed partial class ObservabilityTests(ITestOutputHelper output)
 {
     private static readonly Dictionary<string, string?> CssAndDocs = new()
     {
@@ -50,6 +51,7 @@ public sealed partial class ObservabilityTests
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var text = await response.Content.ReadAsStringAsync();
         var metrics = Prometheus.Parse(text);
+        output.WriteLine(text);
 
         // Deliveries by event and answer: what the store holds of each webhook event is what was accepted.
         var stored = await env.Bot.Store.ListAsync(null, CancellationToken.None);
@@ -212,6 +214,7 @@ public sealed partial class ObservabilityTests
         var atInformation = env.Bot.Logs.Entries.Where(e => e.Level >= LogLevel.Information).ToList();
         var problems = atInformation.Where(e => e.Level >= LogLevel.Warning).ToList();
         var line = Assert.Single(problems);
+        output.WriteLine($"{line.Level} {line.Category}[{line.EventId.Id}]: {line.Message}");
         Assert.Null(line.Exception);
         Assert.DoesNotContain("   at ", line.Message, StringComparison.Ordinal);
         Assert.Contains($"!{mr.Iid}", line.Message, StringComparison.Ordinal);

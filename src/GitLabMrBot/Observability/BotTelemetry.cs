@@ -73,6 +73,9 @@ public static class BotTelemetry
             "How long the longest-waiting due delivery has waited since it became due (0: none waits).");
     }
 
+    /// <summary>Forgets the last <c>RateLimit-Remaining</c> (a new host has seen none yet).</summary>
+    public static void ForgetRateLimitRemaining() => Interlocked.Exchange(ref _rateLimitRemaining, -1);
+
     /// <summary>Records GitLab's <c>RateLimit-Remaining</c> from a response (docs/gitlab-behaviour.md §3.8).</summary>
     public static void ObserveRateLimitRemaining(long remaining) => Interlocked.Exchange(ref _rateLimitRemaining, Math.Max(remaining, 0));
 

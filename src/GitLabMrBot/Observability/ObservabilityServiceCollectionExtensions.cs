@@ -82,7 +82,7 @@ public static class ObservabilityServiceCollectionExtensions
     }
 }
 
-/// <summary>Points the inbox gauges at this host's store while it runs.</summary>
+/// <summary>Points the inbox gauges at this host's store while it runs; the rate-limit gauge starts empty.</summary>
 internal sealed class InboxBacklogGauges(IInboxStore store, TimeProvider time) : IHostedService
 {
     // A scrape must not hang on a stuck store: the gauges are left out of that scrape instead.
@@ -92,6 +92,7 @@ internal sealed class InboxBacklogGauges(IInboxStore store, TimeProvider time) :
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
+        BotTelemetry.ForgetRateLimitRemaining();
         // Gauges are read synchronously at scrape time; the query reads the unfinished part of the inbox only.
         _registration = BotTelemetry.UseBacklog(() =>
         {

@@ -126,6 +126,32 @@ public sealed partial class ObservabilityTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Item1_metrics_show_waits_for_the_bots_own_budget_and_GitLabs_RateLimit_Remaining()
+    {
+        // 240 a minute with a burst of 1: after the first call, each waits about a quarter of a second for its token.
+        await using var env = await BotWithGitLab.StartAsync(settings: new Dictionary<string, string?>
+        {
+            ["GitLab:RequestsPerMinute"] = "240",
+            ["GitLab:RateLimitBurst"] = "1",
+        });
+        Assert.False(Prometheus.Parse(await env.Bot.Client.GetStringAsync("/metrics")).Has("mrbot_gitlab_ratelimit_remaining"));
+        env.GitLab.InjectFault("GET", "/projects/*/merge_requests/*", Fault.RateLimited(1));
+
+        env.GitLab.OpenMergeRequest(env.Project, env.Alice, "Style the app", "styles", files: CssAndDocs);
+        await env.WaitForQuietAsync();
+
+        var metrics = Prometheus.Parse(await env.Bot.Client.GetStringAsync("/metrics"));
+        var waits = metrics.Sum("mrbot_gitlab_rate_limiter_waits_total", ("outcome", "acquired"));
+        Assert.True(waits >= 2, metrics.Dump("mrbot_gitlab_rate_limiter_waits_total"));
+        Assert.Equal(waits, metrics.Sum("mrbot_gitlab_rate_limiter_wait_duration_seconds_count", ("outcome", "acquired")));
+        Assert.True(metrics.Sum("mrbot_gitlab_rate_limiter_wait_duration_seconds_sum") >= 0.1 * waits);
+        // The 429 said RateLimit-Remaining: 0; the test GitLab's other answers carry no such header.
+        Assert.True(metrics.Has("mrbot_gitlab_ratelimit_remaining"));
+        Assert.Equal(0, metrics.Sum("mrbot_gitlab_ratelimit_remaining"));
+        Assert.Equal(1, metrics.Sum("mrbot_gitlab_retries_total", ("error_type", "429")));
+    }
+
+    [Fact]
     public async Task Item1_config_reloads_are_counted_accepted_and_refused()
     {
         await using var env = await BotWithGitLab.StartAsync();

@@ -1,7 +1,7 @@
 using System.Threading.RateLimiting;
+using GitLabMrBot.Observability;
 using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
-using GitLabMrBot.Observability;
 using Polly;
 using Polly.Timeout;
 

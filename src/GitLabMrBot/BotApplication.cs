@@ -4,6 +4,7 @@ using GitLabMrBot.Configuration;
 using GitLabMrBot.GitLab;
 using GitLabMrBot.Health;
 using GitLabMrBot.Inbox;
+using GitLabMrBot.Observability;
 using GitLabMrBot.Processing;
 using GitLabMrBot.Processing.Reconciliation;
 using GitLabMrBot.Processing.Sweep;
@@ -30,6 +31,7 @@ public static class BotApplication
         builder.Services.AddReconciliation();
         builder.Services.AddSweep(builder.Configuration);
         builder.Services.AddHealth();
+        builder.Services.AddObservability(builder.Configuration);
         builder.Services.AddCarter(configurator: c => c.WithModule<WebhookModule>());
         return builder;
     }
@@ -38,6 +40,7 @@ public static class BotApplication
     {
         app.MapCarter();
         app.MapHealth();
+        app.MapObservability();
         return app;
     }
 

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using GitLabMrBot.Observability;
 using GitLabMrBot.Policies;
 using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.FileProviders.Physical;
@@ -131,6 +132,7 @@ public sealed partial class PolicyConfigProvider : IDisposable
             {
                 Volatile.Write(ref _lastErrors, result.Errors);
                 Log.ReloadRefused(_logger, Path, result.Errors.Count, result.Describe(Path));
+                BotTelemetry.ConfigReloads.Add(1, new KeyValuePair<string, object?>("outcome", "refused"));
                 return result;
             }
             Volatile.Write(ref _lastErrors, []);
@@ -140,6 +142,7 @@ public sealed partial class PolicyConfigProvider : IDisposable
             }
             _current = new Loaded(result.Config, hash!);
             Log.Reloaded(_logger, Path, result.Config.Policies.Count);
+            BotTelemetry.ConfigReloads.Add(1, new KeyValuePair<string, object?>("outcome", "accepted"));
         }
         Reloaded?.Invoke(this, result.Config);
         return result;
@@ -213,6 +216,7 @@ public sealed partial class PolicyConfigProvider : IDisposable
         {
             // A timer callback must never throw: the next edit gets another chance.
             Log.ReloadFailed(_logger, Path, e);
+            BotTelemetry.ConfigReloads.Add(1, new KeyValuePair<string, object?>("outcome", "failed"));
         }
     }
 

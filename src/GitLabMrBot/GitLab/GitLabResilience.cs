@@ -1,4 +1,5 @@
 using System.Threading.RateLimiting;
+using GitLabMrBot.Observability;
 using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
 using Polly;
@@ -35,7 +36,7 @@ public static partial class GitLabResilience
         // Inside the retry: once the circuit opens, a retry fails at once (not retried) and the inbox defers the work.
         builder.AddCircuitBreaker(CircuitOptions(circuit, outage, logger));
         builder
-            .AddRateLimiter(limiter.Limiter)
+            .AddRateLimiter(GitLabRateLimiterTelemetry.Options(limiter.Limiter))
             .AddTimeout(options.AttemptTimeout);
     }
 
@@ -55,6 +56,7 @@ public static partial class GitLabResilience
         OnRetry = args =>
         {
             var request = args.Outcome.Result?.RequestMessage ?? args.Context.GetRequestMessage();
+            CountRetry(request, args.Outcome);
             Log.Retrying(
                 logger,
                 request?.Method.Method ?? "?",
@@ -119,9 +121,23 @@ public static partial class GitLabResilience
             && GitLabRetryRules.IsRetrySafe(context.GetRequestMessage());
     }
 
+    private static void CountRetry(HttpRequestMessage? request, Outcome<HttpResponseMessage> outcome)
+    {
+        string? template = null;
+        request?.Options.TryGetValue(BotTelemetry.UrlTemplateKey, out template);
+        BotTelemetry.GitLabRetries.Add(1,
+            new KeyValuePair<string, object?>("url.template", template ?? "other"),
+            new KeyValuePair<string, object?>("http.request.method", request?.Method.Method ?? "other"),
+            new KeyValuePair<string, object?>("error.type", outcome.Result is { } r
+                ? ((int)r.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture)
+                : outcome.Exception?.GetType().Name ?? "other"));
+    }
+
     private static partial class Log
     {
-        [LoggerMessage(EventId = 5010, Level = LogLevel.Warning, Message = "GitLab {Method} {Path} failed ({Failure}); attempt {NextAttempt} in {Delay}")]
+        // Debug: a retry that works needs no one's attention (mrbot.gitlab.retries counts them); one that does not ends
+        // in the worker's one line for the failed attempt.
+        [LoggerMessage(EventId = 5010, Level = LogLevel.Debug, Message = "GitLab {Method} {Path} failed ({Failure}); attempt {NextAttempt} in {Delay}")]
         public static partial void Retrying(ILogger logger, string method, string path, string failure, int nextAttempt, TimeSpan delay);
 
         [LoggerMessage(EventId = 5031, Level = LogLevel.Warning, Message = "GitLab looks down (last failure {Failure}): calls pause for {BreakDuration}, then one probes")]

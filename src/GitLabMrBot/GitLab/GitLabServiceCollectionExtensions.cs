@@ -34,6 +34,8 @@ public static class GitLabServiceCollectionExtensions
         services.TryAddSingleton<PeopleLimits>();
         services.TryAddTransient<GitLabHeadersHandler>();
         services.TryAddTransient<GitLabCallLoggingHandler>();
+        services.TryAddTransient<GitLabTelemetryHandler>();
+        services.TryAddTransient<GitLabRateLimitHeaderHandler>();
 
         var refitSettings = new RefitSettings(new SystemTextJsonContentSerializer(GitLabJsonContext.Default.Options));
         var http = services.AddRefitGeneratedClient<IGitLabApi>(refitSettings)
@@ -46,9 +48,11 @@ public static class GitLabServiceCollectionExtensions
         // GitLab behind an internal CA: its certificate may also chain to GitLab:CaBundle.
         http.ConfigurePrimaryHttpMessageHandler((handler, provider) => provider.GetRequiredService<GitLabCertificateTrust>().Apply(handler));
         // Handlers in order, outermost first: headers once per call, then the pipeline, then one log line per attempt.
+        http.AddHttpMessageHandler<GitLabTelemetryHandler>();
         http.AddHttpMessageHandler<GitLabHeadersHandler>();
         http.AddResilienceHandler(GitLabResilience.PipelineName, GitLabResilience.Configure);
         http.AddHttpMessageHandler<GitLabCallLoggingHandler>();
+        http.AddHttpMessageHandler<GitLabRateLimitHeaderHandler>();
 
         // Transient like the typed HttpClient under it, so handler rotation (DNS changes) takes effect.
         services.TryAddTransient<GitLabClient>();

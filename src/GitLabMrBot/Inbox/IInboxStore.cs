@@ -60,7 +60,21 @@ public interface IInboxStore
 
     /// <summary>The deliveries in the store, oldest first (for tests, doctor and operators).</summary>
     Task<IReadOnlyList<StoredDelivery>> ListAsync(DeliveryStatus? status, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The backlog for the metrics gauges: how many deliveries are not finished, and how long the longest-waiting due one
+    /// has waited. The stores answer from their index of unfinished work; this fallback reads every delivery.
+    /// </summary>
+    async Task<InboxBacklog> MeasureBacklogAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var open = (await ListAsync(null, cancellationToken)).Where(d => d.Status is DeliveryStatus.Pending or DeliveryStatus.Processing).ToList();
+        var due = open.Where(d => d.Status == DeliveryStatus.Pending && d.NextAttemptAt <= now).Select(d => d.NextAttemptAt).DefaultIfEmpty(now).Min();
+        return new InboxBacklog(open.Count, now - due);
+    }
 }
+
+/// <summary>Deliveries not finished, and how long the longest-waiting due one has waited since it became due.</summary>
+public sealed record InboxBacklog(long Depth, TimeSpan OldestDueAge);
 
 /// <summary>Raised when the store cannot commit; the webhook answers 503 so GitLab's delivery is not lost silently.</summary>
 public sealed class InboxUnavailableException(string message, Exception? inner = null) : Exception(message, inner);
@@ -90,6 +104,9 @@ public sealed record NewDelivery(
     /// (e.g. re-checking an MR's mergeability later) uses it, so the schedule is durable like any delivery.
     /// </summary>
     public DateTimeOffset? NotBefore { get; init; }
+
+    /// <summary>The W3C <c>traceparent</c> of the webhook request, so the worker's processing continues its trace.</summary>
+    public string? TraceParent { get; init; }
 }
 
 public sealed record AppendResult(string DeliveryId, bool Duplicate);
@@ -105,7 +122,11 @@ public sealed record StoredDelivery(
     DeliveryStatus Status,
     int Attempts,
     DateTimeOffset NextAttemptAt,
-    string? LastError);
+    string? LastError)
+{
+    /// <summary>The W3C <c>traceparent</c> of the webhook request that brought it, when one was recorded.</summary>
+    public string? TraceParent { get; init; }
+}
 
 /// <summary>Deliveries of one subject claimed together, oldest first; processed as one evaluation.</summary>
 public sealed record ClaimedBatch(string Owner, string Subject, IReadOnlyList<StoredDelivery> Deliveries)

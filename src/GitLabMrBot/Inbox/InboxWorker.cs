@@ -1,4 +1,5 @@
 using System.Globalization;
+using GitLabMrBot.Observability;
 using GitLabMrBot.Storage;
 using Microsoft.Extensions.Options;
 
@@ -139,6 +140,7 @@ public sealed partial class InboxWorker(
                     // time). Processing it again could take the process down again: it becomes a dead letter.
                     Log.GaveUp(logger, batch.Subject, batch.Deliveries.Count, batch.Attempt - 1);
                     await store.FailAsync(batch, $"gave up after {batch.Attempt - 1} attempts: {DeliveryRows.LeaseExpiredError}", retryAt: null, stoppingToken);
+                    CountDeadLetters(batch);
                     continue;
                 }
                 if (batch is not null)
@@ -201,6 +203,8 @@ public sealed partial class InboxWorker(
             ["Attempt"] = batch.Attempt,
         });
         Log.Processing(logger, batch.Subject, batch.Deliveries.Count, batch.Attempt);
+        var started = time.GetTimestamp();
+        using var activity = BotTelemetry.StartProcessing(batch);
 
         // Cancelled on shutdown or when the lease is lost: either way another worker may now take this batch.
         using var processing = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
@@ -227,10 +231,12 @@ public sealed partial class InboxWorker(
             await renewal;
             if (stoppingToken.IsCancellationRequested)
             {
+                RecordEvaluation(activity, "interrupted", started);
                 await ReleaseInterruptedAsync(batch);
                 stoppingToken.ThrowIfCancellationRequested();
             }
             // The lease went to another worker, which processes the batch: nothing of it is ours to record.
+            RecordEvaluation(activity, "lease_lost", started);
             Log.LeaseLost(logger, batch.Subject);
             return;
         }
@@ -246,6 +252,7 @@ public sealed partial class InboxWorker(
         if (failure is null)
         {
             await store.CompleteAsync(batch, CancellationToken.None);
+            RecordEvaluation(activity, "completed", started);
             Log.Completed(logger, batch.Subject, batch.Deliveries.Count);
             return;
         }
@@ -253,6 +260,7 @@ public sealed partial class InboxWorker(
         if (stoppingToken.IsCancellationRequested)
         {
             // Failed while the process was stopping (a call cut short, a disposed service): the stop's doing, not the delivery's.
+            RecordEvaluation(activity, "interrupted", started);
             await ReleaseInterruptedAsync(batch);
             return;
         }
@@ -262,18 +270,26 @@ public sealed partial class InboxWorker(
             // Not the delivery's fault: no attempt counts, and no loop claims before GitLab can answer again.
             PauseUntil(resumeAt);
             await store.ReleaseAsync(batch, resumeAt, $"deferred: {error}", CancellationToken.None);
+            RecordEvaluation(activity, "deferred", started, failure);
             Log.Deferred(logger, batch.Subject, resumeAt, error);
             return;
         }
         if (batch.Attempt >= _options.MaxAttempts)
         {
             await store.FailAsync(batch, error, retryAt: null, CancellationToken.None);
-            Log.DeadLettered(logger, batch.Subject, batch.Deliveries.Count, batch.Attempt, failure);
+            RecordEvaluation(activity, "dead_lettered", started, failure);
+            CountDeadLetters(batch);
+            // One line for the operator; the stack trace only at Debug.
+            Log.DeadLettered(logger, SubjectText(batch.Subject), batch.Deliveries.Count, batch.Attempt, error);
+            Log.FailureDetail(logger, batch.Subject, batch.Attempt, failure);
             return;
         }
         var delay = RetryDelay(batch.Attempt, _options, Random.Shared.NextDouble());
-        await store.FailAsync(batch, error, time.GetUtcNow() + delay, CancellationToken.None);
-        Log.WillRetry(logger, batch.Subject, batch.Attempt, delay, failure);
+        var nextAttempt = time.GetUtcNow() + delay;
+        await store.FailAsync(batch, error, nextAttempt, CancellationToken.None);
+        RecordEvaluation(activity, "failed", started, failure);
+        Log.WillRetry(logger, SubjectText(batch.Subject), batch.Attempt, _options.MaxAttempts, error, nextAttempt, delay);
+        Log.FailureDetail(logger, batch.Subject, batch.Attempt, failure);
     }
 
     /// <summary>Dead-letters each set-aside delivery alone, with its reason; returns the rest of the batch.</summary>
@@ -282,6 +298,7 @@ public sealed partial class InboxWorker(
         foreach (var (delivery, reason) in setAside)
         {
             await store.FailAsync(batch with { Deliveries = [delivery] }, $"set aside: {reason}", retryAt: null, CancellationToken.None);
+            CountDeadLetters(batch with { Deliveries = [delivery] });
         }
         return setAside.Count == 0 ? batch : batch with { Deliveries = [.. batch.Deliveries.Where(d => !setAside.Any(s => s.Delivery.Id == d.Id))] };
     }
@@ -372,11 +389,14 @@ public sealed partial class InboxWorker(
         [LoggerMessage(EventId = 2202, Level = LogLevel.Debug, Message = "Completed {Count} deliveries of {Subject}")]
         public static partial void Completed(ILogger logger, string subject, int count);
 
-        [LoggerMessage(EventId = 2203, Level = LogLevel.Warning, Message = "Processing {Subject} failed (attempt {Attempt}); retrying in {Delay}")]
-        public static partial void WillRetry(ILogger logger, string subject, int attempt, TimeSpan delay, Exception exception);
+        [LoggerMessage(EventId = 2203, Level = LogLevel.Warning, Message = "Processing {Subject} failed (attempt {Attempt} of {MaxAttempts}): {Failure}; next try at {NextAttempt:u} (in {Delay})")]
+        public static partial void WillRetry(ILogger logger, string subject, int attempt, int maxAttempts, string failure, DateTimeOffset nextAttempt, TimeSpan delay);
 
-        [LoggerMessage(EventId = 2204, Level = LogLevel.Error, Message = "Processing {Subject} failed {Attempt} times; {Count} deliveries dead-lettered")]
-        public static partial void DeadLettered(ILogger logger, string subject, int count, int attempt, Exception exception);
+        [LoggerMessage(EventId = 2204, Level = LogLevel.Error, Message = "Processing {Subject} failed (attempt {Attempt}, the last): {Failure}; {Count} deliveries dead-lettered")]
+        public static partial void DeadLettered(ILogger logger, string subject, int count, int attempt, string failure);
+
+        [LoggerMessage(EventId = 2290, Level = LogLevel.Debug, Message = "Processing {Subject} failed (attempt {Attempt}): the exception")]
+        public static partial void FailureDetail(ILogger logger, string subject, int attempt, Exception exception);
 
         [LoggerMessage(EventId = 2205, Level = LogLevel.Warning, Message = "Lost the lease on {Subject} while processing; another worker will take it")]
         public static partial void LeaseLost(ILogger logger, string subject);

@@ -14,7 +14,7 @@ internal static class DeliveryRows
 
     /// <summary>The columns of a <see cref="StoredDelivery"/>, in the order the readers expect them.</summary>
     public const string Columns =
-        "id, dedupe_key, event, subject, event_uuid, received_at, body, status, attempts, next_attempt_at, last_error";
+        "id, dedupe_key, event, subject, event_uuid, received_at, body, status, attempts, next_attempt_at, last_error, trace_parent";
 
     /// <summary>A last error is cut to this length: a stack trace must not bloat every row of a dead letter.</summary>
     public const int MaxErrorLength = 4000;
@@ -57,7 +57,13 @@ internal static class DeliveryRows
         Status: ParseStatus(reader.GetString(7)),
         Attempts: reader.GetInt32(8),
         NextAttemptAt: DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(9)),
-        LastError: reader.IsDBNull(10) ? null : reader.GetString(10));
+        LastError: reader.IsDBNull(10) ? null : reader.GetString(10))
+    {
+        TraceParent = reader.IsDBNull(11) ? null : reader.GetString(11),
+    };
+
+    /// <summary>A traceparent is 55 characters; anything longer is not one and is not stored.</summary>
+    public static string? TraceParentOrNull(string? traceParent) => traceParent is { Length: <= 64 } ? traceParent : null;
 
     /// <summary>
     /// Refuses a delivery no row could hold. Checked per caller before a group commit: a bad delivery inside one would

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Carter;
 using GitLabMrBot.Inbox;
+using GitLabMrBot.Observability;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -18,7 +19,7 @@ public sealed partial class WebhookModule : ICarterModule
 
     public void AddRoutes(IEndpointRouteBuilder app)
     {
-        app.MapPost(Path, ReceiveAsync).WithName("GitLabWebhook");
+        app.MapPost(Path, ReceiveAsync).WithName("GitLabWebhook").AddEndpointFilter(WebhookTelemetry.CountAsync);
     }
 
     internal static async Task<IResult> ReceiveAsync(
@@ -156,7 +157,11 @@ public sealed partial class WebhookModule : ICarterModule
                 route.Subject!,
                 eventUuid,
                 timeProvider.GetUtcNow(),
-                body);
+                body)
+            {
+                // The worker's processing continues this request's trace.
+                TraceParent = BotTelemetry.CurrentTraceParent(),
+            };
 
             // 6./7. Commit. Not cancelled with the request: once GitLab has sent it, a delivery that can still be
             // committed should be (GitLab does not redeliver after its own timeout).

@@ -3,6 +3,7 @@ using GitLabMrBot.FunctionalTests.Inbox;
 using GitLabMrBot.FunctionalTests.Infrastructure;
 using GitLabMrBot.Inbox;
 using GitLabMrBot.TestGitLab;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace GitLabMrBot.FunctionalTests.EndToEnd;
@@ -35,6 +36,7 @@ public sealed class BotWithGitLab : IAsyncDisposable
     private readonly GitLabGroup _group;
     private readonly HookEvents _hookEvents;
     private BotHost? _bot;
+    private Action<IServiceCollection, string>? _configureServices;
 
     private BotWithGitLab(
         TestGitLabServer gitLab, TempDirectory data, Dictionary<string, string?> settings, string config, GitLabGroup group, HookEvents hookEvents,
@@ -75,7 +77,8 @@ public sealed class BotWithGitLab : IAsyncDisposable
     /// <paramref name="gitLab"/> is a test GitLab not yet started (e.g. with a path base or a certificate); default a plain one.
     /// </summary>
     public static async Task<BotWithGitLab> StartAsync(
-        string config = DefaultConfig, IReadOnlyDictionary<string, string?>? settings = null, HookEvents? hookEvents = null, TestGitLabServer? gitLab = null)
+        string config = DefaultConfig, IReadOnlyDictionary<string, string?>? settings = null, HookEvents? hookEvents = null, TestGitLabServer? gitLab = null,
+        Action<IServiceCollection, string>? configureServices = null)
     {
         gitLab ??= new TestGitLabServer();
         await gitLab.StartAsync();
@@ -103,7 +106,10 @@ public sealed class BotWithGitLab : IAsyncDisposable
             values[key] = value;
         }
 
-        var env = new BotWithGitLab(gitLab, new TempDirectory(), values, config, group, hookEvents ?? HookEvents.All, botUser, alice, guest, project);
+        var env = new BotWithGitLab(gitLab, new TempDirectory(), values, config, group, hookEvents ?? HookEvents.All, botUser, alice, guest, project)
+        {
+            _configureServices = configureServices,
+        };
         try
         {
             await env.StartBotAsync();
@@ -123,7 +129,7 @@ public sealed class BotWithGitLab : IAsyncDisposable
         {
             throw new InvalidOperationException("The bot is already running.");
         }
-        _bot = await BotHost.StartAsync(_settings, configJson: _config, databasePath: DatabasePath);
+        _bot = await BotHost.StartAsync(_settings, _configureServices, configJson: _config, databasePath: DatabasePath);
         GitLab.AddHook(_group, new Uri(_bot.Address, "webhooks/gitlab"), BotHost.Secret, _hookEvents);
     }
 

@@ -8,7 +8,7 @@ namespace GitLabMrBot.FunctionalTests.Storage;
 /// What every <see cref="IInboxStore"/> provider must do. A provider's test class derives from this and
 /// only says how to open its store; nothing here may depend on the provider. Time is a fake clock that moves only when a test advances it.
 /// </summary>
-public abstract class InboxStoreContract : IAsyncLifetime
+public abstract partial class InboxStoreContract : IAsyncLifetime
 {
     private static readonly TimeSpan Lease = TimeSpan.FromMinutes(1);
     private readonly List<IInboxStore> _opened = [];

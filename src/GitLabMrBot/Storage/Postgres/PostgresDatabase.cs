@@ -86,6 +86,18 @@ public sealed class PostgresDatabase : IAsyncDisposable, IDisposable
         CREATE TABLE IF NOT EXISTS mrbot_sweep_state (key text PRIMARY KEY, value text NOT NULL);
         """;
 
+    // The webhook request's W3C traceparent, so the worker continues its trace. Nullable and added when missing rather
+    // than by a schema version: older databases gain it, and older builds reading a newer database ignore it.
+    // Checked first: ALTER TABLE locks the table even when the column is there, and other instances may be working.
+    private const string TraceParentColumnSql = """
+        DO $$ BEGIN
+          IF NOT EXISTS (SELECT 1 FROM information_schema.columns
+                         WHERE table_schema = current_schema() AND table_name = 'mrbot_deliveries' AND column_name = 'trace_parent') THEN
+            ALTER TABLE mrbot_deliveries ADD COLUMN trace_parent text NULL;
+          END IF;
+        END $$;
+        """;
+
     private readonly NpgsqlDataSource _dataSource;
     private readonly SemaphoreSlim _schemaGate = new(1, 1);
     private Identity? _identity;
@@ -192,6 +204,10 @@ public sealed class PostgresDatabase : IAsyncDisposable, IDisposable
             await using (var state = Command(connection, StateTablesSql, transaction))
             {
                 await state.ExecuteNonQueryAsync(cancellationToken);
+            }
+            await using (var traceParent = Command(connection, TraceParentColumnSql, transaction))
+            {
+                await traceParent.ExecuteNonQueryAsync(cancellationToken);
             }
 
             Identity identity;

@@ -527,8 +527,8 @@ public sealed partial class PostgresInboxStore : IInboxStore, IAsyncDisposable, 
         {
             var delivery = pending.Delivery;
             var insert = new NpgsqlBatchCommand("""
-                INSERT INTO mrbot_deliveries (dedupe_key, event, subject, event_uuid, received_at, body, status, attempts, next_attempt_at)
-                VALUES (@key, @event, @subject, @uuid, @received, @body, 'pending', 0, @due)
+                INSERT INTO mrbot_deliveries (dedupe_key, event, subject, event_uuid, received_at, body, status, attempts, next_attempt_at, trace_parent)
+                VALUES (@key, @event, @subject, @uuid, @received, @body, 'pending', 0, @due, @trace)
                 ON CONFLICT (dedupe_key) DO NOTHING
                 RETURNING id
                 """);
@@ -539,6 +539,7 @@ public sealed partial class PostgresInboxStore : IInboxStore, IAsyncDisposable, 
             insert.Parameters.AddWithValue("received", delivery.ReceivedAt.ToUnixTimeMilliseconds());
             insert.Parameters.Add(new NpgsqlParameter<ReadOnlyMemory<byte>>("body", NpgsqlDbType.Bytea) { TypedValue = delivery.Body });
             insert.Parameters.AddWithValue("due", delivery.NotBefore?.ToUnixTimeMilliseconds() ?? now);
+            insert.Parameters.Add(new NpgsqlParameter("trace", NpgsqlDbType.Text) { Value = (object?)DeliveryRows.TraceParentOrNull(delivery.TraceParent) ?? DBNull.Value });
             inserts.BatchCommands.Add(insert);
         }
 

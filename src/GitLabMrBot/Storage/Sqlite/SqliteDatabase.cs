@@ -465,7 +465,22 @@ public sealed partial class SqliteDatabase : IAsyncDisposable, IDisposable
         {
             state.ExecuteNonQuery();
         }
+        AddTraceParentColumn(connection, transaction);
         transaction.Commit();
+    }
+
+    /// <summary>
+    /// The webhook request's W3C traceparent, so the worker continues its trace. Nullable and added when missing rather
+    /// than by a schema version: older files gain it, and older builds reading a newer file ignore it.
+    /// </summary>
+    private static void AddTraceParentColumn(SqliteConnection connection, SqliteTransaction transaction)
+    {
+        using var has = Command(connection, transaction, "SELECT COUNT(*) FROM pragma_table_info('deliveries') WHERE name = 'trace_parent'");
+        if ((long)has.ExecuteScalar()! == 0)
+        {
+            using var add = Command(connection, transaction, "ALTER TABLE deliveries ADD COLUMN trace_parent TEXT NULL");
+            add.ExecuteNonQuery();
+        }
     }
 
     /// <summary>A store's write that runs in a savepoint of the group commit; its caller gets the result after the commit.</summary>

@@ -69,7 +69,7 @@ public sealed partial class SqliteInboxStore : IInboxStore, IInboxWriteHealth, I
     // in deliveries for rows stored before that table existed. Columns in DeliveryRows.Columns order.
     private const string WithBodies = """
         d.id, d.dedupe_key, d.event, d.subject, d.event_uuid, d.received_at, COALESCE(b.body, d.body) AS body,
-        d.status, d.attempts, d.next_attempt_at, d.last_error
+        d.status, d.attempts, d.next_attempt_at, d.last_error, d.trace_parent
         FROM deliveries d LEFT JOIN delivery_bodies b ON b.id = d.id
         """;
 
@@ -486,6 +486,7 @@ public sealed partial class SqliteInboxStore : IInboxStore, IInboxWriteHealth, I
         private readonly SqliteParameter _bodyId;
         private readonly SqliteParameter _now;
         private readonly SqliteParameter _due;
+        private readonly SqliteParameter _trace;
         private readonly SqliteParameter _existingKey;
         private readonly SqliteCommand _subjectUpsert;
         private readonly SqliteParameter _upsertSubject;
@@ -495,8 +496,8 @@ public sealed partial class SqliteInboxStore : IInboxStore, IInboxWriteHealth, I
         public AppendStatements(SqliteConnection connection)
         {
             _insert = Command(connection, null, """
-                INSERT INTO deliveries (dedupe_key, event, subject, event_uuid, received_at, body, status, attempts, next_attempt_at)
-                VALUES ($key, $event, $subject, $uuid, $received, x'', 'pending', 0, COALESCE($due, $now))
+                INSERT INTO deliveries (dedupe_key, event, subject, event_uuid, received_at, body, status, attempts, next_attempt_at, trace_parent)
+                VALUES ($key, $event, $subject, $uuid, $received, x'', 'pending', 0, COALESCE($due, $now), $trace)
                 ON CONFLICT (dedupe_key) DO NOTHING
                 RETURNING id
                 """);
@@ -511,6 +512,7 @@ public sealed partial class SqliteInboxStore : IInboxStore, IInboxWriteHealth, I
             _body = _bodyInsert.Parameters.Add("$body", SqliteType.Blob);
             _now = _insert.Parameters.Add("$now", SqliteType.Integer);
             _due = _insert.Parameters.Add("$due", SqliteType.Integer);
+            _trace = _insert.Parameters.Add("$trace", SqliteType.Text);
             _existing = Command(connection, null, "SELECT id FROM deliveries WHERE dedupe_key = $key");
             _existingKey = _existing.Parameters.Add("$key", SqliteType.Text);
             _subjectUpsert = Command(connection, null, """
@@ -538,6 +540,7 @@ public sealed partial class SqliteInboxStore : IInboxStore, IInboxWriteHealth, I
             _uuid.Value = (object?)delivery.EventUuid ?? DBNull.Value;
             _receivedAt.Value = delivery.ReceivedAt.ToUnixTimeMilliseconds();
             _due.Value = delivery.NotBefore is { } due ? due.ToUnixTimeMilliseconds() : DBNull.Value;
+            _trace.Value = (object?)DeliveryRows.TraceParentOrNull(delivery.TraceParent) ?? DBNull.Value;
             if (_insert.ExecuteScalar() is long id)
             {
                 _bodyId.Value = id;

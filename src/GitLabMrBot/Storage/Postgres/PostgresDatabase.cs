@@ -84,7 +84,7 @@ public sealed class PostgresDatabase : IAsyncDisposable, IDisposable
           updated_at bigint NOT NULL);
         CREATE TABLE IF NOT EXISTS mrbot_sweep_projects (project_id bigint PRIMARY KEY);
         CREATE TABLE IF NOT EXISTS mrbot_sweep_state (key text PRIMARY KEY, value text NOT NULL);
-        """;
+        """ + PostgresDecisionLog.SchemaSql;
 
     private readonly NpgsqlDataSource _dataSource;
     private readonly SemaphoreSlim _schemaGate = new(1, 1);

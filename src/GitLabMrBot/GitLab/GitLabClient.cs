@@ -42,6 +42,14 @@ public sealed partial class GitLabClient(
         return user;
     }
 
+    /// <summary>The project with this path (<c>group/project</c>); null when GitLab has none the token can see.</summary>
+    public async Task<GitLabProject?> FindProjectAsync(string projectPath, CancellationToken cancellationToken)
+    {
+        var encoded = Uri.EscapeDataString(projectPath.Trim().Trim('/'));
+        var response = await SendAsync(api.GetProjectByPathAsync(encoded, cancellationToken), "GET", $"/projects/{encoded}", cancellationToken, allowNotFound: true);
+        return response.StatusCode == HttpStatusCode.NotFound ? null : response.Content;
+    }
+
     public Task<GitLabProject> GetProjectAsync(long projectId, CancellationToken cancellationToken) =>
         ReadAsync(api.GetProjectAsync(projectId, cancellationToken), "GET", $"/projects/{projectId}", cancellationToken);
 

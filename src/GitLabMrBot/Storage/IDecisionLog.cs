@@ -82,7 +82,7 @@ public sealed record DecisionRecord
     public static class Bounds
     {
         public const int Items = 50;
-        public const int Text = 1000;
+        public const int Text = 500;
 
         public static string? Cut(string? text) => text is { Length: > Text } ? text[..Text] + "…" : text;
     }

@@ -11,6 +11,7 @@ public sealed class DecisionDraftTests
     [InlineData("https://gitlab.example.com/acme/sub/app/-/merge_requests/7", "https://gitlab.example.com/", "acme/sub/app")]
     [InlineData("https://example.com/gitlab/acme/app/-/merge_requests/7", "https://example.com/gitlab", "acme/app")]
     [InlineData("https://example.com/gitlab/acme/app/-/merge_requests/7", "https://example.com/gitlab/", "acme/app")]
+    [InlineData("https://gitlab.example.com/acme/app/merge_requests/7", "https://gitlab.example.com", "acme/app")]
     [InlineData("", "https://gitlab.example.com", null)]
     [InlineData("https://gitlab.example.com/acme/app", "https://gitlab.example.com", null)]
     public void Item5_the_project_path_is_read_from_the_MR_web_URL_below_GitLabs_own_prefix(string webUrl, string gitLab, string? expected) =>

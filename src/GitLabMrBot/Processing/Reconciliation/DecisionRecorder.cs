@@ -131,7 +131,9 @@ public sealed class DecisionDraft
         {
             path = path[prefix.Length..];
         }
+        // GitLab's MR URLs are {project}/-/merge_requests/{iid}; older versions left out the "/-".
         var end = path.IndexOf("/-/", StringComparison.Ordinal);
+        end = end > 0 ? end : path.LastIndexOf("/merge_requests/", StringComparison.Ordinal);
         return end > 1 ? path[1..end] : null;
     }
 }

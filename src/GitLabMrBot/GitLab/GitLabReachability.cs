@@ -42,7 +42,15 @@ public sealed partial class GitLabReachability(
     }
 
     /// <summary>One <c>GET /user</c>; with <paramref name="logResult"/>, the start-up line says what it found.</summary>
-    public async Task<GitLabReachabilityState> ProbeAsync(bool logResult, CancellationToken cancellationToken)
+    public Task<GitLabReachabilityState> ProbeAsync(bool logResult, CancellationToken cancellationToken)
+    {
+        var probe = LookAsync(logResult, cancellationToken);
+        // An evaluation that needs the bot's identity meanwhile waits for this answer instead of asking again.
+        identity.InFlightLookup = probe;
+        return probe;
+    }
+
+    private async Task<GitLabReachabilityState> LookAsync(bool logResult, CancellationToken cancellationToken)
     {
         GitLabReachabilityState state;
         try

@@ -58,7 +58,8 @@ public sealed partial class GitLabReachability(
             await using var scope = scopes.CreateAsyncScope();
             var api = scope.ServiceProvider.GetRequiredService<IGitLabApi>();
             // The raw API, not the client: the client answers from its cache once it knows the bot, and this must ask GitLab.
-            using var response = await api.GetCurrentUserAsync(cancellationToken);
+            // One attempt, no retries: the probe says what GitLab answers now, and its answer comes quickly either way.
+            using var response = await api.GetCurrentUserOnceAsync(noRepeat: true, cancellationToken);
             if (response.IsSuccessful && response.Content is { } user)
             {
                 identity.User = user;
@@ -129,18 +130,32 @@ public sealed class GitLabReachabilityOptions
     internal TimeSpan ProbeInterval => GitLabProbeInterval;
 }
 
-/// <summary>Looks at GitLab once at start, without holding up the start (GitLab may be slow or down).</summary>
-internal sealed class GitLabStartupProbe(GitLabReachability reachability) : BackgroundService
+/// <summary>
+/// Looks at GitLab once at start. The start waits for the answer a few seconds at most (it usually comes in milliseconds, so
+/// the line is the first thing the bot says of GitLab, and its GET /user comes before any other call); a GitLab that does not
+/// answer by then does not hold up the start: the look goes on in the background.
+/// </summary>
+internal sealed class GitLabStartupProbe(GitLabReachability reachability, TimeProvider time) : IHostedService, IDisposable
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    private static readonly TimeSpan StartupWait = TimeSpan.FromSeconds(5);
+
+    private readonly CancellationTokenSource _stopping = new();
+    private Task? _probe;
+
+    public async Task StartAsync(CancellationToken cancellationToken)
     {
-        try
+        _probe = reachability.ProbeAsync(logResult: true, _stopping.Token);
+        await _probe.WaitAsync(StartupWait, time, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await _stopping.CancelAsync();
+        if (_probe is not null)
         {
-            await reachability.ProbeAsync(logResult: true, stoppingToken);
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-            // Stopped before GitLab answered: nothing to say.
+            await _probe.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
     }
+
+    public void Dispose() => _stopping.Dispose();
 }

@@ -13,10 +13,17 @@ internal static class ReadinessResponse
         context.Response.WriteAsJsonAsync(new ReadinessBody(
             Word(report.Status),
             report.Entries.ToDictionary(e => e.Key, e => Word(e.Value.Status), StringComparer.Ordinal),
-            report.Entries.Where(e => e.Value.Status != HealthStatus.Healthy)
-                .ToDictionary(e => e.Key, e => e.Value.Description ?? e.Value.Exception?.Message ?? "no reason given", StringComparer.Ordinal),
+            Reasons(report),
             report.Entries.TryGetValue(HealthEndpoints.GitLabCheck, out var gitLab) ? Details(gitLab) : null,
             report.Entries.TryGetValue(HealthEndpoints.BacklogCheck, out var backlog) ? Details(backlog) : null));
+
+    // Why each check that is not ready is not (left out when every check is ready).
+    private static Dictionary<string, string>? Reasons(HealthReport report)
+    {
+        var reasons = report.Entries.Where(e => e.Value.Status != HealthStatus.Healthy)
+            .ToDictionary(e => e.Key, e => e.Value.Description ?? e.Value.Exception?.Message ?? "no reason given", StringComparer.Ordinal);
+        return reasons.Count == 0 ? null : reasons;
+    }
 
     private static Dictionary<string, object> Details(HealthReportEntry entry)
     {
@@ -34,6 +41,6 @@ internal static class ReadinessResponse
 internal sealed record ReadinessBody(
     [property: JsonPropertyName("status")] string Status,
     [property: JsonPropertyName("checks")] IReadOnlyDictionary<string, string> Checks,
-    [property: JsonPropertyName("reasons")] IReadOnlyDictionary<string, string> Reasons,
+    [property: JsonPropertyName("reasons"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyDictionary<string, string>? Reasons,
     [property: JsonPropertyName("gitlab")] IReadOnlyDictionary<string, object>? GitLab,
     [property: JsonPropertyName("inbox")] IReadOnlyDictionary<string, object>? Inbox);

@@ -59,7 +59,7 @@ public sealed class StartupReadinessTests
         Assert.StartsWith("no answer: ", body.GetProperty("gitlab").GetProperty("reason").GetString(), StringComparison.Ordinal);
         Assert.Equal(1, body.GetProperty("inbox").GetProperty("waiting").GetInt64());
         Assert.True(body.GetProperty("inbox").GetProperty("oldestWaitingSeconds").GetDouble() >= 100);
-        Assert.Empty(body.GetProperty("reasons").EnumerateObject());
+        Assert.False(body.TryGetProperty("reasons", out _));
     }
 
     [Fact]

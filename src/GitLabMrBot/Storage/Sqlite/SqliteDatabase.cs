@@ -335,9 +335,13 @@ public sealed partial class SqliteDatabase : IAsyncDisposable, IDisposable
             ) WITHOUT ROWID;
             CREATE TABLE IF NOT EXISTS sweep_projects (project_id INTEGER PRIMARY KEY);
             CREATE TABLE IF NOT EXISTS sweep_state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-            """ + SqliteDecisionLog.SchemaSql))
+            """))
         {
             state.ExecuteNonQuery();
+        }
+        using (var decisions = Command(connection, transaction, SqliteDecisionLog.SchemaSql))
+        {
+            decisions.ExecuteNonQuery();
         }
         transaction.Commit();
     }

@@ -31,6 +31,7 @@ public sealed class DeliveriesCommandTests : IDisposable
         var list = await RunAsync("deliveries", "list");
         var all = await RunAsync("deliveries", "list", "--state", "all", "--json");
         var show = await RunAsync("deliveries", "show", dead);
+        var showJson = await RunAsync("deliveries", "show", dead, "--json");
         var dropWaiting = await RunAsync("deliveries", "drop", waiting);
         var retry = await RunAsync("deliveries", "retry", dead);
         var retryAgain = await RunAsync("deliveries", "retry", dead);
@@ -44,6 +45,7 @@ public sealed class DeliveriesCommandTests : IDisposable
         Assert.Contains("Note Hook  mr:5:6  attempts 1  GitLab GET /projects/5 answered 404 NotFound", line, StringComparison.Ordinal);
         Assert.Equal(2, System.Text.Json.JsonDocument.Parse(all.Output).RootElement.GetArrayLength());
         Assert.Contains("payload   {\"object_kind\":\"note\"}", show.Output, StringComparison.Ordinal);
+        Assert.Equal("dead", System.Text.Json.JsonDocument.Parse(showJson.Output).RootElement.GetProperty("state").GetString());
         Assert.Equal(CliExit.Failed, dropWaiting.Exit);
         Assert.Contains("is pending: only dead or done deliveries are dropped", dropWaiting.Output, StringComparison.Ordinal);
         Assert.Contains($"Delivery {dead} re-queued: pending, due now, attempts reset", retry.Output, StringComparison.Ordinal);

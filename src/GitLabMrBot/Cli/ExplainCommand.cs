@@ -32,7 +32,7 @@ internal static class ExplainCommand
     {
         var target = new Argument<string>("merge-request") { Description = "GROUP/PROJECT!IID or PROJECTID!IID" };
         var json = new Option<bool>("--json") { Description = "JSON for scripts (as /api/merge-requests/{projectId}/{iid}/decisions answers)" };
-        var limit = new Option<int>("--limit") { Description = "Records shown at most [default: 20]", DefaultValueFactory = _ => 20, HelpName = "N" };
+        var limit = new Option<int>("--limit") { Description = "Records shown at most", DefaultValueFactory = _ => 20, HelpName = "N" };
         var command = new Command("explain", Description) { target, json, limit, SettingOption.Database() };
         command.SetAction((result, cancellationToken) => RunAsync(
             result.GetValue(target)!, result.GetValue(json), result.GetValue(limit), context.Settings(result),

@@ -1,4 +1,5 @@
 using Carter;
+using GitLabMrBot.Admin;
 using GitLabMrBot.Cli;
 using GitLabMrBot.Configuration;
 using GitLabMrBot.GitLab;
@@ -32,7 +33,8 @@ public static class BotApplication
         builder.Services.AddSweep(builder.Configuration);
         builder.Services.AddHealth();
         builder.Services.AddObservability(builder.Configuration);
-        builder.Services.AddCarter(configurator: c => c.WithModule<WebhookModule>());
+        builder.Services.AddAdmin();
+        builder.Services.AddCarter(configurator: c => c.WithModule<WebhookModule>().WithModule<AdminModule>());
         return builder;
     }
 

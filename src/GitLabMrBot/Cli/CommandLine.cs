@@ -80,6 +80,8 @@ public static class CommandLine
             InstallCommand.Create(context),
             UninstallCommand.Create(context),
             DoctorCommand.Create(context),
+            DeliveriesCommand.Create(context),
+            ExplainCommand.Create(context),
         };
         ServeCommand.Configure(root, serve);
 

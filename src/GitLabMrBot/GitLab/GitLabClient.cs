@@ -34,6 +34,11 @@ public sealed partial class GitLabClient(
     /// <summary>The bot's own user (<c>GET /user</c>), fetched once per process: its id tells our notes and events apart.</summary>
     public async Task<GitLabUser> GetCurrentUserAsync(CancellationToken cancellationToken)
     {
+        if (identity.User is null && identity.InFlightLookup is { IsCompleted: false } lookup)
+        {
+            // The start-up probe is asking GitLab right now: its answer serves this call too (one GET /user, not two).
+            await lookup.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
         if (identity.User is { } cached)
         {
             return cached;
@@ -41,6 +46,14 @@ public sealed partial class GitLabClient(
         var user = await ReadAsync(api.GetCurrentUserAsync(cancellationToken), "GET", "/user", cancellationToken);
         identity.User = user;
         return user;
+    }
+
+    /// <summary>The project with this path (<c>group/project</c>); null when GitLab has none the token can see.</summary>
+    public async Task<GitLabProject?> FindProjectAsync(string projectPath, CancellationToken cancellationToken)
+    {
+        var encoded = Uri.EscapeDataString(projectPath.Trim().Trim('/'));
+        var response = await SendAsync(api.GetProjectByPathAsync(encoded, cancellationToken), "GET", $"/projects/{encoded}", cancellationToken, allowNotFound: true);
+        return response.StatusCode == HttpStatusCode.NotFound ? null : response.Content;
     }
 
     public Task<GitLabProject> GetProjectAsync(long projectId, CancellationToken cancellationToken) =>
@@ -529,4 +542,7 @@ public sealed class GitLabIdentityCache(IOptions<GitLabCacheOptions>? options = 
         get => _options.Enabled ? _user : null;
         set => _user = value;
     }
+
+    /// <summary>A <c>GET /user</c> in flight outside the client (the start-up probe), which sets <see cref="User"/> when it answers.</summary>
+    public Task? InFlightLookup { get; set; }
 }

@@ -84,6 +84,9 @@ public interface IGitLabDirectory
     /// <summary>Merge requests of a group and its subgroups (<c>GET /groups/:id/merge_requests</c>); <paramref name="group"/> is an id or a full path. Uses <see cref="MergeRequestFilter.State"/> and <see cref="MergeRequestFilter.UpdatedAfter"/>.</summary>
     Task<IReadOnlyList<GitLabMergeRequest>> ListGroupMergeRequestsAsync(string group, MergeRequestFilter filter, CancellationToken cancellationToken);
 
+    /// <summary>The project with this path (<c>group/project</c>); null when GitLab has none the token can see.</summary>
+    Task<GitLabProject?> FindProjectAsync(string projectPath, CancellationToken cancellationToken);
+
     /// <summary>
     /// How many merge requests anywhere (<c>scope=all</c>) have this reviewer, e.g. a reviewer's load: one request, GitLab's
     /// <c>x-total</c>; past GitLab's count limit, <see cref="GitLabPaths.CountLimit"/> + 1.

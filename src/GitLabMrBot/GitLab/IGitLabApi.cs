@@ -16,6 +16,14 @@ public interface IGitLabApi
     [Get("/projects/{projectId}")]
     Task<IApiResponse<GitLabProject>> GetProjectAsync(long projectId, CancellationToken cancellationToken);
 
+    /// <summary><c>GET /user</c> once, never repeated by the pipeline: a reachability probe reports GitLab's first answer.</summary>
+    [Get("/user")]
+    Task<IApiResponse<GitLabUser>> GetCurrentUserOnceAsync([Property(GitLabRetryRules.NoRepeatOption)] bool noRepeat, CancellationToken cancellationToken);
+
+    /// <summary><c>GET /projects/:id</c> with the URL-encoded path (<c>group%2Fproject</c>) as the id.</summary>
+    [Get("/projects/{encodedProject}")]
+    Task<IApiResponse<GitLabProject>> GetProjectByPathAsync([Encoded] string encodedProject, CancellationToken cancellationToken);
+
     /// <summary><paramref name="includeDivergedCommitsCount"/> is <c>"true"</c> text, as GitLab wants it (Refit would write <c>True</c>).</summary>
     [Get("/projects/{projectId}/merge_requests/{iid}")]
     Task<IApiResponse<GitLabMergeRequest>> GetMergeRequestAsync(

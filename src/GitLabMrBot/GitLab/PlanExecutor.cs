@@ -27,9 +27,12 @@ public sealed partial class PlanExecutor(IMergeRequestWriter gitLab, PeopleLimit
     /// afterwards and which policy comments are on it, for the caller to remember. <paramref name="notesRead"/>: the caller
     /// read the MR's notes in this evaluation, so a note it did not find is known absent and is posted without another read.
     /// </summary>
-    public async Task<PlanOutcome> ExecuteAsync(Plan plan, SummaryNote? existingSummary, CancellationToken cancellationToken, bool notesRead = false)
+    /// <param name="journal">Receives each write as it is made, with GitLab's answer (a failing write too, before its exception
+    /// propagates), for the decision log: what was written survives a failure half-way.</param>
+    public async Task<PlanOutcome> ExecuteAsync(Plan plan, SummaryNote? existingSummary, CancellationToken cancellationToken, bool notesRead = false, IList<WriteMade>? journal = null)
     {
         var mr = plan.MergeRequest;
+        journal ??= [];
 
         if (plan.DryRun)
         {
@@ -61,8 +64,18 @@ public sealed partial class PlanExecutor(IMergeRequestWriter gitLab, PeopleLimit
         var writes = 0;
         if (plan.LabelsToCreate.Count > 0)
         {
-            var created = await gitLab.EnsureLabelsAsync(mr.ProjectId, plan.LabelsToCreate.Select(l => new LabelDefinition(l.Name, l.Color)), cancellationToken);
+            var what = $"create project labels {string.Join(", ", plan.LabelsToCreate.Select(l => l.Name))} if missing";
+            IReadOnlyList<string> created;
+            try
+            {
+                created = await gitLab.EnsureLabelsAsync(mr.ProjectId, plan.LabelsToCreate.Select(l => new LabelDefinition(l.Name, l.Color)), cancellationToken);
+            }
+            catch (GitLabApiException e) when (Failed(journal, what, e))
+            {
+                throw;
+            }
             writes += created.Count;
+            journal.Add(new WriteMade(what, created.Count == 0 ? "none missing" : $"created {string.Join(", ", created)}"));
         }
 
         // Labels, reviewers and assignees in ONE PUT: one write, one webhook echo, one system-note batch.
@@ -70,7 +83,20 @@ public sealed partial class PlanExecutor(IMergeRequestWriter gitLab, PeopleLimit
         if (plan.People is { HasChanges: true } people)
         {
             // The people lists replace GitLab's whole: each attempt is built from the MR as it is right then.
-            var result = await gitLab.UpdateMergeRequestFromFreshReadAsync(mr, fresh => Update(plan, people, fresh), cancellationToken);
+            const string what = "PUT merge request (labels, reviewers, assignees)";
+            FreshUpdateResult result;
+            try
+            {
+                result = await gitLab.UpdateMergeRequestFromFreshReadAsync(mr, fresh => Update(plan, people, fresh), cancellationToken);
+            }
+            catch (GitLabApiException e) when (Failed(journal, what, e))
+            {
+                throw;
+            }
+            if (result.Sent is { } put)
+            {
+                journal.Add(new WriteMade(Describe(put), $"200 OK: {Describe(result.After)}"));
+            }
             var oneOnly = (Reviewers: false, Assignees: false);
             if (result.Sent is { } sent)
             {
@@ -89,7 +115,17 @@ public sealed partial class PlanExecutor(IMergeRequestWriter gitLab, PeopleLimit
         }
         else if (labelsChange)
         {
-            await gitLab.UpdateMergeRequestAsync(mr, LabelUpdate(plan), cancellationToken);
+            var update = LabelUpdate(plan);
+            GitLabMergeRequest after;
+            try
+            {
+                after = await gitLab.UpdateMergeRequestAsync(mr, update, cancellationToken);
+            }
+            catch (GitLabApiException e) when (Failed(journal, Describe(update), e))
+            {
+                throw;
+            }
+            journal.Add(new WriteMade(Describe(update), $"200 OK: {Describe(after)}"));
             writes++;
             if (logger.IsEnabled(LogLevel.Information))
             {
@@ -100,7 +136,17 @@ public sealed partial class PlanExecutor(IMergeRequestWriter gitLab, PeopleLimit
 
         foreach (var comment in plan.Comments)
         {
-            var result = await gitLab.UpsertMarkedNoteAsync(mr, comment.Marker, comment.Body, cancellationToken, knownAbsent: notesRead);
+            var what = $"{comment.Policy} comment";
+            NoteUpsertResult result;
+            try
+            {
+                result = await gitLab.UpsertMarkedNoteAsync(mr, comment.Marker, comment.Body, cancellationToken, knownAbsent: notesRead);
+            }
+            catch (GitLabApiException e) when (Failed(journal, what, e))
+            {
+                throw;
+            }
+            journal.Add(new WriteMade(what, Describe(result)));
             writes += result.Outcome == NoteUpsertOutcome.Unchanged ? 0 : 1;
         }
 
@@ -110,10 +156,21 @@ public sealed partial class PlanExecutor(IMergeRequestWriter gitLab, PeopleLimit
         // Compared by hash as GitLab stores the body (docs/gitlab-behaviour.md §3.3), or every evaluation rewrites it.
         if (summary is not null && existingSummary?.Says(summary) != true)
         {
-            (summaryNote, var written) = await WriteSummaryAsync(mr, existingSummary, summary, notesRead, cancellationToken);
+            const string what = "summary note";
+            bool written;
+            try
+            {
+                (summaryNote, written) = await WriteSummaryAsync(mr, existingSummary, summary, notesRead, cancellationToken);
+            }
+            catch (GitLabApiException e) when (Failed(journal, what, e))
+            {
+                throw;
+            }
+            journal.Add(new WriteMade(existingSummary is null ? "summary note" : $"summary note {existingSummary.Id}",
+                written ? summaryNote.Id == existingSummary?.Id ? $"200 OK: note {summaryNote.Id} edited" : $"201 Created: note {summaryNote.Id}" : $"unchanged: note {summaryNote.Id}"));
             writes += written ? 1 : 0;
         }
-        return new PlanOutcome(writes, plan.People) { Summary = summaryNote, PolicyComments = [.. plan.Comments.Select(c => c.Policy)] };
+        return new PlanOutcome(writes, plan.People) { Summary = summaryNote, PolicyComments = [.. plan.Comments.Select(c => c.Policy)], Made = [.. journal] };
     }
 
     /// <summary>
@@ -139,6 +196,45 @@ public sealed partial class PlanExecutor(IMergeRequestWriter gitLab, PeopleLimit
         var result = await gitLab.UpsertMarkedNoteAsync(mr, SummaryComment.Marker, summary, cancellationToken, knownAbsent: notesRead && known is null);
         return (new SummaryNote(result.Note.Id, SummaryNote.HashOf(summary)), result.Outcome != NoteUpsertOutcome.Unchanged);
     }
+
+    /// <summary>Records the failed write for the journal; false, so the exception goes on unhandled.</summary>
+    private static bool Failed(IList<WriteMade> journal, string what, GitLabApiException e)
+    {
+        journal.Add(new WriteMade(what, e.StatusCode is { } status ? $"{(int)status} {status}: {e.GitLabMessage ?? e.Message}" : $"no answer: {e.Message}"));
+        return false;
+    }
+
+    private static string Describe(MergeRequestUpdate update)
+    {
+        var parts = new List<string>();
+        if (update.AddLabels is { Count: > 0 } add)
+        {
+            parts.Add("add labels " + string.Join(", ", add));
+        }
+        if (update.RemoveLabels is { Count: > 0 } remove)
+        {
+            parts.Add("remove labels " + string.Join(", ", remove));
+        }
+        if (update.ReviewerIds is { } reviewers)
+        {
+            parts.Add("reviewer_ids " + string.Join(",", reviewers));
+        }
+        if (update.AssigneeIds is { } assignees)
+        {
+            parts.Add("assignee_ids " + string.Join(",", assignees));
+        }
+        return "PUT merge request: " + string.Join("; ", parts);
+    }
+
+    private static string Describe(GitLabMergeRequest after) =>
+        $"labels now [{string.Join(", ", after.Labels)}], reviewers [{string.Join(", ", after.Reviewers.Select(u => u.Username))}], assignees [{string.Join(", ", after.Assignees.Select(u => u.Username))}]";
+
+    private static string Describe(NoteUpsertResult result) => result.Outcome switch
+    {
+        NoteUpsertOutcome.Unchanged => $"unchanged: note {result.Note.Id}",
+        NoteUpsertOutcome.Updated => $"200 OK: note {result.Note.Id} edited",
+        _ => $"201 Created: note {result.Note.Id}",
+    };
 
     private static string? Summary(Plan plan) => plan.SummaryComment && SummaryComment.HasContent(plan) ? SummaryComment.Render(plan) : null;
 
@@ -283,4 +379,10 @@ public sealed record PlanOutcome(int Writes, PeoplePlan? People)
 
     /// <summary>The policies whose comment is on the MR now because this plan wrote (or found) it.</summary>
     public IReadOnlyList<string> PolicyComments { get; init; } = [];
+
+    /// <summary>The writes made, in order, with what GitLab answered (for the decision log).</summary>
+    public IReadOnlyList<WriteMade> Made { get; init; } = [];
 }
+
+/// <summary>One write of a plan and GitLab's answer to it, in words an operator reads.</summary>
+public sealed record WriteMade(string What, string Answer);

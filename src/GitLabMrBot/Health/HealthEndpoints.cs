@@ -1,5 +1,7 @@
 using System.Text.Json.Serialization;
+using GitLabMrBot.GitLab;
 using GitLabMrBot.Inbox;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
@@ -15,12 +17,21 @@ public static class HealthEndpoints
 {
     public const string ReadyTag = "ready";
 
+    /// <summary>Informational checks (always healthy): their findings are in <c>/readyz</c>'s body.</summary>
+    internal const string GitLabCheck = "gitlab";
+    internal const string BacklogCheck = "backlog";
+
     // A check that hangs must not hang the probe: it counts as not ready.
     private static readonly TimeSpan CheckTimeout = TimeSpan.FromSeconds(5);
 
     public static IServiceCollection AddHealth(this IServiceCollection services)
     {
-        services.AddHealthChecks().AddCheck<InboxHealthCheck>("inbox", failureStatus: null, tags: [ReadyTag], timeout: CheckTimeout);
+        services.AddHealthChecks().AddCheck<InboxHealthCheck>("inbox", failureStatus: null, tags: [ReadyTag], timeout: CheckTimeout)
+            .AddCheck<GitLabReachabilityCheck>(GitLabCheck, failureStatus: HealthStatus.Healthy, tags: [ReadyTag], timeout: CheckTimeout)
+            .AddCheck<InboxBacklogCheck>(BacklogCheck, failureStatus: HealthStatus.Healthy, tags: [ReadyTag], timeout: CheckTimeout);
+        services.AddOptions<GitLabReachabilityOptions>().BindConfiguration(GitLabReachabilityOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddSingleton<GitLabReachability>();
+        services.AddHostedService<GitLabStartupProbe>();
         return services;
     }
 
@@ -34,10 +45,7 @@ public static class HealthEndpoints
         app.MapHealthChecks("/readyz", new HealthCheckOptions
         {
             Predicate = check => check.Tags.Contains(ReadyTag),
-            ResponseWriter = (context, report) => context.Response.WriteAsJsonAsync(new ReadinessStatus(
-                Word(report.Status),
-                report.Entries.ToDictionary(e => e.Key, e => Word(e.Value.Status), StringComparer.Ordinal),
-                Reasons(report))),
+            ResponseWriter = ReadinessResponse.WriteAsync,
             // Ready or not: a degraded check is as unready as a failed one.
             ResultStatusCodes =
             {

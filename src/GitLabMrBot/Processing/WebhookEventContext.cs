@@ -58,6 +58,7 @@ internal sealed class ReconcileSet
     private sealed class Entry
     {
         private readonly List<string> _deliveryIds = [];
+        private readonly List<string> _events = [];
         private readonly HashSet<string> _seen = new(StringComparer.Ordinal);
         private string? _newestEventUuid;
         private DateTimeOffset _newestReceivedAt = DateTimeOffset.MinValue;
@@ -74,6 +75,7 @@ internal sealed class ReconcileSet
             if (_seen.Add(delivery.Id))
             {
                 _deliveryIds.Add(delivery.Id);
+                _events.Add(delivery.Event);
             }
             // The newest trigger's UUID is the one worth forwarding to GitLab (docs/gitlab-behaviour.md §1.8): later writes answer it.
             if (delivery.EventUuid is not null && delivery.ReceivedAt >= _newestReceivedAt)
@@ -87,6 +89,7 @@ internal sealed class ReconcileSet
         {
             RecheckAttempt = _onlyRechecks ? _recheckAttempt : 0,
             JustOpened = _onlyOpened,
+            Events = [.. _events],
         };
     }
 }

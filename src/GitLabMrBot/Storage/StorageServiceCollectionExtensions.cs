@@ -39,6 +39,13 @@ public static class StorageServiceCollectionExtensions
         services.TryAddSingleton<ISweepState>(s => UsesPostgres(s)
             ? new PostgresSweepState(s.GetRequiredService<PostgresDatabase>())
             : new SqliteSweepState(s.GetRequiredService<SqliteDatabase>()));
+        services.TryAddSingleton<IDecisionLog>(s => UsesPostgres(s)
+            ? new PostgresDecisionLog(s.GetRequiredService<PostgresDatabase>())
+            : new SqliteDecisionLog(s.GetRequiredService<SqliteDatabase>()));
+        // The inbox's operator side: the store itself, or (when a test replaced the store) a view on the same database.
+        services.TryAddSingleton<IInboxAdmin>(s => s.GetRequiredService<IInboxStore>() as IInboxAdmin ?? (UsesPostgres(s)
+            ? new PostgresInboxStore(s.GetRequiredService<PostgresDatabase>(), s.GetRequiredService<TimeProvider>())
+            : new SqliteInboxStore(s.GetRequiredService<SqliteDatabase>())));
         return services;
     }
 

@@ -25,4 +25,7 @@ public sealed record ReconcileContext(IReadOnlyList<string> DeliveryIds, string?
     /// on it unless the store already holds that decision.
     /// </summary>
     public bool JustOpened { get; init; }
+
+    /// <summary>The event of each delivery in <see cref="DeliveryIds"/>, in the same order (for the decision log).</summary>
+    public IReadOnlyList<string> Events { get; init; } = [];
 }

@@ -3,6 +3,7 @@ using GitLabMrBot.Events;
 using GitLabMrBot.GitLab;
 using GitLabMrBot.Policies;
 using GitLabMrBot.Policies.Reviewers;
+using GitLabMrBot.Storage;
 
 namespace GitLabMrBot.Processing.Reconciliation;
 
@@ -18,9 +19,27 @@ public sealed partial class MergeRequestReconciler(
     PlanExecutor executor,
     MergeabilityRechecks rechecks,
     BotNotesStore notesStore,
-    ILogger<MergeRequestReconciler> logger) : IMergeRequestReconciler
+    ILogger<MergeRequestReconciler> logger,
+    DecisionRecorder decisions) : IMergeRequestReconciler
 {
     public async Task ReconcileAsync(MergeRequestRef mergeRequest, ReconcileContext context, CancellationToken cancellationToken)
+    {
+        // Every evaluation leaves a record in the decision log, a failed one too (then the exception goes on to the worker).
+        var draft = decisions.Start(mergeRequest, context);
+        try
+        {
+            await ReconcileAsync(mergeRequest, context, draft, cancellationToken);
+        }
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+        {
+            draft.Failed(e);
+            await decisions.SaveAsync(draft, CancellationToken.None);
+            throw;
+        }
+        await decisions.SaveAsync(draft, cancellationToken);
+    }
+
+    private async Task ReconcileAsync(MergeRequestRef mergeRequest, ReconcileContext context, DecisionDraft draft, CancellationToken cancellationToken)
     {
         // Our own writes carry the triggering event's UUID, so GitLab does not fire this hook again for them (docs/gitlab-behaviour.md §1.8).
         using var requestContext = GitLabRequestContext.Use(context.EventUuid);
@@ -35,6 +54,7 @@ public sealed partial class MergeRequestReconciler(
             current = await snapshots.ReadMergeRequestAsync(mergeRequest, cancellationToken);
             if (await rechecks.RescheduleIfStillUnsettledAsync(mergeRequest, current, compiled, context, cancellationToken))
             {
+                draft.Ended(DecisionOutcomes.Rescheduled, "GitLab is still computing whether the merge request can be merged: another look is scheduled");
                 return;
             }
         }
@@ -58,6 +78,8 @@ public sealed partial class MergeRequestReconciler(
         if (plan.UntouchedBecause is { } why)
         {
             Log.Untouched(logger, mergeRequest.ProjectId, mergeRequest.Iid, why);
+            draft.Read(read.Snapshot.WebUrl);
+            draft.Ended(DecisionOutcomes.Untouched, why);
             return;
         }
 
@@ -68,7 +90,10 @@ public sealed partial class MergeRequestReconciler(
         var summary = read.NotesRead
             ? NoteMarkers.FindMarkedNote(read.BotNotes, read.Bot.Id, SummaryComment.Marker) is { } note ? SummaryNote.Of(note) : null
             : known?.Summary;
-        var outcome = await executor.ExecuteAsync(plan, summary, cancellationToken, notesRead: read.NotesRead);
+        draft.Read(read.Snapshot.WebUrl);
+        draft.Planned(plan);
+        var outcome = await executor.ExecuteAsync(plan, summary, cancellationToken, notesRead: read.NotesRead, journal: draft.Journal);
+        draft.Ended(plan.DryRun ? DecisionOutcomes.DryRun : outcome.Writes > 0 ? DecisionOutcomes.Changed : DecisionOutcomes.Unchanged, null);
         if (!plan.DryRun)
         {
             // After the writes: a record lost with a crash in between costs one read of the notes, never a second note.

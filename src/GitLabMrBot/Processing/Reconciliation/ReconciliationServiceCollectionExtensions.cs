@@ -1,4 +1,5 @@
 using GitLabMrBot.GitLab;
+using GitLabMrBot.Storage;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -22,6 +23,9 @@ public static class ReconciliationServiceCollectionExtensions
         services.TryAddScoped<PeopleStore>();
         services.TryAddScoped<BotNotesStore>();
         services.TryAddScoped<PeopleReader>();
+        services.AddOptions<DecisionLogOptions>().BindConfiguration(DecisionLogOptions.Section).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DecisionLogOptions>, DecisionLogOptionsValidator>());
+        services.TryAddSingleton<DecisionRecorder>();
         services.Replace(ServiceDescriptor.Scoped<IMergeRequestReconciler, MergeRequestReconciler>());
         return services;
     }

@@ -84,7 +84,7 @@ public sealed class PostgresDatabase : IAsyncDisposable, IDisposable
           updated_at bigint NOT NULL);
         CREATE TABLE IF NOT EXISTS mrbot_sweep_projects (project_id bigint PRIMARY KEY);
         CREATE TABLE IF NOT EXISTS mrbot_sweep_state (key text PRIMARY KEY, value text NOT NULL);
-        """;
+        """ + PostgresDecisionLog.SchemaSql;
 
     // The webhook request's W3C traceparent, so the worker continues its trace. Nullable and added when missing rather
     // than by a schema version: older databases gain it, and older builds reading a newer database ignore it.

@@ -466,6 +466,10 @@ public sealed partial class SqliteDatabase : IAsyncDisposable, IDisposable
             state.ExecuteNonQuery();
         }
         AddTraceParentColumn(connection, transaction);
+        using (var decisions = Command(connection, transaction, SqliteDecisionLog.SchemaSql))
+        {
+            decisions.ExecuteNonQuery();
+        }
         transaction.Commit();
     }
 

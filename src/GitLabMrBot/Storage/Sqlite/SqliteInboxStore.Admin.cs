@@ -93,7 +93,7 @@ public sealed partial class SqliteInboxStore : IInboxAdmin
 
     private static StoredDelivery? Find(Microsoft.Data.Sqlite.SqliteConnection connection, Microsoft.Data.Sqlite.SqliteTransaction? transaction, long id)
     {
-        using var find = Command(connection, transaction, $"SELECT {Columns} FROM deliveries WHERE id = $id");
+        using var find = Command(connection, transaction, $"SELECT {WithBodies} WHERE d.id = $id");
         find.Parameters.AddWithValue("$id", id);
         return ReadDeliveries(find) is [var delivery] ? delivery : null;
     }

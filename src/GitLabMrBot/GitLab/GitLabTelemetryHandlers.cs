@@ -60,6 +60,7 @@ public static class GitLabCallTemplate
         ["groupId"] = "id",
         ["encodedGroup"] = "id",
         ["encodedGroupPath"] = "id",
+        ["encodedProject"] = "id",
         ["userId"] = "user_id",
         ["hookId"] = "hook_id",
         ["noteId"] = "note_id",

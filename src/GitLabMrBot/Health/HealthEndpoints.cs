@@ -56,25 +56,9 @@ public static class HealthEndpoints
         });
         return app;
     }
-
-    private static string Word(HealthStatus status) => status == HealthStatus.Healthy ? "ready" : "not ready";
-
-    // Why each check that is not ready is not: what an operator reads first.
-    private static Dictionary<string, string>? Reasons(HealthReport report)
-    {
-        var reasons = report.Entries
-            .Where(e => e.Value.Status != HealthStatus.Healthy && !string.IsNullOrEmpty(e.Value.Description))
-            .ToDictionary(e => e.Key, e => e.Value.Description!, StringComparer.Ordinal);
-        return reasons.Count == 0 ? null : reasons;
-    }
 }
 
 public sealed record LiveStatus([property: JsonPropertyName("status")] string Status);
-
-public sealed record ReadinessStatus(
-    [property: JsonPropertyName("status")] string Status,
-    [property: JsonPropertyName("checks")] IReadOnlyDictionary<string, string> Checks,
-    [property: JsonPropertyName("reasons"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyDictionary<string, string>? Reasons = null);
 
 /// <summary>Ready when the inbox store answers and, when it can tell (<see cref="IInboxWriteHealth"/>), writes.</summary>
 internal sealed class InboxHealthCheck(IInboxStore store) : IHealthCheck

@@ -2,6 +2,7 @@ using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using GitLabMrBot.TestGitLab.Api;
 using GitLabMrBot.TestGitLab.Model;
+using GitLabMrBot.TestGitLab.Web;
 using GitLabMrBot.TestGitLab.Webhooks;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -68,6 +69,9 @@ public sealed partial class TestGitLabServer : IAsyncDisposable
     /// </summary>
     public X509Certificate2? Certificate { get; init; }
 
+    /// <summary>The loopback port to listen on; default 0, a free one. Set before <see cref="StartAsync"/>.</summary>
+    public int Port { get; init; }
+
     /// <summary>The instance administrator (id 1), as on a fresh GitLab.</summary>
     public GitLabUser Root { get; }
 
@@ -83,16 +87,24 @@ public sealed partial class TestGitLabServer : IAsyncDisposable
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
         if (Certificate is { } certificate)
         {
-            builder.WebHost.UseKestrelCore().ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, listen => listen.UseHttps(certificate)));
+            builder.WebHost.UseKestrelCore().ConfigureKestrel(k => k.Listen(IPAddress.Loopback, Port, listen => listen.UseHttps(certificate)));
         }
         else
         {
-            builder.WebHost.UseKestrelCore().UseUrls("http://127.0.0.1:0");
+            builder.WebHost.UseKestrelCore().UseUrls($"http://127.0.0.1:{Port}");
         }
 
         builder.Services.AddRoutingCore();
         app = builder.Build();
-        app.Run(pipeline.HandleAsync);
+        // GitLab's web pages of merge requests for people to look at; everything else is the API.
+        var pages = new MergeRequestPages(state, () => pipeline.PathBase);
+        app.Run(async context =>
+        {
+            if (!await pages.TryServeAsync(context))
+            {
+                await pipeline.HandleAsync(context);
+            }
+        });
         await app.StartAsync(cancellationToken);
         var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
         BaseUrl = new Uri(address.TrimEnd('/') + pipeline.PathBase + "/");

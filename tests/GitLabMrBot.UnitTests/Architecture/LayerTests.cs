@@ -88,4 +88,14 @@ public sealed class LayerTests
             .GetResult();
         AssertHolds(result, "Hooks are installed from the command line only");
     }
+
+    [Fact]
+    public void Item2_only_the_demo_knows_the_simulated_GitLab()
+    {
+        // Issue 15: the simulation ships for `demo`; serve (BotApplication, DI, Carter's modules) must never reach it.
+        var result = All.That().DoNotResideInNamespace($"{Root}.Cli.Demo")
+            .ShouldNot().HaveDependencyOn("GitLabMrBot.TestGitLab")
+            .GetResult();
+        AssertHolds(result, "Only Cli/Demo may use the simulated GitLab");
+    }
 }

@@ -104,6 +104,13 @@ internal sealed class BotProcess : IDisposable
         return _process.ExitCode;
     }
 
+    /// <summary>Ctrl+C, as a person stops it: SIGINT to the process.</summary>
+    public async Task InterruptAsync()
+    {
+        using var kill = Process.Start("kill", ["-INT", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        await kill.WaitForExitAsync();
+    }
+
     public async Task KillAsync()
     {
         if (!_process.HasExited)

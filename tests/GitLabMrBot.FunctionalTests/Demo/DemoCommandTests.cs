@@ -71,7 +71,9 @@ public sealed class DemoCommandTests : IDisposable
     public async Task Item1_demo_keep_stays_up_and_serves_the_merge_request_pages_at_the_printed_ports()
     {
         var (botPort, gitLabPort) = (FreePort(), FreePort());
-        using var demo = BotProcess.Start(_directory.File("loaded.txt"), new Dictionary<string, string>(), "demo", "--keep",
+        // The demo's temporary folder goes where TMPDIR says: here, to see it removed.
+        var temp = Directory.CreateDirectory(_directory.File("tmp")).FullName;
+        using var demo = BotProcess.Start(_directory.File("loaded.txt"), new Dictionary<string, string> { ["TMPDIR"] = temp }, "demo", "--keep",
             "--port", botPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "--gitlab-port", gitLabPort.ToString(System.Globalization.CultureInfo.InvariantCulture));
         try
         {
@@ -95,6 +97,11 @@ public sealed class DemoCommandTests : IDisposable
             using var authorised = await browser.SendAsync(request);
             Assert.Equal(System.Net.HttpStatusCode.Unauthorized, anonymous.StatusCode);
             Assert.Equal(System.Net.HttpStatusCode.OK, authorised.StatusCode);
+            Assert.Single(Directory.GetDirectories(temp, "mrbot-demo-*"));
+
+            await demo.InterruptAsync();
+            await demo.WaitForExitAsync(TimeSpan.FromSeconds(30));
+            Assert.Empty(Directory.GetDirectories(temp, "mrbot-demo-*"));
         }
         finally
         {

@@ -83,7 +83,7 @@ internal sealed class DemoReport
                 text.Append(CultureInfo.InvariantCulture, $"    {(summary ? "summary note" : "comment")} by @{note.Author}:\n");
                 foreach (var line in Readable(note.Body))
                 {
-                    text.Append("      | ").Append(line).Append('\n');
+                    text.Append(line.Length == 0 ? "      |" : "      | " + line).Append('\n');
                 }
             }
             await output.WriteLineAsync(text.ToString());

@@ -136,7 +136,7 @@ public sealed partial class WebhookEventProcessor(IServiceProvider services, ILo
         {
             var request = ReconcileQueue.Read(delivery);
             Log.ReconcileRequest(logger, delivery.Id, request.Reason, request.ProjectId, request.Iid, request.RecheckAttempt);
-            context.ReconcileMergeRequest(request.MergeRequest, request.RecheckAttempt);
+            context.ReconcileMergeRequest(request.MergeRequest, request.RecheckAttempt, sweep: request.Reason == ReconcileRequest.SweepReason);
             return request.ProjectId;
         }
 

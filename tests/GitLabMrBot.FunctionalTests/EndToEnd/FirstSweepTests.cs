@@ -1,0 +1,134 @@
+using GitLabMrBot.FunctionalTests.Inbox;
+using GitLabMrBot.Inbox;
+using GitLabMrBot.TestGitLab;
+
+namespace GitLabMrBot.FunctionalTests.EndToEnd;
+
+/// <summary>
+/// Issue 15 item 2: the first sweep and the MRs that were open before the bot was installed (<c>sweep.existingMergeRequests</c>).
+/// GitLab holds open MRs before the bot's first start; the start-up sweep evaluates them as the setting says, and an event
+/// on one of them (a person touched it after the installation) gets the full treatment.
+/// </summary>
+public sealed class FirstSweepTests
+{
+    private static string Config(string? existing) => $$"""
+        {
+          "labels": { "frontend": "#1f75cb", "docs": "#0e8a16" },
+          "policies": [
+            { "name": "frontend", "when": { "changedFiles": ["web/**", "**/*.css"] },
+              "then": { "addLabels": ["frontend"], "reviewers": { "users": ["bob"], "count": 1 }, "comment": "Front-end change: check it in a browser." } },
+            { "name": "docs-only", "when": { "onlyChangedFiles": ["docs/**", "**/*.md"] }, "then": { "addLabels": ["docs"] } }
+          ],
+          "sizeLabels": { "prefix": "size::", "thresholds": { "XS": 10, "S": 100 }, "largest": "L" },
+          "sweep": { "groups": ["acme"]{{(existing is null ? "" : $", \"existingMergeRequests\": \"{existing}\"")}} },
+          "summaryComment": true
+        }
+        """;
+
+    private static readonly Dictionary<string, string?> Settings = new()
+    {
+        // A restart's sweep looks back exactly to the last one: what it finds was updated after it.
+        ["Sweep:Overlap"] = "00:00:00",
+    };
+
+    private static Dictionary<string, string?> Files(string path, string content) => new() { [path] = content };
+
+    private sealed record Seeded(GitLabMergeRequest Css, GitLabMergeRequest Docs);
+
+    private static async Task<(BotWithGitLab Env, Seeded Old)> StartWithOldMergeRequestsAsync(string? existing)
+    {
+        Seeded? old = null;
+        var env = await BotWithGitLab.StartAsync(Config(existing), Settings, beforeBotStarts: env =>
+        {
+            var bob = env.GitLab.AddUser("bob", "Bob");
+            env.GitLab.AddMember(env.Project, bob, AccessLevel.Developer);
+            old = new Seeded(
+                env.GitLab.OpenMergeRequest(env.Project, env.Alice, "Style", "style", files: Files("web/app.css", "body { color: red; }\n")),
+                env.GitLab.OpenMergeRequest(env.Project, env.Alice, "Docs", "docs", files: Files("docs/guide.md", "# Guide\n")));
+        });
+        return (env, old!);
+    }
+
+    private static async Task<IReadOnlyList<StoredDelivery>> SweepsOfAsync(BotWithGitLab env, GitLabMergeRequest mr) =>
+        [.. (await env.Bot.Store.ListAsync(null, CancellationToken.None))
+            .Where(d => d.DedupeKey.StartsWith("sweep:", StringComparison.Ordinal) && d.Subject == $"mr:{mr.ProjectId}:{mr.Iid}")];
+
+    [Fact]
+    public async Task Item2_first_sweep_with_the_default_labels_old_mrs_without_notes_or_reviewers_and_an_event_gets_the_full_treatment()
+    {
+        var (env, old) = await StartWithOldMergeRequestsAsync(existing: null);
+        await using var _ = env;
+        await Eventually.HoldsAsync(
+            () => env.GitLab.GetMergeRequest(old.Css).Labels.Count > 0 && env.GitLab.GetMergeRequest(old.Docs).Labels.Count > 0,
+            "the first sweep to label both old MRs", TimeSpan.FromSeconds(60));
+        await env.WaitForQuietAsync();
+
+        Assert.Equal(["frontend", "size::XS"], env.GitLab.GetMergeRequest(old.Css).Labels.Order());
+        Assert.Equal(["docs", "size::XS"], env.GitLab.GetMergeRequest(old.Docs).Labels.Order());
+        Assert.Empty(env.BotNotes(old.Css));
+        Assert.Empty(env.BotNotes(old.Docs));
+        Assert.Empty(env.GitLab.GetMergeRequest(old.Css).Reviewers);
+        Assert.DoesNotContain(env.Writes, w => w.Contains("/notes", StringComparison.Ordinal));
+
+        // The bot's own label write made the MR "updated after the last sweep": a restart's sweep evaluates it again,
+        // and it is still an MR older than the installation that no event brought.
+        await env.StopBotAsync();
+        await env.StartBotAsync();
+        await Eventually.HoldsAsync(async () => (await SweepsOfAsync(env, old.Css)).Count(d => d.Status == DeliveryStatus.Done) >= 2,
+            "the restart's sweep to evaluate the old MR again", TimeSpan.FromSeconds(60));
+        await env.WaitForQuietAsync();
+        Assert.Empty(env.BotNotes(old.Css));
+
+        // A person edits it: the event brings the full treatment (summary note, policy comment, reviewer).
+        env.GitLab.UpdateMergeRequest(env.Alice, old.Css, new MergeRequestUpdate { Title = "Style: red body" });
+        await Eventually.HoldsAsync(() => env.BotNotes(old.Css).Count >= 2, "the summary note and the comment after the event", TimeSpan.FromSeconds(60));
+        await env.WaitForQuietAsync();
+
+        Assert.Contains(env.BotNotes(old.Css), n => n.Contains("Front-end change: check it in a browser.", StringComparison.Ordinal));
+        Assert.Equal(["bob"], env.GitLab.GetMergeRequest(old.Css).Reviewers);
+        Assert.Empty(env.BotNotes(old.Docs));
+        Assert.Empty(env.Problems());
+    }
+
+    [Fact]
+    public async Task Item2_an_mr_opened_after_the_installation_and_found_by_the_sweep_gets_the_full_treatment()
+    {
+        var (env, _) = await StartWithOldMergeRequestsAsync(existing: null);
+        await using var __ = env;
+        await env.WaitForQuietAsync();
+        await env.StopBotAsync();
+        var missed = env.GitLab.OpenMergeRequest(env.Project, env.Alice, "Missed", "missed", files: Files("web/b.css", "a {}\n"));
+        await env.GitLab.WaitForDeliveriesAsync(TimeSpan.FromSeconds(60));
+        await env.StartBotAsync();
+        await Eventually.HoldsAsync(() => env.BotNotes(missed).Count >= 2, "the sweep to give the new MR its notes", TimeSpan.FromSeconds(60));
+        await env.WaitForQuietAsync();
+
+        Assert.Contains(env.BotNotes(missed), n => n.Contains("Front-end change", StringComparison.Ordinal));
+        Assert.Empty(env.Problems());
+    }
+
+    [Theory]
+    [InlineData("full")]
+    [InlineData("skip")]
+    public async Task Item2_the_setting_full_evaluates_old_mrs_fully_and_skip_leaves_them_alone(string existing)
+    {
+        var (env, old) = await StartWithOldMergeRequestsAsync(existing);
+        await using var _ = env;
+        await Eventually.HoldsAsync(async () => (await SweepsOfAsync(env, old.Css)).Any(d => d.Status == DeliveryStatus.Done),
+            "the first sweep's evaluation of the old MR", TimeSpan.FromSeconds(60));
+        await env.WaitForQuietAsync();
+
+        if (existing == "full")
+        {
+            Assert.Contains(env.BotNotes(old.Css), n => n.Contains("Front-end change", StringComparison.Ordinal));
+            Assert.Equal(["bob"], env.GitLab.GetMergeRequest(old.Css).Reviewers);
+            Assert.Single(env.BotNotes(old.Docs));
+        }
+        else
+        {
+            Assert.Empty(env.Writes);
+            Assert.Empty(env.GitLab.GetMergeRequest(old.Css).Labels);
+        }
+        Assert.Empty(env.Problems());
+    }
+}

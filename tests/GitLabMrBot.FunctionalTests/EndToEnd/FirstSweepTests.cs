@@ -1,6 +1,9 @@
+using GitLabMrBot.Cli;
+using GitLabMrBot.Configuration;
 using GitLabMrBot.FunctionalTests.Inbox;
 using GitLabMrBot.Inbox;
 using GitLabMrBot.TestGitLab;
+using Microsoft.Extensions.Configuration;
 
 namespace GitLabMrBot.FunctionalTests.EndToEnd;
 
@@ -88,6 +91,42 @@ public sealed class FirstSweepTests
         Assert.Equal(["bob"], env.GitLab.GetMergeRequest(old.Css).Reviewers);
         Assert.Empty(env.BotNotes(old.Docs));
         Assert.Empty(env.Problems());
+    }
+
+    [Fact]
+    public async Task Item2_plan_with_the_bots_store_shows_the_installation_and_treats_an_mr_an_event_reached_fully()
+    {
+        var (env, old) = await StartWithOldMergeRequestsAsync(existing: null);
+        await using var _ = env;
+        await Eventually.HoldsAsync(() => env.GitLab.GetMergeRequest(old.Docs).Labels.Count > 0, "the first sweep to label the old MRs", TimeSpan.FromSeconds(60));
+        await env.WaitForQuietAsync();
+        env.GitLab.UpdateMergeRequest(env.Alice, old.Css, new MergeRequestUpdate { Title = "Style: red body" });
+        await Eventually.HoldsAsync(() => env.BotNotes(old.Css).Count >= 2, "the full treatment after the event", TimeSpan.FromSeconds(60));
+        await env.WaitForQuietAsync();
+        var newer = env.GitLab.OpenMergeRequest(env.Project, env.Alice, "Newer", "newer", files: Files("web/n.css", "n {}\n"));
+        await env.WaitForQuietAsync();
+        env.GitLab.ClearRequests();
+
+        using var directory = new TempDirectory();
+        await File.WriteAllTextAsync(directory.File("bot.config.json"), Config(null));
+        var settings = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            [BotSettings.GitLabUrlKey] = env.GitLab.BaseUrl.ToString(),
+            [BotSettings.GitLabTokenKey] = env.GitLab.CreateToken(env.BotUser, "read_api"),
+            [BotSettings.ConfigPathKey] = directory.File("bot.config.json"),
+        }).Build();
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var exit = await CommandLine.RunAsync(["plan", "--group", "acme", "--database", env.DatabasePath], output, error, () => settings, _ => throw new InvalidOperationException("no server"));
+        var lines = output.ToString().Split('\n', StringSplitOptions.TrimEntries);
+
+        Assert.True(exit == 0, $"{output}\n{error}");
+        Assert.Contains(lines, l => l.StartsWith("note: The bot was installed at ", StringComparison.Ordinal));
+        // An event reached the bot for the first: fully treated, and already done. The second: still an MR of before the bot.
+        Assert.Contains($"acme/app!{old.Css.Iid}  no changes  summary note: none", lines);
+        Assert.Contains($"acme/app!{old.Docs.Iid}  no changes  summary note: none  (labels only: open before the installation)", lines);
+        Assert.Contains($"acme/app!{newer.Iid}  no changes  summary note: none", lines);
+        Assert.Empty(env.GitLab.Writes);
     }
 
     [Fact]

@@ -14,7 +14,7 @@ namespace GitLabMrBot.FunctionalTests.EndToEnd;
 /// </summary>
 public sealed class FirstSweepTests
 {
-    private static string Config(string? existing) => $$"""
+    private static string Config(string? existing, bool needsRebase = false) => $$"""
         {
           "labels": { "frontend": "#1f75cb", "docs": "#0e8a16" },
           "policies": [
@@ -24,6 +24,7 @@ public sealed class FirstSweepTests
           ],
           "sizeLabels": { "prefix": "size::", "thresholds": { "XS": 10, "S": 100 }, "largest": "L" },
           "sweep": { "groups": ["acme"]{{(existing is null ? "" : $", \"existingMergeRequests\": \"{existing}\"")}} },
+          {{(needsRebase ? "\"needsRebase\": { \"label\": \"needs-rebase\" }," : "")}}
           "summaryComment": true
         }
         """;
@@ -32,22 +33,27 @@ public sealed class FirstSweepTests
     {
         // A restart's sweep looks back exactly to the last one: what it finds was updated after it.
         ["Sweep:Overlap"] = "00:00:00",
+        // Mergeability re-checks come quickly.
+        ["Rechecks:FirstDelay"] = "00:00:00.300",
+        ["Rechecks:MaxDelay"] = "00:00:01",
+        ["Rechecks:MaxAttempts"] = "60",
     };
 
     private static Dictionary<string, string?> Files(string path, string content) => new() { [path] = content };
 
     private sealed record Seeded(GitLabMergeRequest Css, GitLabMergeRequest Docs);
 
-    private static async Task<(BotWithGitLab Env, Seeded Old)> StartWithOldMergeRequestsAsync(string? existing)
+    private static async Task<(BotWithGitLab Env, Seeded Old)> StartWithOldMergeRequestsAsync(string? existing, bool needsRebase = false, Action<BotWithGitLab, Seeded>? seed = null)
     {
         Seeded? old = null;
-        var env = await BotWithGitLab.StartAsync(Config(existing), Settings, beforeBotStarts: env =>
+        var env = await BotWithGitLab.StartAsync(Config(existing, needsRebase), Settings, beforeBotStarts: env =>
         {
             var bob = env.GitLab.AddUser("bob", "Bob");
             env.GitLab.AddMember(env.Project, bob, AccessLevel.Developer);
             old = new Seeded(
                 env.GitLab.OpenMergeRequest(env.Project, env.Alice, "Style", "style", files: Files("web/app.css", "body { color: red; }\n")),
                 env.GitLab.OpenMergeRequest(env.Project, env.Alice, "Docs", "docs", files: Files("docs/guide.md", "# Guide\n")));
+            seed?.Invoke(env, old);
         });
         return (env, old!);
     }
@@ -90,6 +96,26 @@ public sealed class FirstSweepTests
         Assert.Contains(env.BotNotes(old.Css), n => n.Contains("Front-end change: check it in a browser.", StringComparison.Ordinal));
         Assert.Equal(["bob"], env.GitLab.GetMergeRequest(old.Css).Reviewers);
         Assert.Empty(env.BotNotes(old.Docs));
+        Assert.Empty(env.Problems());
+    }
+
+    [Fact]
+    public async Task Item2_a_mergeability_recheck_the_first_sweep_scheduled_is_no_event_and_posts_no_note()
+    {
+        // GitLab is still computing whether the old MR can be merged when the first sweep evaluates it: a re-check follows.
+        var (env, old) = await StartWithOldMergeRequestsAsync(existing: null, needsRebase: true, seed: (env, old) => env.GitLab.SetMergeStatus(old.Css, "checking"));
+        await using var _ = env;
+        await Eventually.HoldsAsync(async () => (await env.Bot.Store.ListAsync(null, CancellationToken.None))
+                .Any(d => d.DedupeKey.StartsWith("recheck:", StringComparison.Ordinal) && d.Subject == $"mr:{old.Css.ProjectId}:{old.Css.Iid}"),
+            "the first sweep's evaluation to schedule a mergeability re-check", TimeSpan.FromSeconds(60));
+        env.GitLab.SetMergeStatus(old.Css, null, hasConflicts: true);
+        await Eventually.HoldsAsync(() => env.GitLab.GetMergeRequest(old.Css).Labels.Contains("needs-rebase"),
+            "the re-check to see the conflict", TimeSpan.FromSeconds(60));
+        await env.WaitForQuietAsync();
+
+        Assert.Equal(["frontend", "needs-rebase", "size::XS"], env.GitLab.GetMergeRequest(old.Css).Labels.Order());
+        Assert.Empty(env.BotNotes(old.Css));
+        Assert.Empty(env.GitLab.GetMergeRequest(old.Css).Reviewers);
         Assert.Empty(env.Problems());
     }
 

@@ -27,7 +27,8 @@ public sealed record ReconcileContext(IReadOnlyList<string> DeliveryIds, string?
     public bool JustOpened { get; init; }
 
     /// <summary>
-    /// Every trigger is the sweep: no event of the MR reached the bot. An MR opened before the installation then gets what
+    /// Every trigger is the sweep (or a mergeability re-check, which a sweep's evaluation may have scheduled): no event of the
+    /// MR reached the bot. An MR opened before the installation then gets what
     /// <c>sweep.existingMergeRequests</c> says (<see cref="Policies.ExistingMergeRequestRule"/>).
     /// </summary>
     public bool SweepOnly { get; init; }

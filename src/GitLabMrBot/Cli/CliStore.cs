@@ -15,9 +15,10 @@ internal sealed class CliStore : IAsyncDisposable
 {
     private readonly IAsyncDisposable _database;
 
-    private CliStore(IAsyncDisposable database, IInboxStore inbox, IDecisionLog decisions)
+    private CliStore(IAsyncDisposable database, IInboxStore inbox, IDecisionLog decisions, IBotStateStore botState)
     {
         _database = database;
+        BotState = botState;
         Inbox = inbox;
         Admin = (IInboxAdmin)inbox;
         Decisions = decisions;
@@ -29,6 +30,9 @@ internal sealed class CliStore : IAsyncDisposable
 
     public IDecisionLog Decisions { get; }
 
+    /// <summary>The bot's own state (installation record, stored reviewer decisions), which <c>plan</c> reads.</summary>
+    public IBotStateStore BotState { get; }
+
     /// <summary>The store named by the settings; null (with the reason written to <paramref name="error"/>) when it cannot be opened.</summary>
     public static async Task<CliStore?> OpenAsync(IConfiguration settings, TextWriter error)
     {
@@ -38,7 +42,7 @@ internal sealed class CliStore : IAsyncDisposable
             if (BotSettings.IsPostgres(database))
             {
                 var postgres = new PostgresDatabase(database);
-                return new CliStore(postgres, new PostgresInboxStore(postgres, TimeProvider.System), new PostgresDecisionLog(postgres));
+                return new CliStore(postgres, new PostgresInboxStore(postgres, TimeProvider.System), new PostgresDecisionLog(postgres), new PostgresBotStateStore(postgres, TimeProvider.System));
             }
             if (!File.Exists(database))
             {
@@ -46,7 +50,7 @@ internal sealed class CliStore : IAsyncDisposable
                 return null;
             }
             var sqlite = new SqliteDatabase(database, TimeProvider.System);
-            return new CliStore(sqlite, new SqliteInboxStore(sqlite), new SqliteDecisionLog(sqlite));
+            return new CliStore(sqlite, new SqliteInboxStore(sqlite), new SqliteDecisionLog(sqlite), new SqliteBotStateStore(sqlite));
         }
         catch (InboxUnavailableException e)
         {

@@ -82,6 +82,7 @@ public static class CommandLine
             DoctorCommand.Create(context),
             DeliveriesCommand.Create(context),
             ExplainCommand.Create(context),
+            PlanCommand.Create(context),
             Demo.DemoCommand.Create(context),
         };
         ServeCommand.Configure(root, serve);

@@ -66,6 +66,10 @@ public static class BotConfigSchema
             {
                 node["enum"] = new JsonArray("least-loaded", "round-robin", "random");
             }
+            if (owner == typeof(SweepConfig) && property.Name == "existingMergeRequests")
+            {
+                node["enum"] = new JsonArray([.. Policies.ExistingMergeRequestRule.Names.Select(n => (JsonNode)n)]);
+            }
             if (owner == typeof(BotConfig) && property.Name == "labels")
             {
                 node["additionalProperties"] = new JsonObject { ["type"] = "string", ["pattern"] = "^#[0-9A-Fa-f]{6}$" };

@@ -30,10 +30,12 @@ internal sealed partial class ConfigCompiler(Action<string, string> report, Func
         }
 
         var sweepGroups = CompileSweepGroups(config.Sweep?.Groups, JsonPath.Property(JsonPath.Property(root, "sweep"), "groups"));
+        var existing = CompileExistingMergeRequests(config.Sweep?.ExistingMergeRequests, JsonPath.Property(JsonPath.Property(root, "sweep"), "existingMergeRequests"));
 
         return new CompiledConfig(config, sourceName)
         {
             SweepGroups = sweepGroups,
+            ExistingMergeRequests = existing,
             Policies = policies,
             LabelColors = colors,
             SizeLabels = size,
@@ -45,6 +47,21 @@ internal sealed partial class ConfigCompiler(Action<string, string> report, Func
             UsesCommitMessages = _usesCommitMessages,
             Limits = limits,
         };
+    }
+
+    private ExistingMergeRequests CompileExistingMergeRequests(string? text, string path)
+    {
+        if (text is null)
+        {
+            return ExistingMergeRequests.Labels;
+        }
+        var index = Array.IndexOf(ExistingMergeRequestRule.Names, text);
+        if (index < 0)
+        {
+            report(path, $"existingMergeRequests \"{text}\" is not one of {string.Join(", ", ExistingMergeRequestRule.Names)}");
+            return ExistingMergeRequests.Labels;
+        }
+        return (ExistingMergeRequests)index;
     }
 
     private List<string> CompileSweepGroups(IReadOnlyList<string>? groups, string path)

@@ -65,6 +65,12 @@ public sealed record GitLabMergeRequest
     public GitLabDiffRefs? DiffRefs { get; init; }
     public string? WebUrl { get; init; }
     public DateTimeOffset? UpdatedAt { get; init; }
+
+    /// <summary>When the MR was opened: one opened before the bot's installation is treated as <c>sweep.existingMergeRequests</c> says.</summary>
+    public DateTimeOffset? CreatedAt { get; init; }
+
+    /// <summary><c>references.full</c>: <c>group/project!iid</c>, how <c>plan</c> names the MR.</summary>
+    public GitLabReferences? References { get; init; }
     public string? DetailedMergeStatus { get; init; }
 
     /// <summary>The MR's notes that are not system notes, the bot's included (docs/gitlab-behaviour.md §3.4): 0 means the bot has none.</summary>
@@ -82,6 +88,11 @@ public sealed record GitLabMergeRequest
 
     /// <summary>Commits of the target branch the source branch lacks; only sent when asked for (<c>include_diverged_commits_count=true</c>).</summary>
     public int? DivergedCommitsCount { get; init; }
+}
+
+public sealed record GitLabReferences
+{
+    public string? Full { get; init; }
 }
 
 public sealed record GitLabDiff

@@ -37,6 +37,9 @@ public sealed class CompiledConfig
     /// <summary>Group full paths the reconcile sweep lists open MRs of (<c>sweep.groups</c>).</summary>
     public IReadOnlyList<string> SweepGroups { get; internal init; } = [];
 
+    /// <summary>How the sweep treats MRs opened before the installation (<c>sweep.existingMergeRequests</c>).</summary>
+    public ExistingMergeRequests ExistingMergeRequests { get; internal init; } = ExistingMergeRequests.Labels;
+
     /// <summary>The time budget for regular expressions of each evaluation; null: each match is bounded by its own timeout only.</summary>
     public EvaluationLimits? Limits { get; internal init; }
 

@@ -24,7 +24,7 @@ public sealed class WebhookEventContext
     /// <summary>As <see cref="ReconcileMergeRequest(MergeRequestRef)"/>, for the MR's <c>open</c> event (<see cref="ReconcileContext.JustOpened"/>).</summary>
     public void ReconcileOpenedMergeRequest(MergeRequestRef mergeRequest) => _reconcileSet.Add(mergeRequest, Delivery, recheckAttempt: 0, opened: true);
 
-    internal void ReconcileMergeRequest(MergeRequestRef mergeRequest, int recheckAttempt) => _reconcileSet.Add(mergeRequest, Delivery, recheckAttempt);
+    internal void ReconcileMergeRequest(MergeRequestRef mergeRequest, int recheckAttempt, bool sweep = false) => _reconcileSet.Add(mergeRequest, Delivery, recheckAttempt, sweep: sweep);
 
     /// <summary>Asks for a reply note (a command's answer); the executor writes it after the batch is read.</summary>
     public void Reply(NoteReply reply) => _reconcileSet.Replies.Add(reply);
@@ -41,7 +41,7 @@ internal sealed class ReconcileSet
     /// <summary>Reply notes the handlers asked for, in order.</summary>
     public List<NoteReply> Replies { get; } = [];
 
-    public void Add(MergeRequestRef mergeRequest, StoredDelivery delivery, int recheckAttempt, bool opened = false)
+    public void Add(MergeRequestRef mergeRequest, StoredDelivery delivery, int recheckAttempt, bool opened = false, bool sweep = false)
     {
         if (!_entries.TryGetValue(mergeRequest, out var entry))
         {
@@ -49,7 +49,7 @@ internal sealed class ReconcileSet
             _entries.Add(mergeRequest, entry);
             _order.Add(mergeRequest);
         }
-        entry.Add(delivery, recheckAttempt, opened);
+        entry.Add(delivery, recheckAttempt, opened, sweep);
     }
 
     public IEnumerable<(MergeRequestRef MergeRequest, ReconcileContext Context)> Contexts() =>
@@ -64,11 +64,13 @@ internal sealed class ReconcileSet
         private DateTimeOffset _newestReceivedAt = DateTimeOffset.MinValue;
         private bool _onlyRechecks = true;
         private bool _onlyOpened = true;
+        private bool _onlySweep = true;
         private int _recheckAttempt;
 
-        public void Add(StoredDelivery delivery, int recheckAttempt, bool opened)
+        public void Add(StoredDelivery delivery, int recheckAttempt, bool opened, bool sweep)
         {
             _onlyOpened &= opened;
+            _onlySweep &= sweep;
             // Any other trigger is news about the MR: the re-check count starts afresh.
             _onlyRechecks &= recheckAttempt > 0;
             _recheckAttempt = Math.Max(_recheckAttempt, recheckAttempt);
@@ -89,6 +91,7 @@ internal sealed class ReconcileSet
         {
             RecheckAttempt = _onlyRechecks ? _recheckAttempt : 0,
             JustOpened = _onlyOpened,
+            SweepOnly = _onlySweep,
             Events = [.. _events],
         };
     }

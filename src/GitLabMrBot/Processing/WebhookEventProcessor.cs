@@ -136,7 +136,9 @@ public sealed partial class WebhookEventProcessor(IServiceProvider services, ILo
         {
             var request = ReconcileQueue.Read(delivery);
             Log.ReconcileRequest(logger, delivery.Id, request.Reason, request.ProjectId, request.Iid, request.RecheckAttempt);
-            context.ReconcileMergeRequest(request.MergeRequest, request.RecheckAttempt);
+            // A mergeability re-check is the bot's own follow-up, as the sweep is: neither is news from a person.
+            context.ReconcileMergeRequest(request.MergeRequest, request.RecheckAttempt,
+                sweep: request.Reason is ReconcileRequest.SweepReason or ReconcileRequest.MergeabilityReason);
             return request.ProjectId;
         }
 

@@ -75,10 +75,11 @@ public sealed class BotWithGitLab : IAsyncDisposable
     /// Starts GitLab and the bot. <paramref name="hookEvents"/> chooses what the group hook sends (default all).
     /// The bot's store is a file that outlives the bot, so <see cref="StopBotAsync"/>/<see cref="StartBotAsync"/> are a restart.
     /// <paramref name="gitLab"/> is a test GitLab not yet started (e.g. with a path base or a certificate); default a plain one.
+    /// <paramref name="beforeBotStarts"/> seeds GitLab before the bot's first start.
     /// </summary>
     public static async Task<BotWithGitLab> StartAsync(
         string config = DefaultConfig, IReadOnlyDictionary<string, string?>? settings = null, HookEvents? hookEvents = null, TestGitLabServer? gitLab = null,
-        Action<IServiceCollection, string>? configureServices = null)
+        Action<IServiceCollection, string>? configureServices = null, Action<BotWithGitLab>? beforeBotStarts = null)
     {
         gitLab ??= new TestGitLabServer();
         await gitLab.StartAsync();
@@ -112,6 +113,8 @@ public sealed class BotWithGitLab : IAsyncDisposable
         };
         try
         {
+            // What GitLab held before the bot was ever started (MRs older than the installation).
+            beforeBotStarts?.Invoke(env);
             await env.StartBotAsync();
         }
         catch

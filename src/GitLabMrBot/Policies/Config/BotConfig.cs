@@ -207,4 +207,7 @@ public sealed record SweepConfig
 {
     [Description("Full paths of groups (e.g. \"acme\" or \"acme/platform\") whose open MRs, subgroups included, every sweep covers, besides the projects the bot has seen events from.")]
     public IReadOnlyList<string>? Groups { get; init; }
+
+    [Description("How the sweep treats MRs opened before the bot's first start, until an event of theirs reaches the bot: \"labels\" (default: labels only, no notes, comments or reviewers), \"full\" (as any MR) or \"skip\" (left alone).")]
+    public string? ExistingMergeRequests { get; init; }
 }

@@ -26,6 +26,13 @@ public sealed record ReconcileContext(IReadOnlyList<string> DeliveryIds, string?
     /// </summary>
     public bool JustOpened { get; init; }
 
+    /// <summary>
+    /// Every trigger is the sweep (or a mergeability re-check, which a sweep's evaluation may have scheduled): no event of the
+    /// MR reached the bot. An MR opened before the installation then gets what
+    /// <c>sweep.existingMergeRequests</c> says (<see cref="Policies.ExistingMergeRequestRule"/>).
+    /// </summary>
+    public bool SweepOnly { get; init; }
+
     /// <summary>The event of each delivery in <see cref="DeliveryIds"/>, in the same order (for the decision log).</summary>
     public IReadOnlyList<string> Events { get; init; } = [];
 }

@@ -20,7 +20,8 @@ public sealed partial class MergeRequestReconciler(
     MergeabilityRechecks rechecks,
     BotNotesStore notesStore,
     ILogger<MergeRequestReconciler> logger,
-    DecisionRecorder decisions) : IMergeRequestReconciler
+    DecisionRecorder decisions,
+    ExistingMergeRequestState existing) : IMergeRequestReconciler
 {
     public async Task ReconcileAsync(MergeRequestRef mergeRequest, ReconcileContext context, CancellationToken cancellationToken)
     {
@@ -83,17 +84,35 @@ public sealed partial class MergeRequestReconciler(
             return;
         }
 
-        var people = await peopleReader.DecideAsync(read, plan, compiled, cancellationToken);
-        // Stored before the PUT: should its answer be lost, the retry finishes this decision instead of picking again.
-        await peopleState.SaveAsync(mergeRequest, people, cancellationToken);
-        plan = plan with { People = people.Plan };
+        var treatment = await existing.DecideAsync(mergeRequest, read.MergeRequest.CreatedAt, compiled.ExistingMergeRequests, context.SweepOnly, cancellationToken);
+        if (treatment == Treatment.Skipped)
+        {
+            var skipped = $"{ExistingMergeRequestRule.Describe(treatment)} (sweep.existingMergeRequests: skip)";
+            Log.Untouched(logger, mergeRequest.ProjectId, mergeRequest.Iid, skipped);
+            draft.Read(read.Snapshot.WebUrl);
+            draft.Ended(DecisionOutcomes.Untouched, skipped);
+            return;
+        }
+        if (treatment == Treatment.LabelsOnly)
+        {
+            // No note, comment or reviewer on an MR nobody touched since the bot arrived; an event of it brings them.
+            plan = ExistingMergeRequestRule.LabelsOnly(plan);
+        }
+        else
+        {
+            var people = await peopleReader.DecideAsync(read, plan, compiled, cancellationToken);
+            // Stored before the PUT: should its answer be lost, the retry finishes this decision instead of picking again.
+            await peopleState.SaveAsync(mergeRequest, people, cancellationToken);
+            plan = plan with { People = people.Plan };
+        }
         var summary = read.NotesRead
             ? NoteMarkers.FindMarkedNote(read.BotNotes, read.Bot.Id, SummaryComment.Marker) is { } note ? SummaryNote.Of(note) : null
             : known?.Summary;
         draft.Read(read.Snapshot.WebUrl);
         draft.Planned(plan);
         var outcome = await executor.ExecuteAsync(plan, summary, cancellationToken, notesRead: read.NotesRead, journal: draft.Journal);
-        draft.Ended(plan.DryRun ? DecisionOutcomes.DryRun : outcome.Writes > 0 ? DecisionOutcomes.Changed : DecisionOutcomes.Unchanged, null);
+        draft.Ended(plan.DryRun ? DecisionOutcomes.DryRun : outcome.Writes > 0 ? DecisionOutcomes.Changed : DecisionOutcomes.Unchanged,
+            treatment == Treatment.LabelsOnly ? $"{ExistingMergeRequestRule.Describe(treatment)} (sweep.existingMergeRequests: labels)" : null);
         if (!plan.DryRun)
         {
             // After the writes: a record lost with a crash in between costs one read of the notes, never a second note.

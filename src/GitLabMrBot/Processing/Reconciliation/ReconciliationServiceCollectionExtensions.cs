@@ -22,6 +22,7 @@ public static class ReconciliationServiceCollectionExtensions
         services.TryAddScoped<CodeOwnersSource>();
         services.TryAddScoped<PeopleStore>();
         services.TryAddScoped<BotNotesStore>();
+        services.TryAddSingleton<ExistingMergeRequestState>();
         services.TryAddScoped<PeopleReader>();
         services.AddOptions<DecisionLogOptions>().BindConfiguration(DecisionLogOptions.Section).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DecisionLogOptions>, DecisionLogOptionsValidator>());

@@ -3,6 +3,7 @@ using System.Net;
 using GitLabMrBot.Configuration;
 using GitLabMrBot.Events;
 using GitLabMrBot.GitLab;
+using GitLabMrBot.Processing.Reconciliation;
 using GitLabMrBot.Storage;
 using Microsoft.Extensions.Options;
 
@@ -19,6 +20,7 @@ public sealed partial class ReconcileSweep(
     ISweepState state,
     PolicyConfigProvider config,
     ReconcileQueue queue,
+    ExistingMergeRequestState existing,
     IOptions<SweepOptions> options,
     TimeProvider time,
     ILogger<ReconcileSweep> logger) : BackgroundService
@@ -58,6 +60,8 @@ public sealed partial class ReconcileSweep(
     {
         var startedAt = time.GetUtcNow();
         var last = await state.LastSweepAsync(cancellationToken);
+        // The first sweep's start is the installation: MRs opened before it get what sweep.existingMergeRequests says.
+        await existing.RecordInstallationAsync(startedAt, sweptBefore: last is not null, cancellationToken);
         // Before any sweep there is no "since": every open MR of the known projects and groups is due.
         DateTimeOffset? since = last is { } at ? at - options.Value.Overlap : null;
         var projects = await state.KnownProjectsAsync(cancellationToken);

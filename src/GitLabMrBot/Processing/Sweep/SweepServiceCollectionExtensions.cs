@@ -10,6 +10,8 @@ public static class SweepServiceCollectionExtensions
     {
         services.AddOptions<SweepOptions>().Bind(configuration.GetSection(SweepOptions.Section)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SweepOptions>, SweepOptionsValidator>());
+        // The installation record the first sweep writes, which the reconciler reads.
+        services.TryAddSingleton<Reconciliation.ExistingMergeRequestState>();
         services.AddHostedService<ReconcileSweep>();
         return services;
     }

@@ -34,7 +34,12 @@ public static class BotApplication
         builder.Services.AddHealth();
         builder.Services.AddObservability(builder.Configuration);
         builder.Services.AddAdmin();
-        builder.Services.AddCarter(configurator: c => c.WithModule<WebhookModule>().WithModule<AdminModule>());
+        // Carter's default catalog (and its one-assembly constructor) reads a dependency context, which a single-file app
+        // does not have: Carter then fails with a NullReferenceException at start. Given an array of assemblies it reads
+        // none; the modules are listed, so nothing is scanned (a test checks every ICarterModule of the bot is listed).
+        builder.Services.AddCarter(
+            new DependencyContextAssemblyCatalog(assemblies: [typeof(BotApplication).Assembly]),
+            c => c.WithModule<WebhookModule>().WithModule<AdminModule>().WithEmptyValidators().WithEmptyResponseNegotiators());
         return builder;
     }
 

@@ -92,7 +92,17 @@ internal static class CliGitLab
         return false;
     }
 
-    /// <summary>The bot's GitLab client (same resilience pipeline and options as <c>serve</c>), without a host.</summary>
+    /// <summary>
+    /// How long the command line waits for a TCP (and TLS) connection to GitLab. A server's retries and 30 s attempts
+    /// suit a bot that has all day; a person at a terminal must hear within seconds that nothing answers.
+    /// </summary>
+    public static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// The bot's GitLab client (same resilience pipeline and options as <c>serve</c>), without a host; except that a
+    /// connection GitLab never accepts is tried once more at most, after a quarter second, and a connection must be made
+    /// within <see cref="ConnectTimeout"/>.
+    /// </summary>
     public static ServiceProvider CreateServices(BotSettings settings, IConfiguration configuration, TimeProvider time)
     {
         var services = new ServiceCollection();
@@ -101,6 +111,14 @@ internal static class CliGitLab
         services.TryAddSingleton(time);
         services.AddSingleton(settings);
         services.AddGitLab(configuration);
+        services.PostConfigure<GitLabClientOptions>(o => o.ConnectFailureRetryAttempts = Math.Min(o.MaxRetryAttempts, 1));
+        services.ConfigureHttpClientDefaults(http => http.ConfigurePrimaryHttpMessageHandler((handler, _) =>
+        {
+            if (handler is SocketsHttpHandler sockets)
+            {
+                sockets.ConnectTimeout = ConnectTimeout;
+            }
+        }));
         return services.BuildServiceProvider();
     }
 
@@ -144,20 +162,78 @@ internal static class CliGitLab
         {
             return await work(gitlab);
         }
+        catch (GitLabApiException e) when (Unreachable(e, settings.GitLabUrl) is { } reason)
+        {
+            output.WriteLine($"✗ cannot reach GitLab at {settings.GitLabUrl}: {reason}");
+            output.WriteLine($"  fix: {UnreachableFix}; `doctor` checks the whole setup.");
+            return CliExit.Failed;
+        }
         catch (GitLabApiException e)
         {
-            output.WriteLine($"✗ {Describe(e)}");
+            output.WriteLine($"✗ {Describe(e, TokenOf(verb))}");
             return CliExit.Failed;
         }
     }
 
-    /// <summary>A short reason an admin can act on, for a failed GitLab call.</summary>
-    public static string Describe(GitLabApiException e) => e.StatusCode switch
+    /// <summary>What to check when GitLab cannot be reached.</summary>
+    public const string UnreachableFix = $"check {BotSettings.GitLabUrlKey} (GitLab's base URL, e.g. https://gitlab.example.com) and that GitLab runs there and this machine can reach it (DNS, proxy, firewall)";
+
+    /// <summary>Whose token a verb runs with, as the README says: install and uninstall a group Owner's, the others the bot's.</summary>
+    public enum Token
     {
+        Bot,
+        GroupOwner,
+    }
+
+    /// <summary>install and uninstall change the group's webhooks, which only its Owner may.</summary>
+    public static Token TokenOf(string verb) => verb is "install" or "uninstall" ? Token.GroupOwner : Token.Bot;
+
+    /// <summary>What the token of an install or uninstall must be, in the README's words.</summary>
+    public const string OwnerTokenNeeded = "install and uninstall run with a group Owner's token (GITLAB_TOKEN of a user with the Owner role on the group, or Maintainer on each of its projects on GitLab Free; scope api), not the bot's";
+
+    /// <summary>A short reason an admin can act on, for a failed GitLab call made with the bot's token.</summary>
+    public static string Describe(GitLabApiException e) => Describe(e, Token.Bot);
+
+    /// <summary>A short reason an admin can act on, for a failed GitLab call made with <paramref name="token"/>.</summary>
+    public static string Describe(GitLabApiException e, Token token) => e.StatusCode switch
+    {
+        System.Net.HttpStatusCode.Unauthorized when token == Token.GroupOwner => $"{e.Message} (the token was refused: check GITLAB_TOKEN; {OwnerTokenNeeded})",
         System.Net.HttpStatusCode.Unauthorized => $"{e.Message} (the token was refused: check GITLAB_TOKEN)",
+        System.Net.HttpStatusCode.Forbidden when token == Token.GroupOwner => $"{e.Message} ({OwnerTokenNeeded})",
         System.Net.HttpStatusCode.Forbidden => $"{e.Message} (the bot user needs the Maintainer role on projects, Owner on the group, and a token with the api scope)",
         null when GitLabCertificateTrust.IsCertificateFailure(e) => $"{e.Message} (GitLab's HTTPS certificate was refused: behind an internal CA, set {CaBundleEnvironmentVariable} to a PEM file with that CA's certificate; `doctor` says more)",
+        null when Unreachable(e, null) is { } reason => $"{e.Message} (cannot reach GitLab: {reason}; {UnreachableFix}; `doctor` checks the whole setup)",
         null => $"{e.Message} (GitLab did not answer: check GITLAB_URL, and DNS, proxy and firewall between this machine and GitLab; `doctor` checks the whole setup)",
         _ => e.Message,
     };
+
+    /// <summary>
+    /// Why no connection to GitLab was made, in a few words ("connection refused", "the host name … does not resolve");
+    /// null when GitLab answered, or the failure came later (a certificate refused, an answer cut short).
+    /// </summary>
+    public static string? Unreachable(GitLabApiException e, Uri? gitLabUrl)
+    {
+        if (e.StatusCode is not null || GitLabCertificateTrust.IsCertificateFailure(e))
+        {
+            return null;
+        }
+        for (var inner = e.InnerException; inner is not null; inner = inner.InnerException)
+        {
+            switch (inner)
+            {
+                case HttpRequestException { HttpRequestError: HttpRequestError.NameResolutionError }:
+                    return gitLabUrl is null ? "its host name does not resolve (DNS)" : $"the host name {gitLabUrl.Host} does not resolve (DNS)";
+                case System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.ConnectionRefused }:
+                    return "connection refused";
+                case System.Net.Sockets.SocketException socket:
+                    return Lower(socket.Message);
+                case TimeoutException:
+                    // SocketsHttpHandler's ConnectTimeout: the address takes no connection (a firewall dropping it).
+                    return $"no connection within {ConnectTimeout.TotalSeconds:0} s";
+            }
+        }
+        return null;
+    }
+
+    private static string Lower(string text) => text.Length == 0 ? text : char.ToLowerInvariant(text[0]) + text[1..];
 }

@@ -140,6 +140,11 @@ public static class DoctorCommand
                     : $"{CliGitLab.CaBundleKey} ({bundle}) does not vouch for it: put in it the certificate of the CA that issued GitLab's certificate (e.g. `openssl s_client -connect {settings.GitLabUrl.Authority} -showcerts`), and check that {BotSettings.GitLabUrlKey} names the host the certificate is for");
             return false;
         }
+        catch (GitLabApiException e) when (CliGitLab.Unreachable(e, settings.GitLabUrl) is { } reason)
+        {
+            report.Fail("gitlab", $"cannot reach GitLab at {settings.GitLabUrl}: {reason}; it did not answer GET /api/v4/version", CliGitLab.UnreachableFix);
+            return false;
+        }
         catch (GitLabApiException e)
         {
             report.Fail("gitlab", $"{settings.GitLabUrl} did not answer ({e.InnerException?.Message ?? e.Message})", $"check {BotSettings.GitLabUrlKey}, and DNS, proxy and firewall between this machine and GitLab");

@@ -94,16 +94,32 @@ internal static class EventSnapshotReader
     }
 
     /// <summary><c>PATH</c> or <c>PATH:ADDED:DELETED</c> (line counts for size rules).</summary>
-    public static ChangedFile ParseChangedFile(string text)
+    public static ChangedFile ParseChangedFile(string text) =>
+        TryParseChangedFile(text, out var file, out var error) ? file : throw new FormatException(error);
+
+    /// <summary>
+    /// <c>PATH</c> or <c>PATH:ADDED:DELETED</c>. A value with a colon must end in two whole numbers: <c>web/app.css:x:y</c>
+    /// or <c>web/app.css:30</c> is a mistyped count, not a file of that name (a path with a colon needs both counts).
+    /// </summary>
+    public static bool TryParseChangedFile(string text, out ChangedFile file, out string? error)
     {
         var parts = text.Split(':');
+        if (parts.Length == 1 && text.Length > 0)
+        {
+            (file, error) = (new ChangedFile(text), null);
+            return true;
+        }
         if (parts.Length >= 3
             && int.TryParse(parts[^2], NumberStyles.None, CultureInfo.InvariantCulture, out var added)
-            && int.TryParse(parts[^1], NumberStyles.None, CultureInfo.InvariantCulture, out var deleted))
+            && int.TryParse(parts[^1], NumberStyles.None, CultureInfo.InvariantCulture, out var deleted)
+            && string.Join(':', parts[..^2]) is { Length: > 0 } path)
         {
-            return new ChangedFile(string.Join(':', parts[..^2]), added, deleted);
+            (file, error) = (new ChangedFile(path, added, deleted), null);
+            return true;
         }
-        return new ChangedFile(text);
+        file = null!;
+        error = $"--changed-file '{text}' is not PATH[:ADDED:DELETED]: give the path alone, or with whole numbers of added and deleted lines (e.g. web/app.css:30:5); a path that contains ':' needs both counts";
+        return false;
     }
 
     private static string? Text(JsonElement element, string name) =>

@@ -41,14 +41,14 @@ internal sealed record HookDiscovery(GitLabGroup Group, bool OnGroup, string? Un
         }
     }
 
-    /// <summary>Finds the group or writes why not; null means exit with <see cref="CliExit.Failed"/>.</summary>
+    /// <summary>Finds the group (for install and uninstall) or writes why not; null means exit with <see cref="CliExit.Failed"/>.</summary>
     public static async Task<GitLabGroup?> FindGroupAsync(IHookAdmin gitlab, string path, TextWriter output, CancellationToken cancellationToken)
     {
         var group = await gitlab.FindGroupAsync(path, cancellationToken);
         if (group is null)
         {
             output.WriteLine($"✗ Group '{path}' was not found, or the token's user cannot see it.");
-            output.WriteLine("  fix: pass the group's full path (e.g. acme/platform) and make the bot user a member of it.");
+            output.WriteLine($"  fix: pass the group's full path (e.g. acme/platform); {CliGitLab.OwnerTokenNeeded}.");
         }
         return group;
     }

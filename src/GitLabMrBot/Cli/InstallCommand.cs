@@ -104,7 +104,7 @@ public static class InstallCommand
         var failed = 0;
         foreach (var target in found.Targets.Where(t => t.Error is not null))
         {
-            output.WriteLine($"  ✗ {target.Owner}: cannot read its webhooks: {CliGitLab.Describe(target.Error!)}");
+            output.WriteLine($"  ✗ {target.Owner}: cannot read its webhooks: {CliGitLab.Describe(target.Error!, CliGitLab.Token.GroupOwner)}");
             failed++;
         }
         var plans = found.Targets.Where(t => t.Error is null).SelectMany(t => PlanFor(t, hookUrl, secret)).ToList();
@@ -171,7 +171,7 @@ public static class InstallCommand
             }
             catch (GitLabApiException e)
             {
-                output.WriteLine($"  ✗ {plan.Owner}: {CliGitLab.Describe(e)}");
+                output.WriteLine($"  ✗ {plan.Owner}: {CliGitLab.Describe(e, CliGitLab.Token.GroupOwner)}");
                 failed++;
             }
         }

@@ -31,6 +31,17 @@ internal static class SimulateCommand
             Description = "A file the merge request changes, with its added and deleted line counts; repeat for each file",
             HelpName = "PATH[:ADDED:DELETED]",
         };
+        // A bad count is a usage error, reported before anything is read.
+        changedFiles.Validators.Add(result =>
+        {
+            foreach (var token in result.Tokens)
+            {
+                if (!EventSnapshotReader.TryParseChangedFile(token.Value, out _, out var error))
+                {
+                    result.AddError(error!);
+                }
+            }
+        });
         var author = new Option<string>("--author") { Description = "The author's username, for author conditions (the payload names the author only by id)", HelpName = "USERNAME" };
         var command = new Command("simulate", Description) { eventFile, changedFiles, author, SettingOption.Config() };
         command.SetAction(result => RunAsync(
@@ -65,7 +76,7 @@ internal static class SimulateCommand
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException or FormatException)
         {
-            await error.WriteLineAsync($"simulate: cannot read the event {eventPath}: {e.Message}");
+            await error.WriteLineAsync($"simulate: cannot read the event {eventPath}: {e.Message} (check --event: the path of a Merge Request Hook or Note Hook payload saved as JSON)");
             return CommandLine.Invalid;
         }
 

@@ -65,7 +65,7 @@ public static class UninstallCommand
         {
             if (target.Error is not null)
             {
-                output.WriteLine($"  ✗ {target.Owner}: cannot read its webhooks: {CliGitLab.Describe(target.Error)}");
+                output.WriteLine($"  ✗ {target.Owner}: cannot read its webhooks: {CliGitLab.Describe(target.Error, CliGitLab.Token.GroupOwner)}");
                 failed++;
                 continue;
             }
@@ -82,7 +82,7 @@ public static class UninstallCommand
                 }
                 catch (GitLabApiException e)
                 {
-                    output.WriteLine($"  ✗ {target.Owner}: {CliGitLab.Describe(e)}");
+                    output.WriteLine($"  ✗ {target.Owner}: {CliGitLab.Describe(e, CliGitLab.Token.GroupOwner)}");
                     failed++;
                 }
             }

@@ -49,6 +49,16 @@ public sealed class GitLabClientOptions
     [Range(typeof(TimeSpan), "00:00:00.010", "01:00:00")]
     public TimeSpan TotalTimeout { get; set; } = TimeSpan.FromMinutes(3);
 
+    /// <summary>
+    /// Retries after a connection GitLab never accepted (refused, host name not resolved), each after
+    /// <see cref="ConnectFailureRetryDelay"/>; null (the server's case) retries them like any failure. Set in code by the
+    /// command line, not read from configuration: a person at a terminal must hear at once that GitLab is unreachable.
+    /// </summary>
+    internal int? ConnectFailureRetryAttempts { get; set; }
+
+    /// <summary>The wait before a retry of <see cref="ConnectFailureRetryAttempts"/>.</summary>
+    internal TimeSpan ConnectFailureRetryDelay { get; set; } = TimeSpan.FromMilliseconds(250);
+
     /// <summary>How often a note create is tried in all (each retry looks for the note's marker first).</summary>
     [Range(1, 10)]
     public int NoteCreateAttempts { get; set; } = 3;

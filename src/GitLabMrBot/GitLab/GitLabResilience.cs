@@ -50,9 +50,13 @@ public static partial class GitLabResilience
 
         // Our DelayGenerator reads Retry-After and also RateLimit-Reset.
         ShouldRetryAfterHeader = false,
-        ShouldHandle = args => ValueTask.FromResult(ShouldRetry(args.Outcome, args.Context, options, timeProvider)),
+        ShouldHandle = args => ValueTask.FromResult(
+            !(GitLabRetryRules.NeverConnected(args.Outcome.Exception) && args.AttemptNumber >= options.ConnectFailureRetryAttempts)
+            && ShouldRetry(args.Outcome, args.Context, options, timeProvider)),
         DelayGenerator = args => ValueTask.FromResult(
-            args.Outcome.Result is { } response ? GitLabRetryRules.ServerDelay(response, timeProvider.GetUtcNow()) : null),
+            args.Outcome.Result is { } response ? GitLabRetryRules.ServerDelay(response, timeProvider.GetUtcNow())
+            : options.ConnectFailureRetryAttempts is not null && GitLabRetryRules.NeverConnected(args.Outcome.Exception) ? options.ConnectFailureRetryDelay
+            : null),
         OnRetry = args =>
         {
             var request = args.Outcome.Result?.RequestMessage ?? args.Context.GetRequestMessage();

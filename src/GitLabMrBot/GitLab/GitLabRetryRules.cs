@@ -46,6 +46,13 @@ public static class GitLabRetryRules
         return ((IDictionary<string, object?>)request.Options).TryGetValue(RetrySafeOption, out var flag) && flag is true;
     }
 
+    /// <summary>
+    /// True when no connection to GitLab was made (refused, host name not resolved): the request never left, and
+    /// nothing answers at that address now.
+    /// </summary>
+    public static bool NeverConnected(Exception? e) =>
+        e is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError };
+
     /// <summary>Answers that mean "try again later": 408, 429 and every 5xx.</summary>
     public static bool IsTransientStatus(HttpStatusCode status) =>
         status is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests || (int)status >= 500;

@@ -34,7 +34,7 @@ public static class BotApplication
         builder.Services.AddHealth();
         builder.Services.AddObservability(builder.Configuration);
         builder.Services.AddAdmin();
-        builder.Services.AddCarter(configurator: c => c.WithModule<WebhookModule>().WithModule<AdminModule>());
+        builder.Services.AddCarter(configurator: c => c.WithModule<WebhookModule>().WithModule<AdminModule>().WithModule<Admin.Status.StatusModule>());
         return builder;
     }
 

@@ -2,7 +2,9 @@ using GitLabMrBot.Admin;
 using GitLabMrBot.FunctionalTests.EndToEnd;
 using GitLabMrBot.FunctionalTests.Inbox;
 using GitLabMrBot.Inbox;
+using GitLabMrBot.Storage;
 using GitLabMrBot.TestGitLab;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
 
@@ -12,7 +14,7 @@ namespace GitLabMrBot.FunctionalTests.Admin;
 /// Issue 13 item 8 in a real browser: Debian's chromium, driven by Playwright for .NET, against the bot on real HTTP with
 /// the test GitLab. A person signs in, sees a dead letter, clicks Retry and sees the delivery processed.
 /// </summary>
-public sealed class StatusPageBrowserTests
+public sealed class StatusPageBrowserTests(Chromium chromium) : IClassFixture<Chromium>
 {
     /// <summary>
     /// Where the screenshot goes: <c>MRBOT_STATUS_SCREENSHOT</c> (relative to the repository; <c>docs/status-page.png</c> is the
@@ -40,19 +42,13 @@ public sealed class StatusPageBrowserTests
         });
         // Every label write fails until the fault is cleared: the MR's delivery becomes a dead letter.
         env.GitLab.InjectFault("PUT", "/projects/:id/merge_requests/:merge_request_iid", Fault.ServerError(), times: 1000);
+        // GitLab throttles the first read once (429 with its RateLimit-* headers): the page shows the headroom it said.
+        env.GitLab.InjectFault("GET", "/projects/:id/merge_requests/:merge_request_iid", Fault.RateLimited(retryAfterSeconds: 1));
         var mr = env.GitLab.OpenMergeRequest(env.Project, env.Alice, "Style the app", "styles", files: CssFiles, labels: [HostileLabel]);
         await Eventually.HoldsAsync(async () => (await env.Bot.Store.ListAsync(DeliveryStatus.Dead, CancellationToken.None)).Count == 1, "one dead letter");
         var dead = (await env.Bot.Store.ListAsync(DeliveryStatus.Dead, CancellationToken.None)).Single();
 
-        using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = ChromiumPath(),
-            Headless = true,
-            // CI runs as root, where chromium's sandbox refuses to start.
-            Args = ["--no-sandbox"],
-        });
-        var context = await browser.NewContextAsync(new BrowserNewContextOptions
+        await using var context = await chromium.Browser.NewContextAsync(new BrowserNewContextOptions
         {
             BaseURL = env.Bot.Address.ToString(),
             ViewportSize = new ViewportSize { Width = 1280, Height = 800 },
@@ -79,7 +75,9 @@ public sealed class StatusPageBrowserTests
         var row = page.Locator($"#delivery-{dead.Id}");
         await Expect(row).ToContainTextAsync("Merge Request Hook");
         await Expect(row).ToContainTextAsync("500");
-        await Expect(page.Locator("#gitlab")).ToContainTextAsync("@mrbot");
+        await Expect(page.Locator("#gitlab")).ToContainTextAsync("answers as @mrbot");
+        await Expect(page.Locator("#gitlab")).ToContainTextAsync("0 of 2000 left");
+        await Expect(page.Locator("#gitlab")).ToContainTextAsync("PUT /projects/:id/merge_requests/:iid → 500");
         await Expect(page.Locator("#bot")).ToContainTextAsync("SQLite");
 
         var screenshot = ScreenshotPath();
@@ -96,7 +94,8 @@ public sealed class StatusPageBrowserTests
         await row.GetByRole(AriaRole.Button, new() { Name = "Retry" }).ClickAsync();
         await Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync($"Delivery {dead.Id} re-queued");
         await Eventually.HoldsAsync(() => env.GitLab.GetMergeRequest(mr).Labels.Contains("frontend"), "the label written after the retry");
-        await env.WaitForQuietAsync();
+        var log = env.Bot.Services.GetRequiredService<IDecisionLog>();
+        await Eventually.HoldsAsync(async () => (await log.ListRecentAsync(1, CancellationToken.None)) is [{ Outcome: DecisionOutcomes.Changed }], "the retry's evaluation recorded");
 
         await page.GotoAsync("/status");
         await Expect(page.Locator($"#delivery-{dead.Id}")).ToHaveCountAsync(0);
@@ -114,9 +113,7 @@ public sealed class StatusPageBrowserTests
     public async Task Item8_the_page_needs_no_external_asset_and_fits_a_phone()
     {
         await using var env = await BotWithGitLab.StartAsync(settings: new Dictionary<string, string?> { [AdminToken.Key] = AdminSecret });
-        using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = ChromiumPath(), Headless = true, Args = ["--no-sandbox"] });
-        var context = await browser.NewContextAsync(new BrowserNewContextOptions
+        await using var context = await chromium.Browser.NewContextAsync(new BrowserNewContextOptions
         {
             BaseURL = env.Bot.Address.ToString(),
             ViewportSize = new ViewportSize { Width = 390, Height = 844 },
@@ -137,15 +134,6 @@ public sealed class StatusPageBrowserTests
         Assert.True(await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth"), "the page scrolls sideways on a phone");
     }
 
-    /// <summary>Chromium's path; a clear failure (never a skip) when it is not installed.</summary>
-    internal static string ChromiumPath()
-    {
-        var path = Environment.GetEnvironmentVariable(ChromiumKey) is { Length: > 0 } set ? set : "/usr/bin/chromium";
-        Assert.True(File.Exists(path),
-            $"The browser tests need Debian's chromium at {path} (set {ChromiumKey} to its path, or install it: apt-get install -y chromium; .ci/services does).");
-        return path;
-    }
-
     private static string ScreenshotPath() =>
         Environment.GetEnvironmentVariable(ScreenshotKey) is { Length: > 0 } path
             ? Path.GetFullPath(path, RepositoryRoot())
@@ -161,5 +149,48 @@ public sealed class StatusPageBrowserTests
             }
         }
         throw new InvalidOperationException($"No GitLabMrBot.sln above {AppContext.BaseDirectory}.");
+    }
+}
+
+/// <summary>
+/// One headless chromium for the browser tests of a class (each test has its own context: its own cookies). Debian's
+/// chromium by its path, driven by Playwright's bundled driver; no browser is downloaded.
+/// </summary>
+public sealed class Chromium : IAsyncLifetime
+{
+    private IPlaywright? _playwright;
+    private IBrowser? _browser;
+
+    public IBrowser Browser => _browser ?? throw new InvalidOperationException("Chromium has not started.");
+
+    public async Task InitializeAsync()
+    {
+        _playwright = await Playwright.CreateAsync();
+        _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = Path(),
+            Headless = true,
+            // CI runs as root, where chromium's sandbox refuses to start.
+            Args = ["--no-sandbox"],
+        });
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_browser is not null)
+        {
+            await _browser.DisposeAsync();
+        }
+        _playwright?.Dispose();
+    }
+
+    /// <summary>Chromium's path; a clear failure (never a skip) when it is not installed.</summary>
+    private static string Path()
+    {
+        var path = Environment.GetEnvironmentVariable(StatusPageBrowserTests.ChromiumKey) is { Length: > 0 } set ? set : "/usr/bin/chromium";
+        return File.Exists(path)
+            ? path
+            : throw new FileNotFoundException(
+                $"The browser tests need Debian's chromium at {path}: install it (apt-get install -y chromium; .ci/services does) or set {StatusPageBrowserTests.ChromiumKey} to its path.", path);
     }
 }

@@ -1,10 +1,13 @@
 using System.Net;
 using System.Net.Http.Headers;
+using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 using GitLabMrBot.Admin;
+using GitLabMrBot.Configuration;
 using GitLabMrBot.FunctionalTests.Inbox;
 using GitLabMrBot.FunctionalTests.Infrastructure;
 using GitLabMrBot.Inbox;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace GitLabMrBot.FunctionalTests.Admin;
 
@@ -172,6 +175,36 @@ public sealed partial class StatusPageTests
         using var missing = await browser.PostAsync("/status/deliveries/999999/drop", Form(page));
         Assert.Contains("was not dead", await (await browser.GetAsync(again.Headers.Location)).Content.ReadAsStringAsync(), StringComparison.Ordinal);
         Assert.Contains("The store has no delivery 999999", await (await browser.GetAsync(missing.Headers.Location)).Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Item8_the_page_names_the_config_in_force_by_its_hash_and_counts_refused_reloads()
+    {
+        await using var host = await StartAsync(AdminSecret);
+        var config = host.Services.GetRequiredService<PolicyConfigProvider>();
+        var hash = Convert.ToHexStringLower(SHA256.HashData(await File.ReadAllBytesAsync(config.Path)))[..12];
+
+        var before = await PageAsync(host);
+        await File.WriteAllTextAsync(config.Path, "{ not json");
+        Assert.False(config.Reload().IsValid);
+        var after = await PageAsync(host);
+
+        Assert.Contains($"<code>{hash}</code>", before, StringComparison.Ordinal);
+        Assert.Contains("0 accepted, ", before, StringComparison.Ordinal);
+        Assert.Contains(">0 refused<", before, StringComparison.Ordinal);
+        // The refused edit leaves the previous config in force, and the page says one was refused.
+        Assert.Contains($"<code>{hash}</code>", after, StringComparison.Ordinal);
+        Assert.Contains(">1 refused<", after, StringComparison.Ordinal);
+        Assert.Contains("SQLite ", after, StringComparison.Ordinal);
+
+        static async Task<string> PageAsync(BotHost host)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/status");
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", AdminSecret);
+            using var response = await host.Client.SendAsync(request);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            return await response.Content.ReadAsStringAsync();
+        }
     }
 
     internal static async Task<string> DeadLetterAsync(BotHost host)

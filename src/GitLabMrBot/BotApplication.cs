@@ -39,7 +39,7 @@ public static class BotApplication
         // none; the modules are listed, so nothing is scanned (a test checks every ICarterModule of the bot is listed).
         builder.Services.AddCarter(
             new DependencyContextAssemblyCatalog(assemblies: [typeof(BotApplication).Assembly]),
-            c => c.WithModule<WebhookModule>().WithModule<AdminModule>().WithEmptyValidators().WithEmptyResponseNegotiators());
+            c => c.WithModule<WebhookModule>().WithModule<AdminModule>().WithModule<Admin.Status.StatusModule>().WithEmptyValidators().WithEmptyResponseNegotiators());
         return builder;
     }
 

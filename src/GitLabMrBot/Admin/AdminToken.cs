@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Text;
 using GitLabMrBot.Configuration;
 using GitLabMrBot.Webhooks;
 using Microsoft.Net.Http.Headers;
@@ -16,7 +18,12 @@ public sealed class AdminToken
 
     private const string Scheme = "Bearer ";
 
+    // What the status page's sign-in cookie holds: derived from the token, so the cookie never carries the token itself, a
+    // new token signs every browser out, and the bot keeps no session state (any instance, any restart accepts it).
+    private static readonly byte[] CookiePurpose = "GitLabMrBot status sign-in v1"u8.ToArray();
+
     private readonly WebhookTokenComparer? _comparer;
+    private readonly WebhookTokenComparer? _cookieComparer;
 
     public AdminToken(IConfiguration configuration, BotSettings settings)
     {
@@ -31,6 +38,8 @@ public sealed class AdminToken
             return;
         }
         _comparer = new WebhookTokenComparer([token]);
+        SignInCookieValue = System.Buffers.Text.Base64Url.EncodeToString(HMACSHA256.HashData(Encoding.UTF8.GetBytes(token), CookiePurpose));
+        _cookieComparer = new WebhookTokenComparer([SignInCookieValue]);
     }
 
     /// <summary>True when the operator routes exist.</summary>
@@ -38,6 +47,15 @@ public sealed class AdminToken
 
     /// <summary>Why a configured token was not taken; null when it was, or none is set.</summary>
     public string? RefusedBecause { get; }
+
+    /// <summary>The status page's sign-in cookie value (an HMAC of the token); null when the routes are off.</summary>
+    internal string? SignInCookieValue { get; }
+
+    /// <summary>True when <paramref name="presented"/> (typed into the sign-in form) is the admin token; fixed time.</summary>
+    public bool Matches(string? presented) => _comparer is not null && _comparer.Matches(presented?.Trim());
+
+    /// <summary>True when <paramref name="cookie"/> is the sign-in cookie's value for the current token; fixed time.</summary>
+    public bool AcceptsCookie(string? cookie) => _cookieComparer is not null && _cookieComparer.Matches(cookie);
 
     /// <summary>True when the request carries <c>Authorization: Bearer</c> with the admin token.</summary>
     public bool Accepts(HttpRequest request)

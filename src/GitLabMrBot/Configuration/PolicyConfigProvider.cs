@@ -24,13 +24,18 @@ public sealed partial class PolicyConfigProvider : IDisposable
     private volatile Loaded? _current;
     private IReadOnlyList<ConfigError> _lastErrors = [];
     private long _reloadAttempts;
+    private long _reloadsAccepted;
+    private long _reloadsRefused;
     private PhysicalFileProvider? _watcher;
     private PhysicalFileProvider? _poller;
     private IDisposable? _subscription;
     private ITimer? _debounceTimer;
     private bool _disposed;
 
-    private sealed record Loaded(CompiledConfig Config, byte[] Hash);
+    private sealed record Loaded(CompiledConfig Config, byte[] Hash)
+    {
+        public DateTimeOffset At { get; init; }
+    }
 
     public PolicyConfigProvider(string path, TimeProvider time, ILogger<PolicyConfigProvider> logger, PolicyConfigProviderOptions? options = null)
     {
@@ -60,6 +65,11 @@ public sealed partial class PolicyConfigProvider : IDisposable
 
     /// <summary>How many times the file was read again after a change (valid or not).</summary>
     public long ReloadAttempts => Interlocked.Read(ref _reloadAttempts);
+
+    /// <summary>Which config is in force, for operators: a short hash of the file's bytes and when it was loaded; null before the first load.</summary>
+    public ConfigVersion? Version => _current is { } loaded
+        ? new ConfigVersion(Convert.ToHexStringLower(loaded.Hash.AsSpan(0, 6)), loaded.At, Interlocked.Read(ref _reloadsAccepted), Interlocked.Read(ref _reloadsRefused))
+        : null;
 
     /// <summary>Raised after a new valid config is swapped in.</summary>
     public event EventHandler<CompiledConfig>? Reloaded;
@@ -94,7 +104,7 @@ public sealed partial class PolicyConfigProvider : IDisposable
             var (result, hash) = Read();
             if (result.IsValid)
             {
-                _current = new Loaded(result.Config, hash!);
+                _current = new Loaded(result.Config, hash!) { At = _time.GetUtcNow() };
                 Log.Loaded(_logger, Path, result.Config.Policies.Count);
             }
             else
@@ -132,6 +142,7 @@ public sealed partial class PolicyConfigProvider : IDisposable
             {
                 Volatile.Write(ref _lastErrors, result.Errors);
                 Log.ReloadRefused(_logger, Path, result.Errors.Count, result.Describe(Path));
+                Interlocked.Increment(ref _reloadsRefused);
                 BotTelemetry.ConfigReloads.Add(1, new KeyValuePair<string, object?>("outcome", "refused"));
                 return result;
             }
@@ -140,7 +151,8 @@ public sealed partial class PolicyConfigProvider : IDisposable
             {
                 return new ConfigLoadResult(previous.Config, []);
             }
-            _current = new Loaded(result.Config, hash!);
+            _current = new Loaded(result.Config, hash!) { At = _time.GetUtcNow() };
+            Interlocked.Increment(ref _reloadsAccepted);
             Log.Reloaded(_logger, Path, result.Config.Policies.Count);
             BotTelemetry.ConfigReloads.Add(1, new KeyValuePair<string, object?>("outcome", "accepted"));
         }
@@ -261,6 +273,12 @@ public sealed partial class PolicyConfigProvider : IDisposable
         public static partial void CannotWatch(ILogger logger, string path, string reason);
     }
 }
+
+/// <param name="Hash">The first 12 hex digits of the SHA-256 of the file in force (<c>sha256sum bot.config.json</c> starts with them).</param>
+/// <param name="LoadedAt">When that file was loaded.</param>
+/// <param name="ReloadsAccepted">Edits taken since the start.</param>
+/// <param name="ReloadsRefused">Edits refused since the start (the previous config stayed).</param>
+public sealed record ConfigVersion(string Hash, DateTimeOffset LoadedAt, long ReloadsAccepted, long ReloadsRefused);
 
 public sealed record PolicyConfigProviderOptions
 {

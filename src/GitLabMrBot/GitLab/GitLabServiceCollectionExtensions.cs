@@ -30,6 +30,7 @@ public static class GitLabServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<GitLabRateLimiter>();
         services.TryAddSingleton<GitLabIdentityCache>();
+        services.TryAddSingleton<GitLabHeadroom>();
         services.TryAddSingleton<GitLabCertificateTrust>();
         services.TryAddSingleton<PeopleLimits>();
         services.TryAddTransient<GitLabHeadersHandler>();

@@ -25,7 +25,7 @@ public sealed class GitLabTelemetryHandler : DelegatingHandler
 }
 
 /// <summary>Innermost GitLab handler, every attempt: remembers GitLab's <c>RateLimit-Remaining</c> (docs/gitlab-behaviour.md §3.8).</summary>
-public sealed class GitLabRateLimitHeaderHandler : DelegatingHandler
+public sealed class GitLabRateLimitHeaderHandler(GitLabHeadroom headroom) : DelegatingHandler
 {
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
@@ -37,15 +37,31 @@ public sealed class GitLabRateLimitHeaderHandler : DelegatingHandler
                 context.AddCustomTag("url.template", template);
             }
         });
-        var response = await base.SendAsync(request, cancellationToken);
-        if (response.Headers.TryGetValues("RateLimit-Remaining", out var values)
-            && long.TryParse(values.FirstOrDefault(), NumberStyles.None, CultureInfo.InvariantCulture, out var remaining))
+        request.Options.TryGetValue(BotTelemetry.UrlTemplateKey, out var called);
+        HttpResponseMessage response;
+        try
         {
-            BotTelemetry.ObserveRateLimitRemaining(remaining);
+            response = await base.SendAsync(request, cancellationToken);
         }
+        catch (HttpRequestException e)
+        {
+            headroom.Failed(request.Method.Method, called, e.Message);
+            throw;
+        }
+        var remaining = Header(response, "RateLimit-Remaining");
+        if (remaining is { } left)
+        {
+            BotTelemetry.ObserveRateLimitRemaining(left);
+        }
+        headroom.Answered(request.Method.Method, called, (int)response.StatusCode, remaining, Header(response, "RateLimit-Limit"));
         return response;
     }
+
+    private static long? Header(HttpResponseMessage response, string name) =>
+        response.Headers.TryGetValues(name, out var values)
+            && long.TryParse(values.FirstOrDefault(), NumberStyles.None, CultureInfo.InvariantCulture, out var value) ? value : null;
 }
+
 
 /// <summary>The endpoint template of a GitLab call, in GitLab's own notation.</summary>
 public static class GitLabCallTemplate

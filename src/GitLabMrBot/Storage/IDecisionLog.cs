@@ -20,6 +20,9 @@ public interface IDecisionLog
     /// <summary>The MR's records, newest first, at most <paramref name="limit"/>.</summary>
     Task<IReadOnlyList<DecisionRecord>> ListAsync(long projectId, long iid, int limit, CancellationToken cancellationToken);
 
+    /// <summary>The newest records of every MR together, newest first, at most <paramref name="limit"/> (the status page's recent evaluations).</summary>
+    Task<IReadOnlyList<DecisionRecord>> ListRecentAsync(int limit, CancellationToken cancellationToken);
+
     /// <summary>The id of the project with this path (<c>group/project</c>) as the log last saw it; null when it never did.</summary>
     Task<long?> FindProjectIdAsync(string projectPath, CancellationToken cancellationToken);
 }

@@ -144,6 +144,21 @@ public abstract class OperatorStoreContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Item8_the_recent_evaluations_of_every_MR_come_newest_first_up_to_the_limit()
+    {
+        var log = Opened(OpenDecisionLog());
+        var start = DateTimeOffset.UtcNow.AddMinutes(-10);
+        await log.AppendAsync(Record(1, 2, start, "a"), 20, start.AddDays(-1), CancellationToken.None);
+        await log.AppendAsync(Record(1, 3, start.AddMinutes(1), "b"), 20, start.AddDays(-1), CancellationToken.None);
+        await log.AppendAsync(Record(4, 2, start.AddMinutes(2), "c"), 20, start.AddDays(-1), CancellationToken.None);
+        await log.AppendAsync(Record(1, 2, start.AddMinutes(3), "d"), 20, start.AddDays(-1), CancellationToken.None);
+
+        Assert.Equal(["d", "c", "b"], (await log.ListRecentAsync(3, CancellationToken.None)).Select(r => r.Detail));
+        Assert.Equal(["d", "c", "b", "a"], (await log.ListRecentAsync(50, CancellationToken.None)).Select(r => r.Detail));
+        Assert.Equal([(1L, 2L), (4L, 2L)], (await log.ListRecentAsync(2, CancellationToken.None)).Select(r => (r.ProjectId, r.Iid)));
+    }
+
+    [Fact]
     public async Task Item5_a_record_is_bounded_however_large_the_evaluation()
     {
         var log = Opened(OpenDecisionLog());

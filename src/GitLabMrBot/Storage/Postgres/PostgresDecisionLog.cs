@@ -55,13 +55,16 @@ public sealed class PostgresDecisionLog(PostgresDatabase database) : IDecisionLo
             list.Parameters.AddWithValue("project", projectId);
             list.Parameters.AddWithValue("iid", iid);
             list.Parameters.AddWithValue("limit", Math.Max(0, limit));
-            var records = new List<DecisionRecord>();
-            await using var reader = await list.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                records.Add(DecisionRecord.FromJson(reader.GetInt64(0), reader.GetString(1)));
-            }
-            return records;
+            return await ReadAsync(list, cancellationToken);
+        }, cancellationToken);
+
+    public Task<IReadOnlyList<DecisionRecord>> ListRecentAsync(int limit, CancellationToken cancellationToken) =>
+        database.RunAsync<IReadOnlyList<DecisionRecord>>(What, async (connection, _) =>
+        {
+            // The identity's order is the order records were stored in: the primary key serves it.
+            await using var list = new NpgsqlCommand("SELECT id, record FROM mrbot_decisions ORDER BY id DESC LIMIT @limit", connection);
+            list.Parameters.AddWithValue("limit", Math.Max(0, limit));
+            return await ReadAsync(list, cancellationToken);
         }, cancellationToken);
 
     public Task<long?> FindProjectIdAsync(string projectPath, CancellationToken cancellationToken) =>
@@ -72,6 +75,17 @@ public sealed class PostgresDecisionLog(PostgresDatabase database) : IDecisionLo
             find.Parameters.AddWithValue("path", projectPath.Trim('/'));
             return await find.ExecuteScalarAsync(cancellationToken) is long id ? id : (long?)null;
         }, cancellationToken);
+
+    private static async Task<IReadOnlyList<DecisionRecord>> ReadAsync(NpgsqlCommand command, CancellationToken cancellationToken)
+    {
+        var records = new List<DecisionRecord>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            records.Add(DecisionRecord.FromJson(reader.GetInt64(0), reader.GetString(1)));
+        }
+        return records;
+    }
 
     private static NpgsqlBatchCommand Command(string sql, params (string Name, object Value)[] parameters)
     {

@@ -64,6 +64,18 @@ public sealed class SqliteDecisionLog(SqliteDatabase database) : IDecisionLog
         }));
     }
 
+    public Task<IReadOnlyList<DecisionRecord>> ListRecentAsync(int limit, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return Task.FromResult<IReadOnlyList<DecisionRecord>>(database.Read(What, connection =>
+        {
+            // The primary key's order is the order records were stored in: no index beyond it is needed.
+            using var list = SqliteDatabase.Command(connection, null, "SELECT id, record FROM decisions ORDER BY id DESC LIMIT $limit");
+            list.Parameters.AddWithValue("$limit", Math.Max(0, limit));
+            return Read(list);
+        }));
+    }
+
     public Task<long?> FindProjectIdAsync(string projectPath, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();

@@ -147,4 +147,26 @@ public sealed class ProjectFileTests
         // .gitlab/mrbot.json exists, so .mrbot.json is not asked for; and the blob is read once for both MRs.
         Assert.Single(env.GitLab.Requests, r => r.Method == "GET" && r.Path.Contains("mrbot.json", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task Item3_reviewers_named_by_a_project_policy_who_are_not_project_members_are_dropped_with_a_reason()
+    {
+        var (env, _) = await StartAsync();
+        await using var __ = env;
+        var bob = env.GitLab.AddUser("bob", "Bob");
+        env.GitLab.AddMember(env.Project, bob, AccessLevel.Developer);
+        env.GitLab.AddUser("outsider", "Out Sider");
+        PushProjectFile(env, """
+            { "policies": [ { "name": "ios-review", "when": { "changedFiles": ["ios/**"] },
+                              "then": { "reviewers": { "users": ["outsider", "alice"], "count": 2 } } } ] }
+            """);
+        await env.WaitForQuietAsync();
+
+        var mr = env.GitLab.OpenMergeRequest(env.Project, bob, "iOS", "ios", files: IosAndWeb);
+        await env.WaitForQuietAsync();
+
+        Assert.Equal(["alice"], env.GitLab.GetMergeRequest(mr).Reviewers);
+        var note = Assert.Single(env.BotNotes(mr));
+        Assert.Contains("`@outsider`: not a member of this project", note, StringComparison.Ordinal);
+    }
 }

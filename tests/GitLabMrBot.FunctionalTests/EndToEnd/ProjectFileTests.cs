@@ -1,4 +1,5 @@
 using GitLabMrBot.TestGitLab;
+using Xunit.Abstractions;
 
 namespace GitLabMrBot.FunctionalTests.EndToEnd;
 
@@ -6,7 +7,7 @@ namespace GitLabMrBot.FunctionalTests.EndToEnd;
 /// Issue 14: each project's own <c>.gitlab/mrbot.json</c>, read from its default branch, merged into the group's
 /// <c>bot.config.json</c> within what its <c>projects</c> section allows; against the test GitLab over real HTTP.
 /// </summary>
-public sealed class ProjectFileTests
+public sealed class ProjectFileTests(ITestOutputHelper output)
 {
     private const string GroupConfig = """
         {
@@ -115,6 +116,7 @@ public sealed class ProjectFileTests
         Assert.Contains("`.gitlab/mrbot.json` is invalid", note, StringComparison.Ordinal);
         Assert.Contains("line 4", note, StringComparison.Ordinal);
         Assert.Contains("last valid version", note, StringComparison.Ordinal);
+        output.WriteLine(note);
 
         // A valid edit merged through an MR: from then on the new rule applies.
         var edit = env.GitLab.OpenMergeRequest(env.Project, env.Alice, "Tablet rules", "rules", files: new Dictionary<string, string?>

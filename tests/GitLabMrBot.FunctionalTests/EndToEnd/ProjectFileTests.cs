@@ -171,4 +171,25 @@ public sealed class ProjectFileTests(ITestOutputHelper output)
         var note = Assert.Single(env.BotNotes(mr));
         Assert.Contains("`@outsider`: not a member of this project", note, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Item4_the_last_valid_file_survives_a_restart_of_the_bot()
+    {
+        var (env, _) = await StartAsync();
+        await using var __ = env;
+        PushProjectFile(env, MobileRule);
+        await env.WaitForQuietAsync();
+        var first = env.GitLab.OpenMergeRequest(env.Project, env.Alice, "iOS", "ios-1", files: IosAndWeb);
+        await env.WaitForQuietAsync();
+        Assert.Contains("mobile", env.GitLab.GetMergeRequest(first).Labels);
+
+        await env.StopBotAsync();
+        PushProjectFile(env, "{ \"policies\": [ }");
+        await env.StartBotAsync();
+        var second = env.GitLab.OpenMergeRequest(env.Project, env.Alice, "iOS again", "ios-2", files: IosAndWeb);
+        await env.WaitForQuietAsync();
+
+        Assert.Contains("mobile", env.GitLab.GetMergeRequest(second).Labels);
+        Assert.Contains("last valid version", Assert.Single(env.BotNotes(second)), StringComparison.Ordinal);
+    }
 }

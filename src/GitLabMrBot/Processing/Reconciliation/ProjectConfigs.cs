@@ -1,7 +1,11 @@
 using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using GitLabMrBot.Configuration;
 using GitLabMrBot.GitLab;
 using GitLabMrBot.Policies;
+using GitLabMrBot.Storage;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
 
@@ -16,11 +20,11 @@ public sealed record ProjectConfigChoice(CompiledConfig Effective, ProjectFileSt
 /// Only when the group's <c>bot.config.json</c> has a <c>projects</c> section: without it no file is read, no call made.
 /// The lookup is trusted for <see cref="GitLabCacheOptions.TimeToLive"/> or until a push to the default branch
 /// (<see cref="Invalidate"/>); the effective config is compiled once per (group config, blob id). An invalid file keeps the
-/// last valid version of this process in force.
+/// last valid version in force: remembered in memory and in the store (<c>projectfile:42</c>), so a restart keeps it too.
 /// </summary>
 public sealed partial class ProjectConfigs(
-    IMergeRequestReader gitLab, PolicyConfigProvider config, IMemoryCache cache, ProjectConfigMemory memory, ILogger<ProjectConfigs> logger,
-    IOptions<GitLabCacheOptions>? cacheOptions = null)
+    IMergeRequestReader gitLab, PolicyConfigProvider config, IMemoryCache cache, ProjectConfigMemory memory, IBotStateStore state,
+    ILogger<ProjectConfigs> logger, IOptions<GitLabCacheOptions>? cacheOptions = null)
 {
     /// <summary>Where a project's file is looked for; the first that exists wins, so <c>.gitlab/mrbot.json</c> beats <c>.mrbot.json</c>.</summary>
     public static IReadOnlyList<string> LookupOrder { get; } = [".gitlab/mrbot.json", ".mrbot.json"];
@@ -46,6 +50,11 @@ public sealed partial class ProjectConfigs(
         var result = memory.Compiled(projectId, group, file, projectPath);
         if (result.Effective is { } effective)
         {
+            if (memory.LastValid(projectId)?.BlobId != file.BlobId)
+            {
+                // Stored once per new valid blob: a restart with a broken file on the default branch still has this one.
+                await state.SetAsync(StateKey(projectId), JsonSerializer.Serialize(file, ProjectFileJsonContext.Default.ProjectFile), cancellationToken);
+            }
             memory.Remember(projectId, file);
             return new ProjectConfigChoice(effective, Status(file.Path, effective, [], keptPrevious: false));
         }
@@ -55,11 +64,35 @@ public sealed partial class ProjectConfigs(
             Log.Invalid(logger, projectId, file.Path, file.BlobId, result.Errors.Count, string.Join("; ", result.Errors.Take(ErrorsShown)));
         }
         var errors = result.Errors.Take(ErrorsShown).Select(e => e.ToString()).ToList();
-        if (memory.LastValid(projectId) is { } previous && memory.Compiled(projectId, group, previous, projectPath).Effective is { } kept)
+        if ((memory.LastValid(projectId) ?? await StoredAsync(projectId, cancellationToken)) is { } previous && memory.Compiled(projectId, group, previous, projectPath).Effective is { } kept)
         {
             return new ProjectConfigChoice(kept, Status(file.Path, kept, errors, keptPrevious: true));
         }
         return new ProjectConfigChoice(group, Status(file.Path, group, errors, keptPrevious: false));
+    }
+
+    private static string StateKey(long projectId) => string.Create(CultureInfo.InvariantCulture, $"projectfile:{projectId}");
+
+    /// <summary>The last valid file a previous run stored; remembered in memory from then on.</summary>
+    private async Task<ProjectFile?> StoredAsync(long projectId, CancellationToken cancellationToken)
+    {
+        if (await state.GetAsync(StateKey(projectId), cancellationToken) is not { } json)
+        {
+            return null;
+        }
+        try
+        {
+            if (JsonSerializer.Deserialize(json, ProjectFileJsonContext.Default.ProjectFile) is { } stored)
+            {
+                memory.Remember(projectId, stored);
+                return stored;
+            }
+        }
+        catch (JsonException e)
+        {
+            Log.UnreadableStored(logger, projectId, e.Message);
+        }
+        return null;
     }
 
     /// <summary>A push to the project's default branch may have changed its file: the next evaluation looks again.</summary>
@@ -108,11 +141,18 @@ public sealed partial class ProjectConfigs(
     {
         [LoggerMessage(EventId = 4221, Level = LogLevel.Warning, Message = "Project {ProjectId}: {Path} (blob {BlobId}) is invalid ({ErrorCount} errors), the last valid version or the group's policies apply: {Errors}")]
         public static partial void Invalid(ILogger logger, long projectId, string path, string blobId, int errorCount, string errors);
+
+        [LoggerMessage(EventId = 4222, Level = LogLevel.Warning, Message = "Project {ProjectId}: the stored last valid project file is unreadable ({Reason}); the group's policies apply while the file is invalid")]
+        public static partial void UnreadableStored(ILogger logger, long projectId, string reason);
     }
 }
 
 /// <summary>A project's file as read from the default branch.</summary>
 public sealed record ProjectFile(string Path, string BlobId, byte[] Content);
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
+[JsonSerializable(typeof(ProjectFile))]
+internal sealed partial class ProjectFileJsonContext : JsonSerializerContext;
 
 /// <summary>
 /// What the bot remembers about project files for the life of the process: each project's last valid file, the compiled

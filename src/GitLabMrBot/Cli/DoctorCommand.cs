@@ -28,15 +28,20 @@ public static class DoctorCommand
     private const int ListedProjects = 5;
 
     /// <summary>Where the webhook check looks, when given on the command line (else MRBOT_GROUP, MRBOT_PUBLIC_URL).</summary>
-    public sealed record Request(string? Group = null, string? PublicUrl = null);
+    public sealed record Request(string? Group = null, string? PublicUrl = null, string? Project = null);
 
     internal static Command Create(CliContext context)
     {
         var group = CliGitLab.GroupOption(required: false);
         var url = CliGitLab.PublicUrlOption(required: false);
-        var command = new Command("doctor", Description) { group, url, SettingOption.Config(), SettingOption.Database() };
+        var project = new Option<string>("--project")
+        {
+            Description = "Also check this project's own policy file (.gitlab/mrbot.json or .mrbot.json on its default branch)",
+            HelpName = "GROUP/PROJECT",
+        };
+        var command = new Command("doctor", Description) { group, url, SettingOption.Config(), SettingOption.Database(), project };
         command.SetAction((result, cancellationToken) => RunAsync(
-            new Request(result.GetValue(group), result.GetValue(url)),
+            new Request(result.GetValue(group), result.GetValue(url), result.GetValue(project)),
             result.InvocationConfiguration.Output,
             context.Settings(result),
             cancellationToken: cancellationToken));
@@ -70,6 +75,10 @@ public static class DoctorCommand
                 report.Fail("token", "not checked: GitLab did not answer", "fix the gitlab check above, then run doctor again");
             }
             CheckConfig(settings.ConfigPath, configCheck ?? new PolicyConfigCheck(), report);
+            if (request.Project is { } projectPath)
+            {
+                await ProjectFileCheck.RunAsync(services, projectPath, settings.ConfigPath, tokenWorks, report.Pass, report.Fail, cancellationToken);
+            }
             await CheckStoreAsync(settings.Database, time, report, cancellationToken);
             if (tokenWorks)
             {

@@ -21,7 +21,7 @@ internal static class SimulateCommand
         """;
 
     /// <summary>What to simulate: the payload file, the MR's changed files, who wrote it, and the config.</summary>
-    public sealed record Request(string EventPath, IReadOnlyList<string> ChangedFiles, string? Author, string ConfigPath);
+    public sealed record Request(string EventPath, IReadOnlyList<string> ChangedFiles, string? Author, string ConfigPath, string? ProjectConfigPath = null);
 
     public static Command Create(CliContext context)
     {
@@ -43,13 +43,15 @@ internal static class SimulateCommand
             }
         });
         var author = new Option<string>("--author") { Description = "The author's username, for author conditions (the payload names the author only by id)", HelpName = "USERNAME" };
-        var command = new Command("simulate", Description) { eventFile, changedFiles, author, SettingOption.Config() };
+        var projectConfig = ProjectFileOption.Create("--project-config");
+        var command = new Command("simulate", Description) { eventFile, changedFiles, author, SettingOption.Config(), projectConfig };
         command.SetAction(result => RunAsync(
             new Request(
                 result.GetRequiredValue(eventFile),
                 result.GetValue(changedFiles) ?? [],
                 result.GetValue(author),
-                ValidateCommand.ConfigPath(context.Settings(result))),
+                ValidateCommand.ConfigPath(context.Settings(result)),
+                result.GetValue(projectConfig)),
             result.InvocationConfiguration.Output,
             result.InvocationConfiguration.Error));
         return command;
@@ -63,6 +65,17 @@ internal static class SimulateCommand
         {
             await error.WriteAsync(loaded.Describe(configPath));
             return CommandLine.Invalid;
+        }
+
+        var config = loaded.Config;
+        ProjectFileStatus? projectFile = null;
+        if (request.ProjectConfigPath is { } projectPath)
+        {
+            if (await ProjectFileOption.LoadAsync(config, projectPath, configPath, error) is not { } merged)
+            {
+                return CommandLine.Invalid;
+            }
+            (config, projectFile) = merged;
         }
 
         var eventPath = request.EventPath;
@@ -80,7 +93,7 @@ internal static class SimulateCommand
             return CommandLine.Invalid;
         }
 
-        var plan = PolicyEngine.Evaluate(snapshot, loaded.Config);
+        var plan = PolicyEngine.Evaluate(snapshot, config) with { ProjectFile = projectFile };
         await output.WriteAsync(Describe(plan, snapshot, configPath, notes));
         return 0;
     }

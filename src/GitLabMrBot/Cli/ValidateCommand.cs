@@ -11,17 +11,21 @@ internal static class ValidateCommand
 
         Example:
           {CommandLine.ProgramName} validate --config bot.config.json
+          {CommandLine.ProgramName} validate --group bot.config.json --project .gitlab/mrbot.json
         """;
 
     public static Command Create(CliContext context)
     {
-        var command = new Command("validate", Description) { SettingOption.Config() };
+        // --group names the same file as --config, in the words of a check of a project file against its group's.
+        var group = new Option<string>("--group") { Description = "The group's bot.config.json (the same as --config)", HelpName = "PATH" };
+        var project = ProjectFileOption.Create("--project");
+        var command = new Command("validate", Description) { SettingOption.Config(), group, project };
         command.SetAction(result => RunAsync(
-            ConfigPath(context.Settings(result)), result.InvocationConfiguration.Output, result.InvocationConfiguration.Error));
+            result.GetValue(group) ?? ConfigPath(context.Settings(result)), result.InvocationConfiguration.Output, result.InvocationConfiguration.Error, result.GetValue(project)));
         return command;
     }
 
-    public static async Task<int> RunAsync(string path, TextWriter output, TextWriter error)
+    public static async Task<int> RunAsync(string path, TextWriter output, TextWriter error, string? projectPath = null)
     {
         var result = PolicyConfigLoader.LoadFile(path);
         if (!result.IsValid)
@@ -30,10 +34,23 @@ internal static class ValidateCommand
             return CommandLine.Invalid;
         }
         var config = result.Config;
+        if (projectPath is not null)
+        {
+            if (await ProjectFileOption.LoadAsync(config, projectPath, path, error) is not { } merged)
+            {
+                return CommandLine.Invalid;
+            }
+            config = merged.Effective;
+            path = $"{path} + {projectPath}";
+        }
         await output.WriteLineAsync(
             $"{path} is valid: {config.Policies.Count} {(config.Policies.Count == 1 ? "policy" : "policies")}, " +
             $"{config.LabelColors.Count} label colours, size labels {(config.SizeLabels is null ? "off" : "on")}, " +
             $"summary comment {(config.SummaryComment ? "on" : "off")}{(config.DryRun ? ", dry run" : "")}.");
+        if (projectPath is not null)
+        {
+            await output.WriteAsync(ProjectFileOption.Describe(config));
+        }
         return 0;
     }
 

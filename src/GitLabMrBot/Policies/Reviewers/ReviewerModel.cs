@@ -35,6 +35,9 @@ public sealed record PersonFacts(long? Id, bool Blocked = false, UserStatus? Sta
 
     /// <summary>GitLab's spelling of the username, when known (a config may write it in another case).</summary>
     public string? Username { get; init; }
+
+    /// <summary>False when a project's own file names the user and they are no member of the project; null: not asked.</summary>
+    public bool? ProjectMember { get; init; }
 }
 
 /// <summary>Reviewer candidates of one matched policy and how many of them it wants.</summary>
@@ -55,6 +58,9 @@ public enum PassedOverReason
 
     /// <summary>Picked, but GitLab did not keep them (GitLab Free keeps one reviewer), or the slots were filled by a human first.</summary>
     NotApplied,
+
+    /// <summary>Named by a project's own file, but not a member of that project (last: stored decisions keep their numbers).</summary>
+    NotProjectMember,
 }
 
 /// <summary>Someone who could have been picked and was not, and why (shown in the summary comment).</summary>

@@ -230,6 +230,10 @@ public static class ReviewerSelection
         {
             return new PassedOver(user, PassedOverReason.Blocked, "the account is blocked");
         }
+        if (facts.ProjectMember == false)
+        {
+            return new PassedOver(user, PassedOverReason.NotProjectMember, "not a member of this project (named by the project's own policy file)");
+        }
         return null;
     }
 

@@ -69,6 +69,14 @@ public sealed class PeopleDirectory(IGitLabDirectory gitLab, IMemoryCache cache,
         }
     }
 
+    /// <summary>
+    /// Whether the user is a member of the project (direct, inherited or invited: <c>/members/all/:user_id</c>), trusted for
+    /// the cache's time to live. Asked only for people a project's own file names, who must not bring in outsiders.
+    /// </summary>
+    public async Task<bool> IsProjectMemberAsync(long projectId, long userId, CancellationToken cancellationToken) =>
+        await CachedAsync(("member", projectId, userId), PeopleFor, async () =>
+            (bool?)(await gitLab.GetProjectMemberAsync(projectId, userId, cancellationToken) is not null)) ?? false;
+
     public Task<UserStatus?> StatusAsync(long userId, CancellationToken cancellationToken) =>
         CachedAsync(("status", userId), StatusFor, async () =>
             await gitLab.GetUserStatusAsync(userId, cancellationToken) is { } s ? new UserStatus(s.Availability, s.Message, s.Emoji) : new UserStatus(null, null, null));

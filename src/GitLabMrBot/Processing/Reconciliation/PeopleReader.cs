@@ -80,6 +80,14 @@ public sealed partial class PeopleReader(
         {
             var user = await directory.UserAsync(username, cancellationToken);
             people[username] = user is null ? PersonFacts.Unknown : Facts(user);
+            if (user is not null && NamedByProjectFile(snapshot.Config, username))
+            {
+                // A project's own file may not bring in people from outside the project (docs/contract.md §5).
+                people[username] = people[username] with
+                {
+                    ProjectMember = await directory.IsProjectMemberAsync(snapshot.MergeRequest.ProjectId, user.Id, cancellationToken),
+                };
+            }
             fetched++;
         }
         if (needs.RoundRobinSlots is { } slots && snapshot.RoundRobinOffset is null)
@@ -147,6 +155,11 @@ public sealed partial class PeopleReader(
         }
         return candidates;
     }
+
+    private static bool NamedByProjectFile(CompiledConfig config, string username) =>
+        config.Policies.Any(p => p.Origin == PolicyOrigin.Project
+            && (p.Then.Reviewers?.Users.Contains(username, StringComparer.OrdinalIgnoreCase) == true
+                || p.Then.Assignees?.Users.Contains(username, StringComparer.OrdinalIgnoreCase) == true));
 
     private static PersonFacts Facts(DirectoryUser user) => new(user.Id, user.Blocked) { Username = user.Username };
 

@@ -60,7 +60,7 @@ public sealed class ProjectFilePreviewTests
         // Nothing written anywhere but the MR's own evaluation and its one preview note: no label, no note on the other MRs,
         // no project label created for "backend".
         AssertWritesOnlyOn(env, rules);
-        Assert.Single(env.GitLab.Writes, w => w.Method == "POST" && w.Path.EndsWith("/notes", StringComparison.Ordinal) && w.Body.Contains(Marker, StringComparison.Ordinal));
+        Assert.Single(env.GitLab.Writes, w => w.Method == "POST" && w.Path.EndsWith("/notes", StringComparison.Ordinal) && w.Parameters.Any(p => p.Value.Contains(Marker, StringComparison.Ordinal)));
         Assert.Equal(othersBefore, new[] { orders, users, styles }.Select(mr => (env.GitLab.GetMergeRequest(mr).Labels, env.BotNotes(mr))).ToList(), new SameLabelsAndNotes());
 
         // A push narrows the rule: the same note now lists only the orders MR.
@@ -144,7 +144,7 @@ public sealed class ProjectFilePreviewTests
     private static void AssertWritesOnlyOn(BotWithGitLab env, GitLabMergeRequest mr) =>
         Assert.All(env.GitLab.Writes, w => Assert.True(
             w.Path.EndsWith($"/merge_requests/{mr.Iid}", StringComparison.Ordinal) || w.Path.Contains($"/merge_requests/{mr.Iid}/notes", StringComparison.Ordinal)
-            || (w.Path.EndsWith("/labels", StringComparison.Ordinal) && !w.Body.Contains("backend", StringComparison.Ordinal)),
+            || (w.Path.EndsWith("/labels", StringComparison.Ordinal) && !w.Parameters.Any(p => p.Value == "backend")),
             $"a write elsewhere: {w.Action}"));
 
     private sealed class SameLabelsAndNotes : IEqualityComparer<(IReadOnlyList<string> Labels, IReadOnlyList<string> Notes)>

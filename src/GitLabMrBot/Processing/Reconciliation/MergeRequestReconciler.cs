@@ -20,7 +20,8 @@ public sealed partial class MergeRequestReconciler(
     MergeabilityRechecks rechecks,
     BotNotesStore notesStore,
     ILogger<MergeRequestReconciler> logger,
-    DecisionRecorder decisions) : IMergeRequestReconciler
+    DecisionRecorder decisions,
+    ConfigPreviewer preview) : IMergeRequestReconciler
 {
     public async Task ReconcileAsync(MergeRequestRef mergeRequest, ReconcileContext context, CancellationToken cancellationToken)
     {
@@ -106,6 +107,8 @@ public sealed partial class MergeRequestReconciler(
             // MR's reviewers and assignees are never written again, and the summary names only whom GitLab kept.
             await peopleState.CommitAsync(mergeRequest, applied, cancellationToken);
         }
+        // After the MR's own writes: the preview of a project file it changes (issue 14 item 5) writes only its note.
+        await preview.UpdateAsync(read, compiled, draft.Journal, cancellationToken);
         Log.Reconciled(logger, mergeRequest.ProjectId, mergeRequest.Iid, context.DeliveryIds.Count, outcome.Writes);
     }
 

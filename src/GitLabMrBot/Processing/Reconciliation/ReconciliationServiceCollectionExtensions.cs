@@ -23,6 +23,7 @@ public static class ReconciliationServiceCollectionExtensions
         services.TryAddScoped<PeopleStore>();
         services.TryAddScoped<BotNotesStore>();
         services.TryAddScoped<PeopleReader>();
+        services.TryAddScoped<ConfigPreviewer>();
         services.AddOptions<DecisionLogOptions>().BindConfiguration(DecisionLogOptions.Section).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DecisionLogOptions>, DecisionLogOptionsValidator>());
         services.TryAddSingleton<DecisionRecorder>();

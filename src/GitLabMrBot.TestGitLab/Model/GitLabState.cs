@@ -243,8 +243,10 @@ internal sealed partial class GitLabState
 
     // ---- repository ----
 
+    /// <summary>A branch, a commit sha (or its prefix of 7+), or <c>HEAD</c>: a GitLab repository's HEAD names its default branch.</summary>
     public CommitEntity? FindCommit(ProjectEntity project, string refName) =>
-        project.Branches.TryGetValue(refName, out var sha) ? project.Commits[sha]
+        refName == "HEAD" ? FindCommit(project, project.DefaultBranch)
+        : project.Branches.TryGetValue(refName, out var sha) ? project.Commits[sha]
         : project.Commits.TryGetValue(refName, out var c) ? c
         : project.Commits.Values.FirstOrDefault(c => refName.Length >= 7 && c.Sha.StartsWith(refName, StringComparison.Ordinal));
 

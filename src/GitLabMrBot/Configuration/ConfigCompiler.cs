@@ -15,6 +15,9 @@ internal sealed partial class ConfigCompiler(Action<string, string> report, Func
     private static readonly string[] Strategies = ["least-loaded", "round-robin", "random"];
     private bool _usesCommitMessages;
 
+    /// <summary>Where each policy comes from, by name (a project's effective config); null: all from the group.</summary>
+    internal Func<string, PolicyOrigin>? OriginOf { get; init; }
+
     public CompiledConfig Compile(BotConfig config, string sourceName)
     {
         const string root = JsonPath.Root;
@@ -29,6 +32,7 @@ internal sealed partial class ConfigCompiler(Action<string, string> report, Func
             needsRebase = CheckLabel(label, JsonPath.Property(JsonPath.Property(root, "needsRebase"), "label")) ? label : null;
         }
 
+        var projects = CompileProjects(config.Projects, config.Policies, JsonPath.Property(root, "projects"));
         var sweepGroups = CompileSweepGroups(config.Sweep?.Groups, JsonPath.Property(JsonPath.Property(root, "sweep"), "groups"));
 
         return new CompiledConfig(config, sourceName)
@@ -44,7 +48,53 @@ internal sealed partial class ConfigCompiler(Action<string, string> report, Func
             GitLabUrl = gitLabUrl,
             UsesCommitMessages = _usesCommitMessages,
             Limits = limits,
+            RegexTimeout = regexTimeout,
+            Projects = projects,
         };
+    }
+
+    private CompiledProjects CompileProjects(ProjectsConfig? projects, IReadOnlyList<PolicyConfig?>? policies, string path)
+    {
+        if (projects is null)
+        {
+            return CompiledProjects.Off;
+        }
+        var allow = new HashSet<string>(StringComparer.Ordinal);
+        var allowPath = JsonPath.Property(path, "allow");
+        var allowed = projects.Allow ?? [ProjectConfigCompiler.PoliciesSection];
+        for (var i = 0; i < allowed.Count; i++)
+        {
+            if (allowed[i] is not { } section)
+            {
+                continue;
+            }
+            if (!ProjectConfigCompiler.Sections.Contains(section, StringComparer.Ordinal))
+            {
+                report(JsonPath.Index(allowPath, i), $"\"{section}\" is not a section a project file can set: use some of {string.Join(", ", ProjectConfigCompiler.Sections)}");
+            }
+            allow.Add(section);
+        }
+        var locked = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        var lockAll = projects.Locked is null;
+        var lockedPath = JsonPath.Property(path, "locked");
+        var names = (policies ?? []).Where(p => p?.Name is not null).Select(p => p!.Name).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        for (var i = 0; i < (projects.Locked?.Count ?? 0); i++)
+        {
+            if (projects.Locked![i] is not { } name)
+            {
+                continue;
+            }
+            if (name == "*")
+            {
+                lockAll = true;
+            }
+            else if (!names.Contains(name))
+            {
+                report(JsonPath.Index(lockedPath, i), $"\"{name}\" is not the name of a policy of this file (\"*\" locks them all)");
+            }
+            locked.Add(name);
+        }
+        return new CompiledProjects(true, allow, lockAll, locked);
     }
 
     private List<string> CompileSweepGroups(IReadOnlyList<string>? groups, string path)
@@ -144,7 +194,7 @@ internal sealed partial class ConfigCompiler(Action<string, string> report, Func
             var template = policy.Then is null ? null : CompileActions(policy.Then, JsonPath.Property(policyPath, "then"));
             if (name is not null && when is not null && policy.Then is not null)
             {
-                compiled.Add(new CompiledPolicy(name, when, policy.Then, template));
+                compiled.Add(new CompiledPolicy(name, when, policy.Then, template) { Origin = OriginOf?.Invoke(name) ?? PolicyOrigin.Group });
             }
         }
         return compiled;

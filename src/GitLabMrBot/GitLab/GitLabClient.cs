@@ -108,6 +108,14 @@ public sealed partial class GitLabClient(
         return response.StatusCode == HttpStatusCode.NotFound ? null : response.Content ?? "";
     }
 
+    public async Task<GitLabRepositoryFile?> GetRepositoryFileAsync(long projectId, string filePath, string gitRef, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(gitRef);
+        var encoded = GitLabPaths.EncodeFilePath(filePath);
+        var response = await SendAsync(api.GetRepositoryFileAsync(projectId, encoded, gitRef, cancellationToken), "GET", $"/projects/{projectId}/repository/files/{encoded}", cancellationToken, allowNotFound: true);
+        return response.StatusCode == HttpStatusCode.NotFound ? null : response.Content;
+    }
+
     public async Task<string?> GetBranchHeadAsync(long projectId, string branch, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(branch);

@@ -22,6 +22,12 @@ public interface IMergeRequestReader
 
     /// <summary>A repository file's text at <paramref name="gitRef"/> (default branch when null); null when it does not exist.</summary>
     Task<string?> GetFileAsync(long projectId, string filePath, string? gitRef, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// A repository file with its git blob id at <paramref name="gitRef"/> (<c>HEAD</c>: the default branch); null when it does
+    /// not exist. The blob id changes exactly when the content does, so what is derived from the file can be cached by it.
+    /// </summary>
+    Task<GitLabRepositoryFile?> GetRepositoryFileAsync(long projectId, string filePath, string gitRef, CancellationToken cancellationToken);
 }
 
 /// <summary>Every write the bot makes to GitLab.</summary>

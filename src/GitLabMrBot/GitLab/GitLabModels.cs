@@ -37,6 +37,18 @@ public sealed record GitLabProject
     public string? MergeMethod { get; init; }
 }
 
+/// <summary>
+/// <c>GET /projects/:id/repository/files/:file_path?ref=</c> (docs/gitlab-behaviour.md): the git blob id, which changes exactly
+/// when the content does, and the content base64-encoded.
+/// </summary>
+public sealed record GitLabRepositoryFile
+{
+    public required string BlobId { get; init; }
+    public string? CommitId { get; init; }
+    public string? Encoding { get; init; }
+    public string? Content { get; init; }
+}
+
 public sealed record GitLabDiffRefs
 {
     public string? BaseSha { get; init; }
@@ -254,6 +266,7 @@ public sealed record CreateLabelBody(string Name, string Color, string? Descript
 [JsonSerializable(typeof(List<GitLabMember>))]
 [JsonSerializable(typeof(GitLabUserStatus))]
 [JsonSerializable(typeof(GitLabBranch))]
+[JsonSerializable(typeof(GitLabRepositoryFile))]
 [JsonSerializable(typeof(GitLabErrorBody))]
 [JsonSerializable(typeof(UpdateMergeRequestBody))]
 [JsonSerializable(typeof(NoteBody))]

@@ -92,6 +92,10 @@ public interface IGitLabApi
     [Get("/projects/{projectId}/repository/files/{encodedFilePath}/raw")]
     Task<IApiResponse<string>> GetRawFileAsync(long projectId, [Encoded] string encodedFilePath, [AliasAs("ref")] string? gitRef, CancellationToken cancellationToken);
 
+    /// <summary>The file's blob id and base64 content; <paramref name="encodedFilePath"/> as for <see cref="GetRawFileAsync"/>. GitLab requires <c>ref</c>.</summary>
+    [Get("/projects/{projectId}/repository/files/{encodedFilePath}")]
+    Task<IApiResponse<GitLabRepositoryFile>> GetRepositoryFileAsync(long projectId, [Encoded] string encodedFilePath, [AliasAs("ref")] string gitRef, CancellationToken cancellationToken);
+
     /// <summary><paramref name="encodedBranch"/> is already one escaped segment (<see cref="GitLabPaths.EncodeFilePath"/>: <c>/</c> → <c>%2F</c>).</summary>
     [Get("/projects/{projectId}/repository/branches/{encodedBranch}")]
     Task<IApiResponse<GitLabBranch>> GetBranchAsync(long projectId, [Encoded] string encodedBranch, CancellationToken cancellationToken);

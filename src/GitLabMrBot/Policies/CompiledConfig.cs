@@ -40,6 +40,12 @@ public sealed class CompiledConfig
     /// <summary>The time budget for regular expressions of each evaluation; null: each match is bounded by its own timeout only.</summary>
     public EvaluationLimits? Limits { get; internal init; }
 
+    /// <summary>What project files may set (<c>projects</c>); <see cref="CompiledProjects.Off"/> when the section is absent.</summary>
+    public CompiledProjects Projects { get; internal init; } = CompiledProjects.Off;
+
+    /// <summary>How long one regex match may run; a project's effective config is compiled with the same.</summary>
+    internal TimeSpan? RegexTimeout { get; init; }
+
     /// <summary>Some condition reads commit messages: only then does the reconciler fetch the MR's commits.</summary>
     public bool UsesCommitMessages { get; internal init; }
 }
@@ -55,9 +61,27 @@ public sealed class CompiledPolicy
     }
 
     public string Name { get; }
+
+    /// <summary>Whether the policy comes from the group's <c>bot.config.json</c> or the project's own file (named in the summary).</summary>
+    public PolicyOrigin Origin { get; internal init; }
+
     public ActionsConfig Then { get; }
     internal ICondition When { get; }
     internal IFluidTemplate? Comment { get; }
+}
+
+public enum PolicyOrigin
+{
+    Group,
+    Project,
+}
+
+/// <summary>The <c>projects</c> section: whether project files are read, what they may set, which group policies they may not replace.</summary>
+public sealed record CompiledProjects(bool Enabled, IReadOnlySet<string> Allow, bool LockAll, IReadOnlySet<string> Locked)
+{
+    public static CompiledProjects Off { get; } = new(false, new HashSet<string>(StringComparer.Ordinal), true, new HashSet<string>(StringComparer.OrdinalIgnoreCase));
+
+    public bool IsLocked(string policyName) => LockAll || Locked.Contains(policyName);
 }
 
 /// <summary>Size labels: <c>prefix + name</c> of the first threshold the line count does not exceed, else <c>largest</c>.</summary>

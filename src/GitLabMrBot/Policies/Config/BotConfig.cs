@@ -36,6 +36,9 @@ public sealed record BotConfig
     [Description("The reconcile sweep, which periodically re-evaluates open MRs updated since the last sweep (events GitLab never delivered).")]
     public SweepConfig? Sweep { get; init; }
 
+    [Description("What each project's own file (.gitlab/mrbot.json or .mrbot.json on its default branch) may set. Absent: project files are not read.")]
+    public ProjectsConfig? Projects { get; init; }
+
     [Description("Post (and keep up to date) one comment per MR explaining every decision. Default true.")]
     public bool? SummaryComment { get; init; }
 
@@ -207,4 +210,14 @@ public sealed record SweepConfig
 {
     [Description("Full paths of groups (e.g. \"acme\" or \"acme/platform\") whose open MRs, subgroups included, every sweep covers, besides the projects the bot has seen events from.")]
     public IReadOnlyList<string>? Groups { get; init; }
+}
+
+/// <summary>The group's say over project files (docs/contract.md §5): which sections they may set, which group policies they may not replace.</summary>
+public sealed record ProjectsConfig
+{
+    [Description("Sections a project file may set: policies, labels, sizeLabels, reviewers, needsRebase, summaryComment. Default [\"policies\"] (a project file may only add policies).")]
+    public IReadOnlyList<string>? Allow { get; init; }
+
+    [Description("Names of group policies a project policy of the same name may not replace; \"*\" locks them all. Default [\"*\"]: a project file only adds.")]
+    public IReadOnlyList<string>? Locked { get; init; }
 }

@@ -1,4 +1,5 @@
 using GitLabMrBot.TestGitLab;
+using Xunit.Abstractions;
 
 namespace GitLabMrBot.FunctionalTests.EndToEnd;
 
@@ -7,11 +8,14 @@ namespace GitLabMrBot.FunctionalTests.EndToEnd;
 /// file, as it is on the MR's source branch, would change on this MR and on other open MRs, computed without writing
 /// anything else; kept up to date by pushes; errors with their lines when the file is invalid.
 /// </summary>
-public sealed class ProjectFilePreviewTests
+public sealed class ProjectFilePreviewTests(ITestOutputHelper output)
 {
     // The preview note's own marker (written here literally: the tests must hold whatever the code calls it).
     private const string Marker = "<!-- gitlab-mr-bot:config-preview -->";
     private const string ProjectFile = ".gitlab/mrbot.json";
+
+    // The group lets project files add policies (the "projects" section's defaults).
+    private static readonly string GroupConfig = BotWithGitLab.DefaultConfig.Replace("\"summaryComment\": true", "\"summaryComment\": true, \"projects\": {}", StringComparison.Ordinal);
 
     private const string ApiRule = """
         {
@@ -41,7 +45,7 @@ public sealed class ProjectFilePreviewTests
     [Fact]
     public async Task Item5_a_preview_lists_the_changes_on_two_other_open_MRs_is_updated_after_a_push_and_writes_nothing_else()
     {
-        await using var env = await BotWithGitLab.StartAsync();
+        await using var env = await BotWithGitLab.StartAsync(GroupConfig);
         var orders = env.GitLab.OpenMergeRequest(env.Project, env.Alice, "Add orders API", "orders", files: Files("src/api/orders.cs", "class Orders {}\n"));
         var users = env.GitLab.OpenMergeRequest(env.Project, env.Alice, "Add users API", "users", files: Files("src/api/users.cs", "class Users {}\n"));
         var styles = env.GitLab.OpenMergeRequest(env.Project, env.Alice, "Style the app", "styles", files: Files("web/app.css", "body { color: red; }\n"));
@@ -53,6 +57,7 @@ public sealed class ProjectFilePreviewTests
         await env.WaitForQuietAsync();
 
         var preview = PreviewNote(env, rules);
+        output.WriteLine($"preview:\n{preview.Body}");
         Assert.Contains($"!{orders.Iid} `Add orders API`", preview.Body, StringComparison.Ordinal);
         Assert.Contains($"!{users.Iid} `Add users API`", preview.Body, StringComparison.Ordinal);
         Assert.Contains("`backend`", preview.Body, StringComparison.Ordinal);
@@ -69,6 +74,7 @@ public sealed class ProjectFilePreviewTests
         await env.WaitForQuietAsync();
 
         var updated = PreviewNote(env, rules);
+        output.WriteLine($"preview after the push:\n{updated.Body}");
         Assert.Equal(preview.Id, updated.Id);
         Assert.Contains($"!{orders.Iid} `Add orders API`", updated.Body, StringComparison.Ordinal);
         Assert.DoesNotContain($"!{users.Iid} ", updated.Body, StringComparison.Ordinal);
@@ -90,12 +96,13 @@ public sealed class ProjectFilePreviewTests
     [Fact]
     public async Task Item5_an_invalid_file_gets_a_preview_with_the_error_and_its_line_and_the_preview_is_marked_obsolete_when_the_MR_stops_changing_the_file()
     {
-        await using var env = await BotWithGitLab.StartAsync();
+        await using var env = await BotWithGitLab.StartAsync(GroupConfig);
         var rules = env.GitLab.OpenMergeRequest(env.Project, env.Alice, "Project rules", "mrbot-rules",
             files: new Dictionary<string, string?> { [ProjectFile] = InvalidRule, ["docs/rules.md"] = "# Rules\n" });
         await env.WaitForQuietAsync();
 
         var preview = PreviewNote(env, rules);
+        output.WriteLine($"preview of the invalid file:\n{preview.Body}");
         Assert.Contains("invalid", preview.Body, StringComparison.Ordinal);
         Assert.Contains("line 3", preview.Body, StringComparison.Ordinal);
         Assert.Contains("addLabel", preview.Body, StringComparison.Ordinal);
@@ -113,6 +120,7 @@ public sealed class ProjectFilePreviewTests
         env.GitLab.Push(env.Alice, env.Project, "mrbot-rules", Files(ProjectFile, null));
         await env.WaitForQuietAsync();
         var obsolete = PreviewNote(env, rules);
+        output.WriteLine($"obsolete preview:\n{obsolete.Body}");
         Assert.Equal(preview.Id, obsolete.Id);
         Assert.Contains("no longer changes", obsolete.Body, StringComparison.Ordinal);
         Assert.Single(env.GitLab.Writes, w => w.Method == "PUT" && w.Path.EndsWith($"/notes/{preview.Id}", StringComparison.Ordinal));
@@ -123,7 +131,7 @@ public sealed class ProjectFilePreviewTests
     [Fact]
     public async Task Item5_in_dry_run_the_preview_is_logged_and_not_posted()
     {
-        var config = BotWithGitLab.DefaultConfig.Replace("\"summaryComment\": true", "\"summaryComment\": true, \"dryRun\": true", StringComparison.Ordinal);
+        var config = GroupConfig.Replace("\"summaryComment\": true", "\"summaryComment\": true, \"dryRun\": true", StringComparison.Ordinal);
         await using var env = await BotWithGitLab.StartAsync(config);
         var orders = env.GitLab.OpenMergeRequest(env.Project, env.Alice, "Add orders API", "orders", files: Files("src/api/orders.cs", "class Orders {}\n"));
         var rules = env.GitLab.OpenMergeRequest(env.Project, env.Alice, "Label API changes as backend", "mrbot-rules", files: Files(ProjectFile, ApiRule));
@@ -133,6 +141,17 @@ public sealed class ProjectFilePreviewTests
         var logged = Assert.Single(env.Bot.Logs.Entries, e => e.Message.Contains("Dry run", StringComparison.Ordinal) && e.Message.Contains("preview", StringComparison.Ordinal));
         Assert.Contains($"!{rules.Iid}", logged.Message, StringComparison.Ordinal);
         Assert.Contains($"!{orders.Iid} `Add orders API`", logged.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Item5_a_group_that_reads_no_project_files_gets_no_preview()
+    {
+        await using var env = await BotWithGitLab.StartAsync();
+        var rules = env.GitLab.OpenMergeRequest(env.Project, env.Alice, "Label API changes as backend", "mrbot-rules", files: Files(ProjectFile, ApiRule));
+        await env.WaitForQuietAsync();
+
+        Assert.DoesNotContain(env.BotNotes(rules), n => n.Contains(Marker, StringComparison.Ordinal));
+        Assert.DoesNotContain(env.GitLab.Requests, r => r.Path.Contains("/repository/files/", StringComparison.Ordinal));
     }
 
     private static Dictionary<string, string?> Files(string path, string? text) => new() { [path] = text };

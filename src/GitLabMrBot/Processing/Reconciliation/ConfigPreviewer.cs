@@ -54,6 +54,12 @@ public sealed partial class ConfigPreviewer(
             // Closed or merged: the preview stays as it was (after a merge, the file is the project's rules).
             return;
         }
+        var group = config.Current;
+        if (!group.Projects.Enabled)
+        {
+            // The group reads no project files (no "projects" section): there are no rules to preview.
+            return;
+        }
         var mr = snapshot.Ref;
         var posts = !current.DryRun && current.SummaryComment;
         var record = await LoadAsync(mr, cancellationToken);
@@ -70,7 +76,6 @@ public sealed partial class ConfigPreviewer(
             return;
         }
 
-        var group = config.Current;
         var rules = Fingerprint(group, current);
         if (record is { Obsolete: false } && record.HeadSha == head && record.Rules == rules && record.FilePath == changed.Value.Path)
         {

@@ -75,6 +75,7 @@ public sealed class ProjectFilePreviewTests(ITestOutputHelper output)
 
         var updated = PreviewNote(env, rules);
         output.WriteLine($"preview after the push:\n{updated.Body}");
+        output.WriteLine($"requests after the push ({env.GitLab.Requests.Count}):\n{string.Join("\n", env.GitLab.Actions)}");
         Assert.Equal(preview.Id, updated.Id);
         Assert.Contains($"!{orders.Iid} `Add orders API`", updated.Body, StringComparison.Ordinal);
         Assert.DoesNotContain($"!{users.Iid} ", updated.Body, StringComparison.Ordinal);

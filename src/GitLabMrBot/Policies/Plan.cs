@@ -59,6 +59,9 @@ public sealed record Plan
     /// </summary>
     public PeoplePlan? People { get; init; }
 
+    /// <summary>The project's own policy file when it has one (its path, its policies, and why it is not in force when invalid); null: none.</summary>
+    public ProjectFileStatus? ProjectFile { get; init; }
+
     /// <summary>Post or update the summary comment (the config's <c>summaryComment</c>).</summary>
     public bool SummaryComment { get; init; } = true;
 
@@ -71,6 +74,16 @@ public sealed record Plan
             .Concat(LabelsToAdd.Select(a => a.Label))
             .Distinct(StringComparer.Ordinal)
             .ToList();
+}
+
+/// <summary>
+/// A project's own file as the summary explains it: <see cref="Path"/> in the repository, the names of the policies that came
+/// from it, and, when the file on the default branch is invalid, its first errors (each with its line) and whether the last
+/// valid version stays in force (else the group's policies alone).
+/// </summary>
+public sealed record ProjectFileStatus(string Path, IReadOnlySet<string> ProjectPolicies, IReadOnlyList<string> Errors, bool KeptPrevious)
+{
+    public bool IsValid => Errors.Count == 0;
 }
 
 /// <summary>Why: the rule (a policy name, <c>sizeLabels</c> or <c>needsRebase</c>) and what matched.</summary>

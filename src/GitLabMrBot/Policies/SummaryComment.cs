@@ -28,13 +28,18 @@ public static class SummaryComment
 
     /// <summary>Whether there is anything to explain: the reconciler creates the note only then.</summary>
     public static bool HasContent(Plan plan) =>
-        plan.UntouchedBecause is null && (plan.Applied.Count > 0 || plan.Decisions.Any(d => SteadyDecisions.Contains(d.Kind)) || plan.People?.HasContent == true);
+        plan.UntouchedBecause is null && (plan.Applied.Count > 0 || plan.ProjectFile is { IsValid: false } || plan.Decisions.Any(d => SteadyDecisions.Contains(d.Kind)) || plan.People?.HasContent == true);
 
     public static string Render(Plan plan)
     {
         var text = new StringBuilder();
         text.Append(Marker).Append('\n');
-        text.Append("**GitLab MR bot**: what the policies in `bot.config.json` decided for this merge request.\n\n");
+        text.Append("**GitLab MR bot**: what the policies in `bot.config.json`")
+            .Append(plan.ProjectFile is { } file ? " and " + Code(file.Path) : "").Append(" decided for this merge request.\n\n");
+        if (plan.ProjectFile is { IsValid: false } invalid)
+        {
+            RenderInvalidProjectFile(text, invalid);
+        }
         if (plan.DryRun)
         {
             text.Append("_Dry run: nothing below was applied._\n\n");
@@ -50,7 +55,7 @@ public static class SummaryComment
             foreach (var label in plan.Applied)
             {
                 text.Append("| ").Append(Code(label.Label, inTable: true))
-                    .Append(" | ").Append(RuleName(label.Reason.Rule, inTable: true))
+                    .Append(" | ").Append(RuleName(plan, label.Reason.Rule, inTable: true))
                     .Append(" | ").Append(EscapeMarkdown(label.Reason.Detail))
                     .Append(" |\n");
             }
@@ -74,7 +79,7 @@ public static class SummaryComment
             text.Append("\nLeft as is:\n");
             foreach (var decision in kept)
             {
-                text.Append("- ").Append(EscapeMarkdown(decision.Text)).Append(" (").Append(RuleName(decision.Reason.Rule)).Append(")\n");
+                text.Append("- ").Append(EscapeMarkdown(decision.Text)).Append(" (").Append(RuleName(plan, decision.Reason.Rule)).Append(")\n");
             }
         }
 
@@ -125,12 +130,27 @@ public static class SummaryComment
     /// <summary>GitLab runs a line starting with <c>/</c> as a quick action: see <see cref="InertText.EscapeQuickActions"/>.</summary>
     public static string EscapeQuickActions(string text) => InertText.EscapeQuickActions(text);
 
-    private static string RuleName(string rule, bool inTable = false) => rule switch
+    // With a project file in play, each policy says where it comes from (docs/contract.md §5); without one, all are the group's.
+    private static string RuleName(Plan plan, string rule, bool inTable = false) => rule switch
     {
         Reason.SizeLabelsRule => "size labels",
         Reason.NeedsRebaseRule => "needs rebase",
+        _ when plan.ProjectFile is { } file => (file.ProjectPolicies.Contains(rule) ? "project policy " : "group policy ") + Code(rule, inTable),
         _ => "policy " + Code(rule, inTable),
     };
+
+    /// <summary>Errors are the file's own text (paths, names): escaped like any value from GitLab.</summary>
+    private static void RenderInvalidProjectFile(StringBuilder text, ProjectFileStatus file)
+    {
+        text.Append("**").Append(Code(file.Path)).Append(" is invalid** on the default branch, so ")
+            .Append(file.KeptPrevious ? "its last valid version stays in force" : "only the group's policies apply")
+            .Append(" until it is fixed:\n");
+        foreach (var error in file.Errors)
+        {
+            text.Append("- ").Append(EscapeMarkdown(error)).Append('\n');
+        }
+        text.Append('\n');
+    }
 
     // Labels, usernames and rule names are values: code spans (InertText.Code); reasons are sentences: InertText.Escape.
     // GitLab caps label names and usernames at 255 characters: the cap only guards against a value that is not one.

@@ -16,7 +16,8 @@ namespace GitLabMrBot.Processing;
 /// every other MR's events are waiting on all at once.
 /// </summary>
 public sealed partial class PushEventHandler(
-    IGitLabDirectory gitLab, ReconcileQueue queue, BranchHeads branchHeads, TimeProvider time, ILogger<PushEventHandler> logger) : IWebhookEventHandler<PushEvent>
+    IGitLabDirectory gitLab, ReconcileQueue queue, BranchHeads branchHeads, TimeProvider time, ILogger<PushEventHandler> logger,
+    ProjectConfigMemory? projectConfigs = null) : IWebhookEventHandler<PushEvent>
 {
     /// <summary>MRs into the pushed branch re-checked together.</summary>
     public const int BatchSize = 20;
@@ -42,6 +43,12 @@ public sealed partial class PushEventHandler(
         {
             // What is read at the branch's head (CODEOWNERS of the MRs into it) is read at this commit from now on.
             branchHeads.Set(projectId, branch, after);
+        }
+        if (branch == webhookEvent.Project?.DefaultBranch)
+        {
+            // The project's own policy file may have changed: looked up again at the next evaluation. Any push to the default
+            // branch counts: a merge's push lists the merge commit, whose added/modified lists do not show the MR's files.
+            projectConfigs?.Invalidate(projectId);
         }
         // A new branch is nobody's source yet: GitLab closes an open MR when its source branch is deleted
         // (docs/gitlab-behaviour.md §2.2), so no open MR can be waiting for this one to come back.

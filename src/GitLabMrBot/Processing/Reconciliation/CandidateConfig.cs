@@ -10,8 +10,8 @@ namespace GitLabMrBot.Processing.Reconciliation;
 /// </summary>
 public static class CandidateConfig
 {
-    /// <summary>Where a project keeps its file, in the order they are looked for.</summary>
-    public static readonly IReadOnlyList<string> ProjectFilePaths = [".gitlab/mrbot.json", ".mrbot.json"];
+    /// <summary>Where a project keeps its file, in the order the runtime looks for them.</summary>
+    public static IReadOnlyList<string> ProjectFilePaths => ProjectConfigs.LookupOrder;
 
     public static (CompiledConfig? Effective, IReadOnlyList<ConfigError> Errors) Compile(CompiledConfig group, ReadOnlyMemory<byte> projectFile, string sourceName)
     {

@@ -21,6 +21,7 @@ public sealed partial class MergeRequestReconciler(
     BotNotesStore notesStore,
     ILogger<MergeRequestReconciler> logger,
     DecisionRecorder decisions,
+    ProjectConfigs projectConfigs,
     ConfigPreviewer preview) : IMergeRequestReconciler
 {
     public async Task ReconcileAsync(MergeRequestRef mergeRequest, ReconcileContext context, CancellationToken cancellationToken)
@@ -45,7 +46,11 @@ public sealed partial class MergeRequestReconciler(
         // Our own writes carry the triggering event's UUID, so GitLab does not fire this hook again for them (docs/gitlab-behaviour.md §1.8).
         using var requestContext = GitLabRequestContext.Use(context.EventUuid);
 
-        var compiled = config.Current;
+        // The group's config, or the project's effective one when the group lets projects keep their own file.
+        var choice = config.Current.Projects.Enabled
+            ? await projectConfigs.ForProjectAsync(mergeRequest.ProjectId, null, cancellationToken)
+            : new ProjectConfigChoice(config.Current, null);
+        var compiled = choice.Effective;
         GitLabMergeRequest? current = null;
         if (context.RecheckAttempt > 0)
         {
@@ -70,11 +75,11 @@ public sealed partial class MergeRequestReconciler(
         var read = await snapshots.ReadAsync(mergeRequest, compiled, knownNotes, withLabelHistory: false, cancellationToken, current, withSystemNotes: needsHistory);
         // Scheduled before acting: should the writes fail, the retry finds the re-check already queued (same key).
         await rechecks.ScheduleIfUnsettledAsync(read.Snapshot, compiled, context, cancellationToken);
-        var plan = PolicyEngine.Evaluate(read.Snapshot, compiled);
+        var plan = PolicyEngine.Evaluate(read.Snapshot, compiled) with { ProjectFile = choice.ProjectFile };
         if (!read.HasLabelHistory && plan.UntouchedBecause is null && LabelHistory.CouldChange(plan, read.Snapshot.Labels))
         {
             read = await snapshots.WithLabelHistoryAsync(read, cancellationToken);
-            plan = PolicyEngine.Evaluate(read.Snapshot, compiled);
+            plan = PolicyEngine.Evaluate(read.Snapshot, compiled) with { ProjectFile = choice.ProjectFile };
         }
         if (plan.UntouchedBecause is { } why)
         {

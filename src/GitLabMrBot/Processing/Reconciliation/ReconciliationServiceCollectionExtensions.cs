@@ -20,6 +20,8 @@ public static class ReconciliationServiceCollectionExtensions
         services.TryAddScoped<PeopleDirectory>();
         services.TryAddSingleton<BranchHeads>();
         services.TryAddScoped<CodeOwnersSource>();
+        services.TryAddSingleton<ProjectConfigMemory>();
+        services.TryAddScoped<ProjectConfigs>();
         services.TryAddScoped<PeopleStore>();
         services.TryAddScoped<BotNotesStore>();
         services.TryAddScoped<PeopleReader>();

@@ -91,6 +91,17 @@ public sealed class ProjectFilePreviewTests(ITestOutputHelper output)
         Assert.DoesNotContain(env.GitLab.Requests, r => r.Path.Contains($"/merge_requests/{orders.Iid}", StringComparison.Ordinal));
         Assert.Empty(env.Writes);
         Assert.Equal(updated.Body, PreviewNote(env, rules).Body);
+
+        // Merged, the file is the project's rules: the next evaluation of the orders MR does what the preview said, and the
+        // preview stays as it was.
+        env.GitLab.Merge(env.Alice, rules);
+        await env.WaitForQuietAsync();
+        env.GitLab.UpdateMergeRequest(env.Alice, orders, new MergeRequestUpdate { Description = "Orders, at last." });
+        env.GitLab.UpdateMergeRequest(env.Alice, users, new MergeRequestUpdate { Description = "Users, at last." });
+        await env.WaitForQuietAsync();
+        Assert.Contains("backend", env.GitLab.GetMergeRequest(orders).Labels);
+        Assert.DoesNotContain("backend", env.GitLab.GetMergeRequest(users).Labels);
+        Assert.Equal(updated.Body, PreviewNote(env, rules).Body);
         Assert.Empty(env.Problems());
     }
 
@@ -129,17 +140,19 @@ public sealed class ProjectFilePreviewTests(ITestOutputHelper output)
         Assert.Empty(env.Problems());
     }
 
-    [Fact]
-    public async Task Item5_in_dry_run_the_preview_is_logged_and_not_posted()
+    [Theory]
+    [InlineData("\"dryRun\": true", "Dry run")]
+    [InlineData("\"summaryComment\": false", "summaryComment is off")]
+    public async Task Item5_in_dry_run_or_without_summary_notes_the_preview_is_logged_and_not_posted(string setting, string loggedAs)
     {
-        var config = GroupConfig.Replace("\"summaryComment\": true", "\"summaryComment\": true, \"dryRun\": true", StringComparison.Ordinal);
+        var config = GroupConfig.Replace("\"summaryComment\": true", setting, StringComparison.Ordinal);
         await using var env = await BotWithGitLab.StartAsync(config);
         var orders = env.GitLab.OpenMergeRequest(env.Project, env.Alice, "Add orders API", "orders", files: Files("src/api/orders.cs", "class Orders {}\n"));
         var rules = env.GitLab.OpenMergeRequest(env.Project, env.Alice, "Label API changes as backend", "mrbot-rules", files: Files(ProjectFile, ApiRule));
         await env.WaitForQuietAsync();
 
-        Assert.Empty(env.Writes);
-        var logged = Assert.Single(env.Bot.Logs.Entries, e => e.Message.Contains("Dry run", StringComparison.Ordinal) && e.Message.Contains("preview", StringComparison.Ordinal));
+        Assert.DoesNotContain(env.GitLab.Writes, w => w.Path.Contains("/notes", StringComparison.Ordinal));
+        var logged = Assert.Single(env.Bot.Logs.Entries, e => e.Message.StartsWith(loggedAs, StringComparison.Ordinal) && e.Message.Contains("preview", StringComparison.Ordinal));
         Assert.Contains($"!{rules.Iid}", logged.Message, StringComparison.Ordinal);
         Assert.Contains($"!{orders.Iid} `Add orders API`", logged.Message, StringComparison.Ordinal);
     }

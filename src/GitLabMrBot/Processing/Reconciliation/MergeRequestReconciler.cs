@@ -22,7 +22,8 @@ public sealed partial class MergeRequestReconciler(
     ILogger<MergeRequestReconciler> logger,
     DecisionRecorder decisions,
     ExistingMergeRequestState existing,
-    ProjectConfigs projectConfigs) : IMergeRequestReconciler
+    ProjectConfigs projectConfigs,
+    ConfigPreviewer preview) : IMergeRequestReconciler
 {
     public async Task ReconcileAsync(MergeRequestRef mergeRequest, ReconcileContext context, CancellationToken cancellationToken)
     {
@@ -129,6 +130,12 @@ public sealed partial class MergeRequestReconciler(
             // Only after GitLab accepted the PUT, and as GitLab answered it (Free keeps one reviewer): from now on this
             // MR's reviewers and assignees are never written again, and the summary names only whom GitLab kept.
             await peopleState.CommitAsync(mergeRequest, applied, cancellationToken);
+        }
+        // After the MR's own writes: the preview of a project file it changes (issue 14 item 5) writes only its note;
+        // like every other note, none on an MR that only gets labels (opened before the installation, untouched since).
+        if (treatment != Treatment.LabelsOnly)
+        {
+            await preview.UpdateAsync(read, compiled, draft.Journal, cancellationToken);
         }
         Log.Reconciled(logger, mergeRequest.ProjectId, mergeRequest.Iid, context.DeliveryIds.Count, outcome.Writes);
     }

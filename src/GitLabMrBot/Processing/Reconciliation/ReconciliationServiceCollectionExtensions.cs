@@ -26,6 +26,7 @@ public static class ReconciliationServiceCollectionExtensions
         services.TryAddScoped<BotNotesStore>();
         services.TryAddSingleton<ExistingMergeRequestState>();
         services.TryAddScoped<PeopleReader>();
+        services.TryAddScoped<ConfigPreviewer>();
         services.AddOptions<DecisionLogOptions>().BindConfiguration(DecisionLogOptions.Section).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DecisionLogOptions>, DecisionLogOptionsValidator>());
         services.TryAddSingleton<DecisionRecorder>();

@@ -76,7 +76,7 @@ internal static class PlanCommand
         }
         await using var opened = store;
         var calls = new ApiCallCounter();
-        await using var services = CreateServices(settings, configuration, new ReadOnlyBotState(store?.BotState), calls);
+        await using var services = CreateServices(settings, configuration, configPath, new ReadOnlyBotState(store?.BotState), calls);
         if (!CliGitLab.TryGetClient(services, "plan", error, out _))
         {
             return CliExit.Usage;
@@ -100,7 +100,7 @@ internal static class PlanCommand
     }
 
     /// <summary>The reading half of the bot: its GitLab client, the reconciler's readers, and bot state that is never written back.</summary>
-    private static ServiceProvider CreateServices(BotSettings settings, IConfiguration configuration, ReadOnlyBotState state, ApiCallCounter calls)
+    private static ServiceProvider CreateServices(BotSettings settings, IConfiguration configuration, string configPath, ReadOnlyBotState state, ApiCallCounter calls)
     {
         var services = new ServiceCollection();
         services.AddLogging();
@@ -118,6 +118,16 @@ internal static class PlanCommand
         services.AddSingleton<PeopleStore>();
         services.AddSingleton<PeopleReader>();
         services.AddSingleton<ExistingMergeRequestState>();
+        // Each project's own file on its default branch (when the group file's `projects` section lets projects have
+        // one), merged as the bot merges it; the file is read once, never watched.
+        services.AddSingleton(provider =>
+        {
+            var config = new PolicyConfigProvider(configPath, TimeProvider.System, provider.GetRequiredService<ILogger<PolicyConfigProvider>>(), new PolicyConfigProviderOptions { UseFileSystemWatcher = false });
+            config.Start();
+            return config;
+        });
+        services.AddSingleton<ProjectConfigMemory>();
+        services.AddSingleton<ProjectConfigs>();
         return services.BuildServiceProvider();
     }
 
@@ -136,16 +146,17 @@ internal static class PlanCommand
         var listed = await directory.ListGroupMergeRequestsAsync(group, new MergeRequestFilter { State = "opened" }, cancellationToken);
         await progress.WriteLineAsync($"{listed.Count} open merge requests; evaluating each (reads only)…");
 
-        // The one place plan obtains the config that governs a project's MRs (from the MR's reference, group/project!iid).
-        // Today that is the group's file for every project; per-project config files (issue 14) plug in here.
-        Func<string, CompiledConfig> configFor = _ => config;
+        // The config that governs a project's MRs: the group's file merged with the project's own file, as the bot
+        // merges them (an invalid project file: the group's rules alone, as the bot would apply without a stored one).
+        var projectConfigs = services.GetRequiredService<ProjectConfigs>();
         var lines = new List<PlannedMergeRequest>();
         // By project path and iid: the order people look things up in (GitLab lists the newest first).
         foreach (var listedMr in listed.OrderBy(m => m.References?.Full?.Split('!')[0] ?? "", StringComparer.Ordinal).ThenBy(m => m.ProjectId).ThenBy(m => m.Iid))
         {
             var mergeRequest = new MergeRequestRef(listedMr.ProjectId, listedMr.Iid);
             var reference = listedMr.References?.Full ?? $"{listedMr.ProjectId}!{listedMr.Iid}";
-            lines.Add(await PlanOneAsync(mergeRequest, reference, configFor(reference), snapshots, peopleReader, existing, cancellationToken));
+            var effective = config.Projects.Enabled ? (await projectConfigs.ForProjectAsync(listedMr.ProjectId, null, cancellationToken)).Effective : config;
+            lines.Add(await PlanOneAsync(mergeRequest, reference, effective, snapshots, peopleReader, existing, cancellationToken));
             if (lines.Count % ProgressEvery == 0 && lines.Count < listed.Count)
             {
                 await progress.WriteLineAsync($"… {lines.Count}/{listed.Count} evaluated ({calls.Count} API calls so far)");

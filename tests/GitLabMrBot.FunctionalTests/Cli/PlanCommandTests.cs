@@ -36,6 +36,8 @@ public sealed class PlanCommandTests(ITestOutputHelper log) : IAsyncLifetime
     private readonly TestGitLabServer _gitLab = new();
     private readonly Dictionary<string, string?> _settings = [];
     private GitLabUser _bot = null!;
+    private GitLabUser _alice = null!;
+    private GitLabProject _docs = null!;
 
     private static Dictionary<string, string?> Files(string path, string content) => new() { [path] = content };
 
@@ -43,7 +45,7 @@ public sealed class PlanCommandTests(ITestOutputHelper log) : IAsyncLifetime
     {
         await _gitLab.StartAsync();
         _bot = _gitLab.AddUser("mrbot", "MR Bot", bot: true);
-        var alice = _gitLab.AddUser("alice", "Alice");
+        var alice = _alice = _gitLab.AddUser("alice", "Alice");
         var bob = _gitLab.AddUser("bob", "Bob");
         var group = _gitLab.AddGroup("acme");
         _gitLab.AddGroup("acme/platform");
@@ -52,7 +54,7 @@ public sealed class PlanCommandTests(ITestOutputHelper log) : IAsyncLifetime
         _gitLab.AddMember(group, alice, AccessLevel.Developer);
         _gitLab.AddMember(group, bob, AccessLevel.Developer);
         var web = _gitLab.AddProject("acme/web", files: Files("README.md", "# web\n")!);
-        var docs = _gitLab.AddProject("acme/docs", files: Files("README.md", "# docs\n")!);
+        var docs = _docs = _gitLab.AddProject("acme/docs", files: Files("README.md", "# docs\n")!);
         var api = _gitLab.AddProject("acme/platform/api", files: Files("README.md", "# api\n")!);
         var elsewhere = _gitLab.AddProject("other/site", files: Files("README.md", "# site\n")!);
 
@@ -143,6 +145,26 @@ public sealed class PlanCommandTests(ITestOutputHelper log) : IAsyncLifetime
         var calls = int.Parse(System.Text.RegularExpressions.Regex.Match(run.Output, @"GitLab API calls: (\d+)").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
         Assert.Equal(_gitLab.Requests.Count, calls);
         Assert.DoesNotContain((string)_settings[BotSettings.GitLabTokenKey]!, run.Output + run.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Plan_group_applies_a_projects_own_file_to_that_project_only()
+    {
+        // The group lets projects add policies; acme/docs adds a rule of its own on its default branch.
+        var config = Config(null).Replace("\"summaryComment\": true", "\"summaryComment\": true, \"projects\": { \"allow\": [\"policies\"] }", StringComparison.Ordinal);
+        await File.WriteAllTextAsync(_directory.File("bot.config.json"), config);
+        _gitLab.Push(_alice, _docs, "main", Files(".gitlab/mrbot.json",
+            """{ "policies": [ { "name": "guides", "when": { "changedFiles": ["docs/**"] }, "then": { "addLabels": ["documentation"] } } ] }"""));
+        await _gitLab.WaitForDeliveriesAsync(TimeSpan.FromSeconds(30));
+        _gitLab.ClearRequests();
+
+        var run = await PlanAsync("--group", "acme");
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Equal("acme/docs!1  +docs +documentation +size::XS  summary note: none  (labels only: open before the installation)", run.Line("acme/docs!1"));
+        // The rule is acme/docs's own: acme/web's docs change does not get it.
+        Assert.Equal("acme/web!2  +docs +size::XS  summary note: none  (labels only: open before the installation)", run.Line("acme/web!2"));
+        Assert.Empty(_gitLab.Writes);
     }
 
     [Fact]

@@ -125,9 +125,15 @@ internal static class DemoRun
                 await output.WriteLineAsync($"Admin token       {secrets.Admin}  (send it as: Authorization: Bearer <token>; made for this run only)");
                 await output.WriteLineAsync($"  curl -H 'Authorization: Bearer {secrets.Admin}' {botUrl}status");
                 await output.WriteLineAsync("Running until Ctrl+C.");
-                await WaitForCancellationAsync(cancellationToken);
+                // Ctrl+C reaches both the command line and the bot's own host (its console lifetime stops it): whichever
+                // sees it first ends the wait, so the demo never waits on a signal the other one took.
+                var lifetime = bot.Services.GetRequiredService<IHostApplicationLifetime>();
+                using var either = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lifetime.ApplicationStopping);
+                await WaitForCancellationAsync(either.Token);
             }
-            await bot.StopAsync(CancellationToken.None);
+            // Bounded: a demo that was asked to stop stops, even if a background call of the bot hangs.
+            using var stopping = new CancellationTokenSource(StopTimeout);
+            await bot.StopAsync(stopping.Token);
             return CliExit.Ok;
         }
         finally
@@ -185,6 +191,8 @@ internal static class DemoRun
             // Ctrl+C: the demo ends as it should.
         }
     }
+
+    private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(10);
 
     private sealed record DemoSecrets(string Webhook, string Admin);
 }

@@ -110,6 +110,16 @@ internal static class CliGitLab
         services.AddLogging();
         services.TryAddSingleton(time);
         services.AddSingleton(settings);
+        AddCommandLineGitLab(services, configuration);
+        return services.BuildServiceProvider();
+    }
+
+    /// <summary>
+    /// The bot's GitLab client for a verb at a terminal: the server's pipeline, except that a connection GitLab never
+    /// accepts is tried once more at most, after a quarter second, and must be made within <see cref="ConnectTimeout"/>.
+    /// </summary>
+    public static void AddCommandLineGitLab(IServiceCollection services, IConfiguration configuration)
+    {
         services.AddGitLab(configuration);
         services.PostConfigure<GitLabClientOptions>(o => o.ConnectFailureRetryAttempts = Math.Min(o.MaxRetryAttempts, 1));
         services.ConfigureHttpClientDefaults(http => http.ConfigurePrimaryHttpMessageHandler((handler, _) =>
@@ -119,7 +129,6 @@ internal static class CliGitLab
                 sockets.ConnectTimeout = ConnectTimeout;
             }
         }));
-        return services.BuildServiceProvider();
     }
 
     /// <summary>

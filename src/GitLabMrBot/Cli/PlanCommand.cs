@@ -108,7 +108,8 @@ internal static class PlanCommand
         services.AddSingleton(settings);
         // Every request sent, retries included: the number the closing line reports.
         services.ConfigureHttpClientDefaults(http => http.AddHttpMessageHandler(() => new CountingHandler(calls)));
-        services.AddGitLab(configuration);
+        // A GitLab that does not answer is said within seconds, as by the other verbs.
+        CliGitLab.AddCommandLineGitLab(services, configuration);
         services.AddMemoryCache(o => o.SizeLimit = 10_000);
         services.AddSingleton<IBotStateStore>(state);
         services.AddSingleton<MergeRequestSnapshotReader>();

@@ -228,4 +228,21 @@ public sealed class PlanCommandTests(ITestOutputHelper log) : IAsyncLifetime
         Assert.Contains("check GITLAB_URL", unreachable.Error, StringComparison.Ordinal);
         Assert.Empty(_gitLab.Writes);
     }
+
+    [Fact]
+    public async Task Plan_reports_a_GitLab_that_refuses_connections_within_3_seconds_with_the_servers_retry_settings()
+    {
+        // The server's own retry delays (not the shortened ones of the other tests): the command line gives up fast anyway.
+        _settings.Remove("GitLab:RetryBaseDelay");
+        _settings.Remove("GitLab:MaxRetryDelay");
+        _settings[BotSettings.GitLabUrlKey] = "http://127.0.0.1:9/";
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        var unreachable = await PlanAsync("--group", "acme");
+
+        clock.Stop();
+        Assert.NotEqual(0, unreachable.ExitCode);
+        Assert.Contains("check GITLAB_URL", unreachable.Error, StringComparison.Ordinal);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(3), $"plan took {clock.Elapsed.TotalSeconds:0.0} s to report an unreachable GitLab");
+    }
 }

@@ -67,7 +67,9 @@ public sealed partial class StatusModule : ICarterModule
         response.Headers.ContentSecurityPolicy = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
         response.Headers.XContentTypeOptions = "nosniff";
         response.Headers["Referrer-Policy"] = "no-referrer";
-        response.Headers.CacheControl = "no-store";
+        // The same values antiforgery sets on every page with a form: it then has nothing to override (and logs no warning).
+        response.Headers.CacheControl = "no-cache, no-store";
+        response.Headers.Pragma = "no-cache";
     }
 
     private static AntiforgeryField Antiforgery(HttpContext context)

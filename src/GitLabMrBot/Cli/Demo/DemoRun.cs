@@ -122,8 +122,11 @@ internal static class DemoRun
                 await output.WriteLineAsync("");
                 await output.WriteLineAsync($"Merge requests    {gitLab.BaseUrl}{DemoWorld.ProjectPath}/-/merge_requests");
                 await output.WriteLineAsync($"Bot status page   {botUrl}status");
-                await output.WriteLineAsync($"Admin token       {secrets.Admin}  (send it as: Authorization: Bearer <token>; made for this run only)");
+                await output.WriteLineAsync($"Admin token       {secrets.Admin}  (sign in on the status page with it, or send it as Authorization: Bearer; made for this run only)");
                 await output.WriteLineAsync($"  curl -H 'Authorization: Bearer {secrets.Admin}' {botUrl}status");
+                // The other verbs work on the simulation as on a GitLab: the bot user's token, made for this run.
+                await output.WriteLineAsync("Try plan on the simulated GitLab, in another terminal:");
+                await output.WriteLineAsync($"  GITLAB_URL={gitLab.BaseUrl} GITLAB_TOKEN={world.BotToken} dotnet run --project src/GitLabMrBot -- plan --group {DemoWorld.GroupPath}");
                 await output.WriteLineAsync("Running until Ctrl+C.");
                 // Ctrl+C reaches both the command line and the bot's own host (its console lifetime stops it): whichever
                 // sees it first ends the wait, so the demo never waits on a signal the other one took.

@@ -87,6 +87,13 @@ internal static class PlanCommand
             await output.WriteAsync(json ? JsonSerializer.Serialize(document, Json) + Environment.NewLine : Render(document, configPath));
             return CliExit.Ok;
         }
+        catch (GitLabApiException e) when (CliGitLab.Unreachable(e, settings.GitLabUrl) is { } reason)
+        {
+            // Said as install, uninstall and doctor say it.
+            await error.WriteLineAsync($"✗ cannot reach GitLab at {settings.GitLabUrl}: {reason}");
+            await error.WriteLineAsync($"  fix: {CliGitLab.UnreachableFix}; `doctor` checks the whole setup.");
+            return CliExit.Failed;
+        }
         catch (GitLabApiException e)
         {
             await error.WriteLineAsync($"plan: {Explain(e, group)}");

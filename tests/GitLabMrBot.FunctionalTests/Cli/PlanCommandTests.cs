@@ -242,6 +242,7 @@ public sealed class PlanCommandTests(ITestOutputHelper log) : IAsyncLifetime
 
         clock.Stop();
         Assert.NotEqual(0, unreachable.ExitCode);
+        Assert.Contains("✗ cannot reach GitLab at http://127.0.0.1:9/: connection refused", unreachable.Error, StringComparison.Ordinal);
         Assert.Contains("check GITLAB_URL", unreachable.Error, StringComparison.Ordinal);
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(3), $"plan took {clock.Elapsed.TotalSeconds:0.0} s to report an unreachable GitLab");
     }

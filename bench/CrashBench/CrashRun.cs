@@ -149,10 +149,10 @@ public static class CrashRun
                 // well within the lease: a longer tail.
                 var tail = settings.Instances == 1 ? Math.Max(3, settings.MergeRequests / 20) : Math.Max(10, settings.MergeRequests / 2);
                 var duringClaims = await HoldsClaimAsync(database, victim.Pid, tail, TimeSpan.FromSeconds(60));
-                for (var again = 0; !duringClaims && settings.Instances > 1 && again < 3; again++)
+                for (var again = 0; !duringClaims && again < 3; again++)
                 {
-                    // The other processing instance drained the tail alone (which instance claims which MR is up to them):
-                    // a few more edits give the victim another chance to be caught working.
+                    // The backlog was drained before the victim was caught working (the other processing instance took the
+                    // tail, or a fast machine finished it first): a few more edits give it another chance.
                     for (var i = 0; i < settings.MergeRequests; i++)
                     {
                         var mr = mrs[random.Next(mrs.Count)];
@@ -250,12 +250,23 @@ public static class CrashRun
     private static async Task<bool> HoldsClaimAsync(string database, int pid, int tail, TimeSpan within)
     {
         var waited = Stopwatch.StartNew();
+        var idle = Stopwatch.StartNew();
         while (waited.Elapsed < within)
         {
-            if (await ScalarAsync(database, $"SELECT COUNT(*) FROM {{deliveries}} WHERE status = 'processing' AND lease_owner LIKE '%/{pid}/%'") > 0
-                && await ScalarAsync(database, "SELECT COUNT(*) FROM {deliveries} WHERE status IN ('pending', 'processing')") <= tail)
+            var open = await ScalarAsync(database, "SELECT COUNT(*) FROM {deliveries} WHERE status IN ('pending', 'processing')");
+            if (open > 0 && open <= tail
+                && await ScalarAsync(database, $"SELECT COUNT(*) FROM {{deliveries}} WHERE status = 'processing' AND lease_owner LIKE '%/{pid}/%'") > 0)
             {
                 return true;
+            }
+            if (open > 0)
+            {
+                idle.Restart();
+            }
+            else if (idle.Elapsed > TimeSpan.FromSeconds(1))
+            {
+                // Nothing left to catch it working on.
+                return false;
             }
             await Task.Delay(5);
         }

@@ -354,7 +354,7 @@ public static class DoctorCommand
         }
         if (unreadable.Count > 0)
         {
-            report.Fail("webhook", $"the webhooks of {unreadable.Count} projects could not be read ({unreadable[0].Error!.Message}): {List(unreadable.Select(t => t.Owner.Path))}", "give the bot user the Maintainer role on them");
+            report.Fail("webhook", $"the webhooks of {unreadable.Count} projects could not be read ({unreadable[0].Error!.Message}): {List(unreadable.Select(t => t.Owner.Path))}", "reading webhooks needs the Owner role on the group (Maintainer on each project on GitLab Free), which the bot itself does not need (Developer is enough): run doctor with GITLAB_TOKEN of such a user to check the webhooks");
         }
         foreach (var (owner, hook, what) in wrong)
         {

@@ -75,6 +75,27 @@ public sealed class DoctorCommandTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task With_the_bots_developer_token_the_webhook_check_says_whose_token_can_read_webhooks()
+    {
+        await _cli.InstallAsync("--group", "acme", "--url", CliHarness.PublicUrl, "--secret", CliHarness.ServeSecret);
+        // The bot runs as a Developer of the group: GitLab shows webhooks to Owners (project hooks to Maintainers) only.
+        var bot = _cli.GitLab.AddUser("mrbot", "MR Bot", bot: true);
+        _cli.GitLab.AddMember(_cli.Group, bot, AccessLevel.Developer);
+        _cli.Set(BotSettings.GitLabTokenKey, bot.Token);
+        _cli.GitLab.ClearRequests();
+
+        var run = await _cli.DoctorAsync();
+
+        Assert.Equal(1, run.ExitCode);
+        var failure = Assert.Single(run.Lines, l => l.StartsWith("✗ webhook:", StringComparison.Ordinal));
+        Assert.Contains("could not be read", failure, StringComparison.Ordinal);
+        var fix = FixAfter(run, failure);
+        Assert.Contains("Owner role on the group", fix, StringComparison.Ordinal);
+        Assert.Contains("run doctor with GITLAB_TOKEN of such a user", fix, StringComparison.Ordinal);
+        Assert.Empty(_cli.GitLab.Writes);
+    }
+
+    [Fact]
     public async Task A_bad_token_fails_with_its_fix_and_is_never_printed()
     {
         await _cli.InstallAsync("--group", "acme", "--url", CliHarness.PublicUrl, "--secret", CliHarness.ServeSecret);

@@ -75,4 +75,25 @@ public sealed class BotSettingsTests
             File.Delete(path);
         }
     }
+
+    [Fact]
+    public void GITLAB_URL_overrides_the_gitlab_url_of_the_config_file_and_the_file_counts_without_it()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"mrbot-settings-{Guid.NewGuid():N}.json");
+        File.WriteAllText(path, """{ "gitlab": { "url": "https://gitlab.from-file.internal" } }""");
+        try
+        {
+            Assert.True(BotSettings.TryLoad(
+                Config((BotSettings.ConfigPathKey, path), ("GITLAB_TOKEN", "t"), ("GITLAB_WEBHOOK_SECRET", "s")), out var fromFile, out _));
+            Assert.True(BotSettings.TryLoad(
+                Config((BotSettings.ConfigPathKey, path), ("GITLAB_URL", "https://gitlab.from-env.internal"), ("GITLAB_TOKEN", "t"), ("GITLAB_WEBHOOK_SECRET", "s")), out var fromEnvironment, out _));
+
+            Assert.Equal("gitlab.from-file.internal", fromFile!.GitLabUrl.Host);
+            Assert.Equal("gitlab.from-env.internal", fromEnvironment!.GitLabUrl.Host);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
 }

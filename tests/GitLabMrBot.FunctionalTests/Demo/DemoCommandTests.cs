@@ -100,7 +100,7 @@ public sealed class DemoCommandTests : IDisposable
             Assert.Single(Directory.GetDirectories(temp, "mrbot-demo-*"));
 
             await demo.InterruptAsync();
-            await demo.WaitForExitAsync(TimeSpan.FromSeconds(30));
+            Assert.Equal(0, await demo.WaitForExitAsync(TimeSpan.FromSeconds(30)));
             Assert.Empty(Directory.GetDirectories(temp, "mrbot-demo-*"));
         }
         finally

@@ -71,4 +71,23 @@ public sealed class ConfigPreviewTests
         Assert.Contains("**invalid** (1 error)", body, StringComparison.Ordinal);
         Assert.Contains("- line 3, `$.policies[0].then.addLabel`: unknown property 'addLabel' \\@all\n", body, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void One_read_for_both_rule_sets_gets_what_either_needs()
+    {
+        // The rules in force need the merge method (needs-rebase); the new ones read commit messages: both must be read.
+        var current = GitLabMrBot.Configuration.PolicyConfigLoader.Load("""
+            { "needsRebase": { "label": "needs-rebase" },
+              "policies": [ { "name": "docs", "when": { "changedFiles": ["docs/**"] }, "then": { "addLabels": ["docs"] } } ] }
+            """, "current").Config!;
+        var candidate = GitLabMrBot.Configuration.PolicyConfigLoader.Load("""
+            { "policies": [ { "name": "fix", "when": { "commitMessages": "^fix" }, "then": { "addLabels": ["bug"] } } ] }
+            """, "candidate").Config!;
+
+        var both = GitLabMrBot.Processing.Reconciliation.ConfigPreviewer.Both(current, candidate);
+
+        Assert.True(both.UsesCommitMessages);
+        Assert.Equal("needs-rebase", both.NeedsRebaseLabel);
+        Assert.Equal(["docs", "fix"], both.Policies.Select(p => p.Name));
+    }
 }

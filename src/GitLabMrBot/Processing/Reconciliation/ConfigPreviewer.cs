@@ -189,11 +189,15 @@ public sealed partial class ConfigPreviewer(
         return ConfigPreview.Compare(read.Snapshot, now, then);
     }
 
-    // The reader reads commit messages and the merge method only for a config that needs them: the one that needs more.
-    private static CompiledConfig Both(CompiledConfig current, CompiledConfig candidate) =>
-        candidate.UsesCommitMessages && !current.UsesCommitMessages ? candidate
-        : candidate.NeedsRebaseLabel is not null && current.NeedsRebaseLabel is null ? candidate
-        : current;
+    // The reader reads commit messages and the merge method only for a config that needs them, and finds the comments of
+    // the config's policies: read once for both, with what either needs (each may need what the other does not).
+    internal static CompiledConfig Both(CompiledConfig current, CompiledConfig candidate) =>
+        new(current.Source, current.SourceName)
+        {
+            Policies = [.. current.Policies, .. candidate.Policies.Where(p => !current.Policies.Any(c => string.Equals(c.Name, p.Name, StringComparison.Ordinal)))],
+            UsesCommitMessages = current.UsesCommitMessages || candidate.UsesCommitMessages,
+            NeedsRebaseLabel = current.NeedsRebaseLabel ?? candidate.NeedsRebaseLabel,
+        };
 
     /// <summary>The rules a preview was computed against: a change of the group's file or of the rules in force recomputes it.</summary>
     private static string Fingerprint(CompiledConfig group, CompiledConfig current)

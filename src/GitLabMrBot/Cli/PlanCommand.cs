@@ -163,7 +163,7 @@ internal static class PlanCommand
         {
             var mergeRequest = new MergeRequestRef(listedMr.ProjectId, listedMr.Iid);
             var reference = listedMr.References?.Full ?? $"{listedMr.ProjectId}!{listedMr.Iid}";
-            var effective = config.Projects.Enabled ? (await projectConfigs.ForProjectAsync(listedMr.ProjectId, null, cancellationToken)).Effective : config;
+            var effective = (await projectConfigs.ForProjectAsync(listedMr.ProjectId, null, cancellationToken)).Effective;
             lines.Add(await PlanOneAsync(mergeRequest, reference, effective, snapshots, peopleReader, existing, cancellationToken));
             if (lines.Count % ProgressEvery == 0 && lines.Count < listed.Count)
             {
@@ -300,12 +300,11 @@ internal static class PlanCommand
             return string.Join("  ", parts);
         }
         var labels = mr.LabelsToAdd.Select(l => "+" + l).Concat(mr.LabelsToRemove.Select(l => "-" + l)).ToList();
-        var changes = labels.Count > 0 || mr.Reviewers.Count > 0 || mr.Assignees.Count > 0 || mr.Comments.Count > 0 || mr.SummaryNote != "none";
         if (labels.Count > 0)
         {
             parts.Add(string.Join(' ', labels));
         }
-        else if (!changes)
+        else if (!mr.HasChanges)
         {
             parts.Add("no changes");
         }

@@ -13,12 +13,13 @@ public sealed class ExistingMergeRequestState(IBotStateStore state)
 {
     public const string InstalledAtKey = "installation:first-start";
 
-    private DateTimeOffset? _installedAt;
+    // Boxed: workers read it while another writes it, and a reference is read or written whole.
+    private object? _installedAt;
 
     /// <summary>When the bot was installed; null before its first sweep (<see cref="RecordInstallationAsync"/>).</summary>
     public async Task<DateTimeOffset?> InstalledAtAsync(CancellationToken cancellationToken)
     {
-        if (_installedAt is { } known)
+        if (Volatile.Read(ref _installedAt) is DateTimeOffset known)
         {
             return known;
         }
@@ -26,7 +27,7 @@ public sealed class ExistingMergeRequestState(IBotStateStore state)
         if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var at))
         {
             // Never changes once written: read once per process.
-            _installedAt = at;
+            Volatile.Write(ref _installedAt, at);
             return at;
         }
         return null;
@@ -44,7 +45,7 @@ public sealed class ExistingMergeRequestState(IBotStateStore state)
         }
         var at = sweptBefore ? DateTimeOffset.UnixEpoch : now;
         await state.SetAsync(InstalledAtKey, at.ToString("O", CultureInfo.InvariantCulture), cancellationToken);
-        _installedAt = at;
+        Volatile.Write(ref _installedAt, at);
         return at;
     }
 

@@ -28,13 +28,12 @@ public sealed record PayloadProblem(string Field, string Detail)
 public static partial class DeliveryPayloadCheck
 {
     /// <summary>Null when the worker can read <paramref name="body"/> as <paramref name="kind"/>; otherwise the first problem found.</summary>
-    public static PayloadProblem? Check(WebhookEventKind kind, ReadOnlySpan<byte> body)
-    {
-        if (CheckUtf8(body) is { } notUtf8)
-        {
-            return notUtf8;
-        }
+    public static PayloadProblem? Check(WebhookEventKind kind, ReadOnlySpan<byte> body) =>
+        CheckUtf8(body) ?? CheckReadable(kind, body);
 
+    /// <summary><see cref="Check"/> for a body already known to be valid UTF-8 (the webhook checks that before routing).</summary>
+    public static PayloadProblem? CheckReadable(WebhookEventKind kind, ReadOnlySpan<byte> body)
+    {
         try
         {
             return kind switch

@@ -142,7 +142,7 @@ public sealed partial class WebhookModule : ICarterModule
             }
 
             // What the worker could never read is refused here, before it is stored (issue 12, defect 3).
-            if (DeliveryPayloadCheck.Check(route.Kind, body) is { } unreadable)
+            if (DeliveryPayloadCheck.CheckReadable(route.Kind, body) is { } unreadable)
             {
                 DeliveryPayloadCheck.LogRejected(logger, eventHeader, unreadable.Field);
                 return unreadable.ToResult();

@@ -24,6 +24,12 @@ public interface IInboxAdmin
 
     /// <summary>How much work waits, and since when (for /readyz and operators).</summary>
     Task<InboxAdminBacklog> BacklogAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The newest <paramref name="limit"/> dead letters, newest first, without their bodies (empty): what a list shows,
+    /// however many dead letters and however large their payloads.
+    /// </summary>
+    Task<IReadOnlyList<StoredDelivery>> ListDeadAsync(int limit, CancellationToken cancellationToken);
 }
 
 /// <param name="Delivery">The delivery after the call; null when the store has no delivery with that id.</param>

@@ -16,6 +16,10 @@ internal static class DeliveryRows
     public const string Columns =
         "id, dedupe_key, event, subject, event_uuid, received_at, body, status, attempts, next_attempt_at, last_error, trace_parent";
 
+    /// <summary><see cref="Columns"/> with no body (read as empty) in its place, for lists that never show payloads.</summary>
+    public const string ColumnsWithoutBody =
+        "id, dedupe_key, event, subject, event_uuid, received_at, NULL AS body, status, attempts, next_attempt_at, last_error, trace_parent";
+
     /// <summary>A last error is cut to this length: a stack trace must not bloat every row of a dead letter.</summary>
     public const int MaxErrorLength = 4000;
 
@@ -53,7 +57,7 @@ internal static class DeliveryRows
         Subject: reader.GetString(3),
         EventUuid: reader.IsDBNull(4) ? null : reader.GetString(4),
         ReceivedAt: DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(5)),
-        Body: reader.GetFieldValue<byte[]>(6),
+        Body: reader.IsDBNull(6) ? [] : reader.GetFieldValue<byte[]>(6),
         Status: ParseStatus(reader.GetString(7)),
         Attempts: reader.GetInt32(8),
         NextAttemptAt: DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(9)),

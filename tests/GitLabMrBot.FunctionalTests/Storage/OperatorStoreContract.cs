@@ -39,6 +39,24 @@ public abstract class OperatorStoreContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_newest_dead_letters_are_listed_first_up_to_the_limit_without_their_bodies()
+    {
+        var inbox = Inbox();
+        var admin = (IInboxAdmin)inbox;
+        var first = await DeadLetterAsync(inbox, "k1", "mr:1:1");
+        var second = await DeadLetterAsync(inbox, "k2", "mr:1:2");
+        var third = await DeadLetterAsync(inbox, "k3", "mr:1:3");
+        await inbox.AppendAsync(new NewDelivery("k4", "Merge Request Hook", "mr:1:4", null, DateTimeOffset.UtcNow, "{}"u8.ToArray()), CancellationToken.None);
+
+        var listed = await admin.ListDeadAsync(2, CancellationToken.None);
+
+        Assert.Equal([third, second], listed.Select(d => d.Id));
+        Assert.All(listed, d => Assert.Empty(d.Body.ToArray()));
+        Assert.All(listed, d => Assert.Equal("GitLab PUT answered 422", d.LastError));
+        Assert.Equal([third, second, first], (await admin.ListDeadAsync(10, CancellationToken.None)).Select(d => d.Id));
+    }
+
+    [Fact]
     public async Task Item6_a_dead_letter_is_requeued_pending_due_now_with_attempts_reset_and_is_claimed_again()
     {
         var inbox = Inbox();

@@ -41,7 +41,8 @@ public sealed class StatusReader(
         {
             backlog = await inbox.BacklogAsync(cancellationToken);
             processing = (await store.ListAsync(DeliveryStatus.Processing, cancellationToken)).Count;
-            dead = [.. (await store.ListAsync(DeliveryStatus.Dead, cancellationToken)).OrderByDescending(d => d.ReceivedAt)];
+            // The newest ones only, without their payloads: dead letters are kept for good and may be large.
+            dead = await inbox.ListDeadAsync(DeadLettersShown, cancellationToken);
             recent = await decisions.ListRecentAsync(RecentEvaluations, cancellationToken);
         }
         catch (InboxUnavailableException e)
@@ -54,8 +55,8 @@ public sealed class StatusReader(
             time.GetUtcNow(),
             backlog,
             processing,
-            [.. dead.Take(DeadLettersShown)],
-            dead.Count,
+            dead,
+            backlog is null ? dead.Count : (int)Math.Min(backlog.Dead, int.MaxValue),
             recent,
             storeProblem,
             reachability.Last,

@@ -88,6 +88,14 @@ public sealed partial class PostgresInboxStore : IInboxAdmin
         }, cancellationToken);
     }
 
+    public Task<IReadOnlyList<StoredDelivery>> ListDeadAsync(int limit, CancellationToken cancellationToken) =>
+        RunAsync<IReadOnlyList<StoredDelivery>>(async (connection, _) =>
+        {
+            await using var list = Command(connection, $"SELECT {ColumnsWithoutBody} FROM mrbot_deliveries WHERE status = 'dead' ORDER BY id DESC LIMIT @limit");
+            list.Parameters.AddWithValue("limit", limit);
+            return await ReadDeliveriesAsync(list, cancellationToken);
+        }, cancellationToken);
+
     public Task<InboxAdminBacklog> BacklogAsync(CancellationToken cancellationToken) =>
         RunAsync(async (connection, _) =>
         {

@@ -91,6 +91,17 @@ public sealed partial class SqliteInboxStore : IInboxAdmin
         }));
     }
 
+    public Task<IReadOnlyList<StoredDelivery>> ListDeadAsync(int limit, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return Task.FromResult<IReadOnlyList<StoredDelivery>>(Read(connection =>
+        {
+            using var list = Command(connection, null, $"SELECT {ColumnsWithoutBody} FROM deliveries WHERE status = 'dead' ORDER BY id DESC LIMIT $limit");
+            list.Parameters.AddWithValue("$limit", limit);
+            return ReadDeliveries(list);
+        }));
+    }
+
     private static StoredDelivery? Find(Microsoft.Data.Sqlite.SqliteConnection connection, Microsoft.Data.Sqlite.SqliteTransaction? transaction, long id)
     {
         using var find = Command(connection, transaction, $"SELECT {WithBodies} WHERE d.id = $id");
